@@ -1,0 +1,126 @@
+// Command wasmdrive automates cloud drives with sandboxed WebAssembly plugins.
+//
+// Subcommands are registered by the files of this package (one file per
+// command group) through register; main only dispatches.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// command is one subcommand (or subcommand group: "drive ls" is registered as
+// name "drive ls").
+type command struct {
+	name    string // "serve", "drive ls", ...
+	usage   string // one line: args
+	summary string // one line: what it does
+	// run executes the command. args are the arguments after the command
+	// name. Return errUsage for bad usage.
+	run func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+// cliEnv is what every command gets: global flags and output streams.
+type cliEnv struct {
+	Stdout, Stderr io.Writer
+	ConfigPath     string // --config
+	DataDir        string // --data (overrides config data_dir)
+	JSON           bool   // --json
+	Verbose        bool   // -v
+}
+
+var errUsage = errors.New("usage")
+
+// exitError carries a process exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+var commands = map[string]*command{}
+
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("wasmdrive: duplicate command " + c.name)
+	}
+	commands[c.name] = c
+}
+
+func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runMain parses global flags, finds the longest registered command name
+// that prefixes args, and runs it. It returns the exit code.
+func runMain(args []string, stdout, stderr io.Writer) int {
+	env := &cliEnv{Stdout: stdout, Stderr: stderr}
+	fs := flag.NewFlagSet("wasmdrive", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&env.ConfigPath, "config", os.Getenv("WASMDRIVE_CONFIG"), "config file (YAML)")
+	fs.StringVar(&env.DataDir, "data", "", "data folder (default: config data_dir, or ./wasmdrive-data)")
+	fs.BoolVar(&env.JSON, "json", false, "machine-readable JSON output")
+	fs.BoolVar(&env.Verbose, "v", false, "verbose logs")
+	fs.Usage = func() { printUsage(stderr) }
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	rest := fs.Args()
+	cmd, cmdArgs := lookup(rest)
+	if cmd == nil {
+		if len(rest) > 0 && rest[0] != "help" {
+			fmt.Fprintf(stderr, "wasmdrive: unknown command %q\n\n", strings.Join(rest, " "))
+		}
+		printUsage(stderr)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, env, cmdArgs)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(stderr, "usage: wasmdrive %s %s\n  %s\n", cmd.name, cmd.usage, cmd.summary)
+		return 2
+	}
+	fmt.Fprintf(stderr, "wasmdrive %s: %v\n", cmd.name, err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+func lookup(args []string) (*command, []string) {
+	for n := len(args); n > 0; n-- {
+		if c, ok := commands[strings.Join(args[:n], " ")]; ok {
+			return c, args[n:]
+		}
+	}
+	return nil, nil
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: wasmdrive [--config FILE] [--data DIR] [--json] [-v] COMMAND [ARGS]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := commands[n]
+		fmt.Fprintf(w, "  %-28s %s\n", n+" "+c.usage, c.summary)
+	}
+}

@@ -1,0 +1,303 @@
+// Package config loads wasmdrive's configuration: one YAML file, then
+// WASMDRIVE_* environment variables, then flags, merged with koanf and
+// validated so that a bad value fails at start with the key's path and the
+// reason.
+//
+// Environment variables map to keys by lower-casing and turning "__" into a
+// dot: WASMDRIVE_DATA_DIR=/srv/wd sets data_dir, WASMDRIVE_NATS__URL sets
+// nats.url, WASMDRIVE_CONSOLE__TOKEN sets console.token.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/v2"
+)
+
+// EnvPrefix is the prefix of environment variables read as config.
+const EnvPrefix = "WASMDRIVE_"
+
+// Config is the whole configuration.
+type Config struct {
+	// DataDir holds the local drive, NATS store, plugin caches, audit log.
+	DataDir string `koanf:"data_dir"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `koanf:"log_level"`
+	// Accounts by name. With none configured, one local account "default"
+	// on DataDir/drive exists.
+	Accounts map[string]Account `koanf:"accounts"`
+	// DefaultAccount is used when a command or plugin names none.
+	DefaultAccount string  `koanf:"default_account"`
+	NATS           NATS    `koanf:"nats"`
+	Console        Console `koanf:"console"`
+	Plugins        Plugins `koanf:"plugins"`
+	// NodeName identifies this process among serve nodes (default: hostname-pid).
+	NodeName string `koanf:"node_name"`
+}
+
+// Account is one drive account.
+type Account struct {
+	// Type is "local" (the embedded drive) or "aliyun" (Open Platform).
+	Type string `koanf:"type"`
+	// Dir is the local drive's data folder (local; default DataDir/drives/NAME).
+	Dir string `koanf:"dir"`
+	// QuotaBytes caps a local drive's total size (0: 1 TiB).
+	QuotaBytes int64 `koanf:"quota_bytes"`
+	// BaseURL of the Open API (aliyun; default https://openapi.alipan.com).
+	BaseURL string `koanf:"base_url"`
+	// ClientID and ClientSecret of the Open Platform app (aliyun).
+	ClientID     string `koanf:"client_id"`
+	ClientSecret Secret `koanf:"client_secret"`
+	// TokenFile holds the OAuth tokens, mode 0600 (aliyun; default DataDir/tokens/NAME.json).
+	TokenFile string `koanf:"token_file"`
+	// RateLimit is requests per second to the API (aliyun; default 10).
+	RateLimit float64 `koanf:"rate_limit"`
+}
+
+// Secret is a string that never prints.
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "***"
+}
+
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return `config.Secret("***")` }
+
+// NATS configures the message backbone.
+type NATS struct {
+	// URL of an external NATS (cluster); empty embeds a nats-server.
+	URL string `koanf:"url"`
+	// Credentials file for the external NATS (optional).
+	CredsFile string `koanf:"creds_file"`
+	// Listen makes the embedded server also listen on this address
+	// (e.g. 127.0.0.1:4222) so `nats pub` can reach it; empty: in-process only.
+	Listen string `koanf:"listen"`
+	// Replicas of streams and KV buckets on a cluster (default 1).
+	Replicas int `koanf:"replicas"`
+}
+
+// Console configures the web console.
+type Console struct {
+	// Addr to listen on (default 127.0.0.1:8377); "" disables with Disabled.
+	Addr     string `koanf:"addr"`
+	Disabled bool   `koanf:"disabled"`
+	// Token required on every request when Addr is not loopback, and for
+	// mutating actions always.
+	Token Secret `koanf:"token"`
+}
+
+// Plugins configures the plugin host.
+type Plugins struct {
+	// Dirs to load plugins from (default: the built-in plugins, then DataDir/plugins).
+	Dirs []string `koanf:"dirs"`
+	// Enabled plugins and their operator settings, by plugin name.
+	Enabled map[string]PluginConfig `koanf:"enabled"`
+	// DisableBuiltins skips the built-in backup, archive and cleanup plugins.
+	DisableBuiltins bool `koanf:"disable_builtins"`
+}
+
+// PluginConfig is the operator's side of one plugin.
+type PluginConfig struct {
+	// Disabled turns the plugin off (it is enabled when listed).
+	Disabled bool `koanf:"disabled"`
+	// Account the plugin's drive calls go to ("" = default account).
+	Account string `koanf:"account"`
+	// Config values, checked against the manifest's config schema.
+	Config map[string]any `koanf:"config"`
+	// Grants narrows or extends what the manifest asks for; the effective
+	// grant is the intersection. Nil grants everything the manifest asks.
+	Grants map[string]any `koanf:"grants"`
+	// Triggers overrides the manifest's triggers when set.
+	Triggers []map[string]any `koanf:"triggers"`
+}
+
+// FieldError is a config error at a key path.
+type FieldError struct {
+	Path   string // e.g. "accounts.work.type"
+	Reason string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("config: %s: %s", e.Path, e.Reason) }
+
+// Default returns the built-in defaults.
+func Default() *Config {
+	return &Config{
+		DataDir:  "wasmdrive-data",
+		LogLevel: "info",
+		Console:  Console{Addr: "127.0.0.1:8377"},
+		NATS:     NATS{Replicas: 1},
+	}
+}
+
+// Load reads path (optional; "" skips the file), the environment and
+// overrides (flat koanf keys, e.g. "data_dir"), and validates the result.
+func Load(path string, environ []string, overrides map[string]any) (*Config, error) {
+	k := koanf.New(".")
+	if path != "" {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("config: %w (create it, or drop --config to use defaults)", err)
+		}
+		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return nil, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if environ == nil {
+		environ = os.Environ()
+	}
+	envp := env.Provider(".", env.Opt{
+		Prefix:        EnvPrefix,
+		EnvironFunc:   func() []string { return environ },
+		TransformFunc: envKey,
+	})
+	if err := k.Load(envp, nil); err != nil {
+		return nil, fmt.Errorf("config: environment: %w", err)
+	}
+	for key, v := range overrides {
+		if err := k.Set(key, v); err != nil {
+			return nil, fmt.Errorf("config: %s: %w", key, err)
+		}
+	}
+	cfg := Default()
+	if err := k.UnmarshalWithConf("", cfg, koanf.UnmarshalConf{Tag: "koanf", FlatPaths: false}); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// envKey maps WASMDRIVE_NATS__URL to nats.url; it skips WASMDRIVE_CONFIG.
+func envKey(k, v string) (string, any) {
+	k = strings.TrimPrefix(k, EnvPrefix)
+	if k == "CONFIG" {
+		return "", nil
+	}
+	return strings.ReplaceAll(strings.ToLower(k), "__", "."), v
+}
+
+// Validate checks every field and fills derived defaults. It returns a
+// *FieldError (or several joined) naming the key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(path, format string, args ...any) {
+		errs = append(errs, &FieldError{Path: path, Reason: fmt.Sprintf(format, args...)})
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("data_dir", "must not be empty")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if len(c.Accounts) == 0 {
+		c.Accounts = map[string]Account{"default": {Type: "local"}}
+	}
+	names := make([]string, 0, len(c.Accounts))
+	for n := range c.Accounts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		a := c.Accounts[n]
+		p := "accounts." + n
+		if !validName(n) {
+			bad(p, "account name must be letters, digits, '-' or '_'")
+		}
+		switch a.Type {
+		case "", "local":
+			a.Type = "local"
+			if a.Dir == "" {
+				a.Dir = filepath.Join(c.DataDir, "drives", n)
+			}
+			if a.QuotaBytes < 0 {
+				bad(p+".quota_bytes", "must be ≥ 0")
+			}
+		case "aliyun":
+			if a.ClientID == "" {
+				bad(p+".client_id", "required for an aliyun account (the Open Platform app id)")
+			}
+			if a.BaseURL == "" {
+				a.BaseURL = "https://openapi.alipan.com"
+			}
+			if a.TokenFile == "" {
+				a.TokenFile = filepath.Join(c.DataDir, "tokens", n+".json")
+			}
+			if a.RateLimit < 0 {
+				bad(p+".rate_limit", "must be ≥ 0")
+			}
+		default:
+			bad(p+".type", "%q is not local or aliyun", a.Type)
+		}
+		c.Accounts[n] = a
+	}
+	if c.DefaultAccount == "" {
+		if _, ok := c.Accounts["default"]; ok {
+			c.DefaultAccount = "default"
+		} else if len(names) > 0 {
+			c.DefaultAccount = names[0]
+		}
+	} else if _, ok := c.Accounts[c.DefaultAccount]; !ok {
+		bad("default_account", "no account named %q (have %s)", c.DefaultAccount, strings.Join(names, ", "))
+	}
+	if c.NATS.Replicas == 0 {
+		c.NATS.Replicas = 1
+	}
+	if c.NATS.Replicas < 0 || c.NATS.Replicas > 5 {
+		bad("nats.replicas", "must be 1..5")
+	}
+	if c.NATS.URL != "" && !strings.Contains(c.NATS.URL, "://") {
+		bad("nats.url", "%q is not a URL like nats://host:4222", c.NATS.URL)
+	}
+	for pn, pc := range c.Plugins.Enabled {
+		if pc.Account != "" {
+			if _, ok := c.Accounts[pc.Account]; !ok {
+				bad("plugins.enabled."+pn+".account", "no account named %q", pc.Account)
+			}
+		}
+	}
+	if c.NodeName == "" {
+		h, _ := os.Hostname()
+		c.NodeName = fmt.Sprintf("%s-%d", h, os.Getpid())
+	}
+	return errors.Join(errs...)
+}
+
+func validName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseDuration is time.ParseDuration that also accepts a bare number of seconds.
+func ParseDuration(s string) (time.Duration, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d, nil
+	}
+	var n float64
+	if _, err := fmt.Sscanf(s, "%g", &n); err == nil {
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	return 0, fmt.Errorf("%q is not a duration like 30s or 5m", s)
+}
