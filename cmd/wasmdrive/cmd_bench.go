@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/wasmdrive/wasmdrive/bench"
+)
+
+func init() {
+	register(&command{
+		name:    "bench",
+		usage:   "[--quick] [--only NAME] [--out BENCHMARKS.md] [--dir SCRATCH]",
+		summary: "measure end-to-end figures against native Go and peers; write BENCHMARKS.md",
+		run:     runBench,
+	})
+}
+
+func runBench(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	quick := fs.Bool("quick", false, "smaller sizes (a smoke run)")
+	only := fs.String("only", "", "run only suites whose name contains this")
+	out := fs.String("out", "BENCHMARKS.md", "report file ('-' for stdout)")
+	dir := fs.String("dir", "", "scratch folder (default: a temp folder, removed after)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	scratch := *dir
+	if scratch == "" {
+		d, err := os.MkdirTemp("", "wasmdrive-bench-")
+		if err != nil {
+			return fmt.Errorf("scratch folder: %w", err)
+		}
+		defer os.RemoveAll(d)
+		scratch = d
+	}
+	var buf bytes.Buffer
+	runErr := bench.RunAll(ctx, bench.Config{Dir: scratch, Quick: *quick}, *only, &buf, env.Stderr)
+	if *out == "-" {
+		_, err := env.Stdout.Write(buf.Bytes())
+		if err != nil {
+			return err
+		}
+	} else if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	} else {
+		fmt.Fprintf(env.Stderr, "bench: wrote %s\n", *out)
+	}
+	return runErr
+}
