@@ -1,0 +1,187 @@
+// Package natsx connects wasmdrive to NATS: it either embeds a nats-server
+// with JetStream (the default; its store lives under the data folder) or
+// connects to an external server or cluster (config nats.url). Either way the
+// caller gets one *Conn with a core connection and a JetStream context.
+package natsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/config"
+)
+
+// Options configure Open.
+type Options struct {
+	// NATS is the config section (URL, creds, listen address, replicas).
+	NATS config.NATS
+	// DataDir is the data folder; the embedded store is DataDir/nats.
+	DataDir string
+	// Name is the client (and embedded server) name, e.g. the node name.
+	Name string
+	// ReadyTimeout bounds the embedded server's start and the connection to
+	// an external one (default 10s).
+	ReadyTimeout time.Duration
+}
+
+// Conn is a NATS connection with JetStream; Close shuts an embedded server
+// down after the connection drains.
+type Conn struct {
+	NC       *nats.Conn
+	JS       jetstream.JetStream
+	Server   *server.Server // nil when connected to an external NATS
+	Replicas int
+	// URL is the client URL other processes may use ("" when the embedded
+	// server is in-process only).
+	URL string
+}
+
+// Open embeds a server (NATS.URL empty) or connects to NATS.URL.
+func Open(ctx context.Context, o Options) (*Conn, error) {
+	if o.ReadyTimeout <= 0 {
+		o.ReadyTimeout = 10 * time.Second
+	}
+	if o.Name == "" {
+		o.Name = "wasmdrive"
+	}
+	rep := o.NATS.Replicas
+	if rep <= 0 {
+		rep = 1
+	}
+	if o.NATS.URL != "" {
+		return connectExternal(ctx, o, rep)
+	}
+	return startEmbedded(o, rep)
+}
+
+func connectExternal(ctx context.Context, o Options, rep int) (*Conn, error) {
+	opts := []nats.Option{
+		nats.Name(o.Name),
+		nats.Timeout(o.ReadyTimeout),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+	}
+	if o.NATS.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(o.NATS.CredsFile))
+	}
+	nc, err := nats.Connect(o.NATS.URL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("natsx: connect to %s: %w (is the server running? check nats.url and nats.creds_file)", o.NATS.URL, err)
+	}
+	c, err := newConn(nc, nil, rep)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	c.URL = o.NATS.URL
+	if err := c.checkJetStream(ctx, o.ReadyTimeout); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func startEmbedded(o Options, rep int) (*Conn, error) {
+	if o.DataDir == "" {
+		return nil, errors.New("natsx: an embedded server needs a data folder (the JetStream store must not fall back to the temp dir)")
+	}
+	store := filepath.Join(o.DataDir, "nats")
+	if err := os.MkdirAll(store, 0o700); err != nil {
+		return nil, fmt.Errorf("natsx: create store %s: %w", store, err)
+	}
+	sopts := &server.Options{
+		ServerName: o.Name,
+		JetStream:  true,
+		StoreDir:   store,
+		DontListen: o.NATS.Listen == "",
+		NoSigs:     true,
+		NoLog:      true,
+	}
+	if o.NATS.Listen != "" {
+		host, port, err := net.SplitHostPort(o.NATS.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("natsx: nats.listen %q: %w (use host:port, e.g. 127.0.0.1:4222)", o.NATS.Listen, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return nil, fmt.Errorf("natsx: nats.listen %q: bad port: %w", o.NATS.Listen, err)
+		}
+		sopts.Host, sopts.Port = host, p
+	}
+	ns, err := server.NewServer(sopts)
+	if err != nil {
+		return nil, fmt.Errorf("natsx: embedded server: %w", err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(o.ReadyTimeout) {
+		ns.Shutdown()
+		return nil, fmt.Errorf("natsx: embedded server not ready after %s (is %s locked by another wasmdrive? is nats.listen %q free?)", o.ReadyTimeout, store, o.NATS.Listen)
+	}
+	if !ns.JetStreamEnabled() {
+		ns.Shutdown()
+		return nil, fmt.Errorf("natsx: JetStream failed to start on %s (check free disk space and permissions)", store)
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name(o.Name))
+	if err != nil {
+		ns.Shutdown()
+		return nil, fmt.Errorf("natsx: in-process connection: %w", err)
+	}
+	c, err := newConn(nc, ns, rep)
+	if err != nil {
+		nc.Close()
+		ns.Shutdown()
+		return nil, err
+	}
+	if o.NATS.Listen != "" {
+		c.URL = ns.ClientURL()
+	}
+	return c, nil
+}
+
+func newConn(nc *nats.Conn, ns *server.Server, rep int) (*Conn, error) {
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		return nil, fmt.Errorf("natsx: jetstream: %w", err)
+	}
+	return &Conn{NC: nc, JS: js, Server: ns, Replicas: rep}, nil
+}
+
+func (c *Conn) checkJetStream(ctx context.Context, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if _, err := c.JS.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("natsx: JetStream not available at %s: %w (start nats-server with -js)", c.NC.ConnectedUrlRedacted(), err)
+	}
+	return nil
+}
+
+// Embedded reports whether this process runs the server.
+func (c *Conn) Embedded() bool { return c.Server != nil }
+
+// Close drains the connection and stops an embedded server.
+func (c *Conn) Close() {
+	if c == nil {
+		return
+	}
+	if c.NC != nil {
+		_ = c.NC.Drain()
+		deadline := time.Now().Add(5 * time.Second)
+		for !c.NC.IsClosed() && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		c.NC.Close()
+	}
+	if c.Server != nil {
+		c.Server.Shutdown()
+		c.Server.WaitForShutdown()
+	}
+}
