@@ -120,7 +120,7 @@ type Plan struct {
 	// Unchanged files, Retained entries (under unreadable folders or now
 	// excluded) and Pending deletions waiting for TrashAfter.
 	Unchanged, Retained, Pending, Excluded int
-	UploadBytes                           int64
+	UploadBytes                            int64
 }
 
 // Empty reports whether the plan changes nothing (the manifest need not be

@@ -16,7 +16,9 @@ func ent(path string, size, mtime int64) Entry {
 	return Entry{Path: path, Size: size, MTime: mtime, SHA1: hashA, FileID: "id-" + path}
 }
 
-func lf(path string, size, mtime int64) LocalFile { return LocalFile{Path: path, Size: size, MTime: mtime} }
+func lf(path string, size, mtime int64) LocalFile {
+	return LocalFile{Path: path, Size: size, MTime: mtime}
+}
 
 // summary flattens a plan into comparable strings.
 func summary(p *Plan) []string {
