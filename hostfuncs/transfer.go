@@ -1,0 +1,184 @@
+package hostfuncs
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
+)
+
+// Upload and download stream file bytes between a granted host path and the
+// drive on the host side: bulk bytes never cross the Wasm boundary.
+
+func driveUpload(ctx context.Context, env *Env, in []byte) (res any, err error) {
+	var req abi.UploadRequest
+	if err := decode(in, &req); err != nil {
+		return nil, err
+	}
+	rec := AuditRecord{Op: abi.FnDriveUpload, Paths: nonEmpty(req.LocalPath), Target: req.ParentFileID + req.ParentPath}
+	defer func() { env.audit(ctx, rec, err) }()
+	if err := require("local_path", req.LocalPath); err != nil {
+		return nil, err
+	}
+	local, err := env.Grant.CheckLocal(LocalRead, req.LocalPath)
+	if err != nil {
+		return nil, err
+	}
+	name := req.Name
+	if name == "" {
+		name = filepath.Base(local)
+	}
+	parent, dir, err := env.uploadParent(ctx, req)
+	if dir != "" {
+		rec.Paths = append(rec.Paths, joinPath(dir, name))
+	}
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(local)
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, badArg("upload: %s is not a regular file", req.LocalPath)
+	}
+	mode := drive.CheckNameMode(req.CheckNameMode)
+	if mode == "" {
+		mode = drive.NameRefuse
+	}
+	ur, err := env.Drive.Upload(ctx, drive.UploadRequest{ParentFileID: parent, Name: name, Size: st.Size(),
+		Content: ctxReaderAt{ctx, f}, CheckNameMode: mode, ContentHash: req.ContentHash,
+		LocalModifiedAt: st.ModTime()})
+	if err != nil {
+		return nil, err
+	}
+	if ur.File != nil {
+		rec.FileIDs = []string{ur.File.FileID}
+	}
+	return ur, nil
+}
+
+// uploadParent resolves and checks the upload's target folder, creating it
+// when given by path.
+func (env *Env) uploadParent(ctx context.Context, req abi.UploadRequest) (id, dir string, err error) {
+	if req.ParentPath != "" {
+		p, err := env.checkPath(DriveWrite, req.ParentPath)
+		if err != nil {
+			return "", p, err
+		}
+		f, err := env.Drive.MkdirAll(ctx, p)
+		if err != nil {
+			return "", p, err
+		}
+		return f.FileID, p, nil
+	}
+	id = req.ParentFileID
+	if id == "" {
+		id = drive.RootID
+	}
+	dir, err = env.checkID(ctx, DriveWrite, id)
+	return id, dir, err
+}
+
+func driveDownload(ctx context.Context, env *Env, in []byte) (any, error) {
+	var req abi.DownloadRequest
+	if err := decode(in, &req); err != nil {
+		return nil, err
+	}
+	if err := require("local_path", req.LocalPath); err != nil {
+		return nil, err
+	}
+	if _, err := env.checkID(ctx, DriveRead, req.FileID); err != nil {
+		return nil, err
+	}
+	local, err := env.Grant.CheckLocal(LocalWrite, req.LocalPath)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Lstat(local); err == nil && !req.Overwrite {
+		return nil, fmt.Errorf("download: %s exists (set overwrite): %w", req.LocalPath, os.ErrExist)
+	}
+	length := req.Length
+	if length == 0 {
+		length = -1
+	}
+	rc, err := env.Drive.Download(ctx, req.FileID, req.Offset, length)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	n, sum, err := writeAtomic(ctx, local, rc)
+	if err != nil {
+		return nil, err
+	}
+	return &abi.DownloadResult{LocalPath: req.LocalPath, Bytes: n, SHA1: sum}, nil
+}
+
+// writeAtomic streams r into a temporary file next to dst and renames it
+// into place, so a cancelled download never leaves a partial file.
+func writeAtomic(ctx context.Context, dst string, r io.Reader) (int64, string, error) {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return 0, "", fmt.Errorf("download: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".part-*")
+	if err != nil {
+		return 0, "", fmt.Errorf("download: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	h := sha1.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r})
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("download to %s: %w", dst, err)
+	}
+	return n, upperHex(h), nil
+}
+
+func upperHex(h hash.Hash) string { return strings.ToUpper(hex.EncodeToString(h.Sum(nil))) }
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// ctxReaderAt stops reading once ctx is done.
+type ctxReaderAt struct {
+	ctx context.Context
+	r   io.ReaderAt
+}
+
+func (c ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.ReadAt(p, off)
+}
