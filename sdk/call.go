@@ -1,0 +1,54 @@
+package sdk
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
+)
+
+// transport sends one request to host function fn and returns the envelope
+// bytes. It is the only place the guest touches the host: set by
+// host_wasip1.go inside Wasm, and by tests natively.
+var transport func(fn string, req []byte) ([]byte, error)
+
+// call encodes req (nil for none), calls fn and decodes the envelope's
+// result into res (nil to ignore it).
+func call(fn string, req, res any) error {
+	if transport == nil {
+		return &Error{Func: fn, Code: abi.CodeInternal, Message: "not running inside a wasmdrive host (build with GOOS=wasip1)"}
+	}
+	var in []byte
+	if req != nil {
+		var err error
+		if in, err = json.Marshal(req); err != nil {
+			return &Error{Func: fn, Code: abi.CodeInvalidArgument, Message: "encode request: " + err.Error()}
+		}
+	}
+	out, err := transport(fn, in)
+	if err != nil {
+		return &Error{Func: fn, Code: abi.CodeInternal, Message: err.Error()}
+	}
+	return decodeEnvelope(fn, out, res)
+}
+
+// decodeEnvelope turns an envelope into res or an *Error.
+func decodeEnvelope(fn string, out []byte, res any) error {
+	var env abi.Envelope
+	if err := json.Unmarshal(out, &env); err != nil {
+		return &Error{Func: fn, Code: abi.CodeInternal, Message: fmt.Sprintf("decode host answer: %v", err)}
+	}
+	if !env.OK {
+		if env.Error == nil {
+			return &Error{Func: fn, Code: abi.CodeInternal, Message: "host answered ok=false without an error"}
+		}
+		return &Error{Func: fn, Code: env.Error.Code, Message: env.Error.Message, Retryable: env.Error.Retryable}
+	}
+	if res == nil || len(env.Result) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(env.Result, res); err != nil {
+		return &Error{Func: fn, Code: abi.CodeInternal, Message: fmt.Sprintf("decode %s result: %v", fn, err)}
+	}
+	return nil
+}
