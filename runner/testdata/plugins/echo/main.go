@@ -1,0 +1,91 @@
+//go:build wasip1
+
+// Command echo is the runner's test plugin: it echoes, fails, logs, and
+// misbehaves on request (infinite loop, memory bomb, panic) so the tests can
+// check that the host contains it.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/extism/go-pdk"
+)
+
+// version is replaced by the hot-reload test to make a new build.
+const version = "v1"
+
+func main() {}
+
+//go:wasmexport echo
+func echo() int32 {
+	pdk.Output(pdk.Input())
+	return 0
+}
+
+//go:wasmexport version
+func versionExport() int32 {
+	pdk.OutputString(version)
+	return 0
+}
+
+//go:wasmexport config
+func config() int32 {
+	v, _ := pdk.GetConfig("config")
+	pdk.OutputString(v)
+	return 0
+}
+
+//go:wasmexport fail
+func fail() int32 {
+	pdk.SetErrorString("failed on purpose: " + string(pdk.Input()))
+	return 1
+}
+
+//go:wasmexport logs
+func logs() int32 {
+	fmt.Println("to stdout")
+	fmt.Fprintln(os.Stderr, "to stderr")
+	pdk.Log(pdk.LogInfo, "pdk info")
+	pdk.Log(pdk.LogWarn, "pdk warn")
+	pdk.OutputString("logged")
+	return 0
+}
+
+var sink []byte
+
+//go:wasmexport spin
+func spin() int32 {
+	n := 0
+	for {
+		n++
+		if n < 0 {
+			break
+		}
+	}
+	return int32(n)
+}
+
+//go:wasmexport bomb
+func bomb() int32 {
+	var keep [][]byte
+	for {
+		keep = append(keep, make([]byte, 1<<20))
+		sink = keep[len(keep)-1]
+	}
+}
+
+//go:wasmexport panic
+func panicExport() int32 {
+	panic("boom: " + strings.ToUpper("bad input"))
+}
+
+//go:wasmexport count
+func count() int32 {
+	n++
+	pdk.OutputString(fmt.Sprint(n))
+	return 0
+}
+
+var n int

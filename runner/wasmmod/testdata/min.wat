@@ -1,0 +1,10 @@
+(module
+  (import "extism:host/user" "wd_drive_get" (func $get (param i64) (result i64)))
+  (import "extism:host/env" "input_length" (func $il (result i64)))
+  (import "env" "mem" (memory 1 2))
+  (import "env" "tab" (table 1 funcref))
+  (import "env" "g" (global i32))
+  (func (export "run") (result i32) i32.const 0)
+  (func (export "_initialize"))
+  (global (export "gx") i32 (i32.const 1))
+)
