@@ -1,0 +1,74 @@
+package aliyun
+
+import (
+	"context"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/drive/openapi"
+)
+
+// ListTrash lists the recycle bin. The real Open API has no such call: it
+// answers drive.ErrUnsupported there; drive/local serves it.
+func (c *Client) ListTrash(ctx context.Context, o drive.ListOptions) (*drive.ListResult, error) {
+	r, err := c.list(ctx, openapi.PathListTrash, o)
+	if isUnknownRoute(err) {
+		return nil, unsupported(openapi.PathListTrash, c.base)
+	}
+	return r, err
+}
+
+// Restore takes a file out of the recycle bin (drive.ErrUnsupported on the
+// real Open API).
+func (c *Client) Restore(ctx context.Context, fileID string) error {
+	err := c.fileCall(ctx, openapi.PathRestore, fileID, read)
+	if isUnknownRoute(err) {
+		return unsupported(openapi.PathRestore, c.base)
+	}
+	return err
+}
+
+// CreateShare creates a share link for up to 100 files.
+func (c *Client) CreateShare(ctx context.Context, r drive.ShareRequest) (*drive.Share, error) {
+	did, err := c.DriveID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req := openapi.CreateShareRequest{DriveID: did, FileIDList: r.FileIDs, SharePwd: r.Password, Description: r.Description}
+	if !r.Expiration.IsZero() {
+		req.Expiration = r.Expiration.UTC().Format(time.RFC3339)
+	}
+	var s drive.Share
+	if err := c.call(ctx, openapi.PathCreateShare, req, &s, mutate); err != nil {
+		return nil, err
+	}
+	if len(s.FileIDs) == 0 {
+		s.FileIDs = r.FileIDs
+	}
+	return &s, nil
+}
+
+// ListShares lists share links (drive.ErrUnsupported on the real Open API).
+func (c *Client) ListShares(ctx context.Context, o drive.ListOptions) (*drive.ShareList, error) {
+	var l drive.ShareList
+	err := c.call(ctx, openapi.PathListShares, openapi.ShareListRequest{Limit: o.Limit, Marker: o.Marker}, &l, read)
+	if isUnknownRoute(err) {
+		return nil, unsupported(openapi.PathListShares, c.base)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if l.Items == nil {
+		l.Items = []*drive.Share{}
+	}
+	return &l, nil
+}
+
+// CancelShare cancels a share link (drive.ErrUnsupported on the real Open API).
+func (c *Client) CancelShare(ctx context.Context, shareID string) error {
+	err := c.call(ctx, openapi.PathCancelShare, openapi.ShareCancelRequest{ShareID: shareID}, nil, read)
+	if isUnknownRoute(err) {
+		return unsupported(openapi.PathCancelShare, c.base)
+	}
+	return err
+}

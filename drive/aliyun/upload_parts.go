@@ -1,0 +1,310 @@
+package aliyun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/drive/openapi"
+)
+
+// maxURLBatch is how many part URLs one getUploadUrl call asks for.
+const maxURLBatch = 1000
+
+// partSet tracks the URLs and the pending parts of one upload.
+type partSet struct {
+	sess drive.UploadSession
+
+	mu      sync.Mutex
+	urls    map[int]string
+	pending map[int]bool
+
+	refreshMu sync.Mutex // one getUploadUrl at a time
+}
+
+func (s *partSet) url(p int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.urls[p]
+}
+
+func (s *partSet) finish(p int) {
+	s.mu.Lock()
+	delete(s.pending, p)
+	s.mu.Unlock()
+}
+
+// refreshURLs replaces the URL of part p, unless another worker already
+// replaced stale, together with those of up to maxURLBatch other pending
+// parts (URLs expire together, so one call serves them all).
+func (c *Client) refreshURLs(ctx context.Context, s *partSet, p int, stale string) error {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	if cur := s.url(p); cur != stale && cur != "" {
+		return nil
+	}
+	s.mu.Lock()
+	want := []openapi.PartInfo{{PartNumber: p}}
+	for q := range s.pending {
+		if q != p && len(want) < maxURLBatch {
+			want = append(want, openapi.PartInfo{PartNumber: q})
+		}
+	}
+	s.mu.Unlock()
+	did, err := c.DriveID(ctx)
+	if err != nil {
+		return err
+	}
+	var r openapi.UploadURLResponse
+	req := openapi.UploadURLRequest{DriveID: did, FileID: s.sess.FileID, UploadID: s.sess.UploadID, PartInfoList: want}
+	if err := c.call(ctx, openapi.PathGetUploadURL, req, &r, read); err != nil {
+		return fmt.Errorf("renew part upload URLs: %w", err)
+	}
+	s.mu.Lock()
+	for _, pi := range r.PartInfoList {
+		if pi.UploadURL != "" {
+			s.urls[pi.PartNumber] = pi.UploadURL
+		}
+	}
+	s.mu.Unlock()
+	if s.url(p) == "" || s.url(p) == stale && stale != "" {
+		return fmt.Errorf("%s gave no new URL for part %d", openapi.PathGetUploadURL, p)
+	}
+	return nil
+}
+
+// sendAndComplete sends the parts not in done and completes the upload.
+// hash, when known, is checked against the service's content_hash.
+func (c *Client) sendAndComplete(ctx context.Context, req drive.UploadRequest, sess drive.UploadSession,
+	urls map[int]string, done map[int]bool, hash string, resumed bool) (*drive.UploadResult, error) {
+	n := openapi.PartCount(sess.Size, sess.PartSize)
+	s := &partSet{sess: sess, urls: urls, pending: map[int]bool{}}
+	var todo []int
+	for p := 1; p <= n; p++ {
+		if !done[p] {
+			todo = append(todo, p)
+			s.pending[p] = true
+		}
+	}
+	prog := &progressSink{fn: req.Progress}
+	sent, err := c.sendParts(ctx, s, todo, req.Content, prog)
+	if err != nil {
+		return nil, err
+	}
+	f, err := c.complete(ctx, sess.FileID, sess.UploadID)
+	if err != nil {
+		return nil, fmt.Errorf("complete: %w", err)
+	}
+	if hash != "" && f.ContentHash != "" && openapi.NormalizeHash(f.ContentHash) != hash {
+		return nil, &drive.Error{Status: 400, Code: drive.CodeInvalidContentHash,
+			Message: fmt.Sprintf("the drive stored content with SHA-1 %s, the file has %s: upload again", f.ContentHash, hash)}
+	}
+	return &drive.UploadResult{File: f, BytesSent: sent, Resumed: resumed}, nil
+}
+
+// progressSink serialises Progress callbacks and keeps them monotonic.
+type progressSink struct {
+	fn   func(int64)
+	mu   sync.Mutex
+	sent atomic.Int64
+}
+
+func (p *progressSink) add(n int64) {
+	v := p.sent.Add(n)
+	if p.fn != nil {
+		p.mu.Lock()
+		p.fn(v)
+		p.mu.Unlock()
+	}
+}
+
+// sendParts PUTs the parts in todo, PartConcurrency at a time, and returns
+// the body bytes sent (retries included). The first hard failure cancels
+// the rest.
+func (c *Client) sendParts(ctx context.Context, s *partSet, todo []int, content io.ReaderAt, prog *progressSink) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		first   error
+	)
+	for w := 0; w < min(c.partConc, len(todo)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(todo) || ctx.Err() != nil {
+					return
+				}
+				if err := c.sendPart(ctx, s, todo[i], content, prog); err != nil {
+					errOnce.Do(func() { first = err; cancel() })
+					return
+				}
+				s.finish(todo[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return prog.sent.Load(), first
+	}
+	return prog.sent.Load(), ctx.Err()
+}
+
+// sendPart PUTs one part, renewing its URL on 403 or near expiry and
+// retrying transport failures, 429 and 5xx. 409 PartAlreadyExist counts as
+// success (an earlier attempt got through).
+func (c *Client) sendPart(ctx context.Context, s *partSet, p int, content io.ReaderAt, prog *progressSink) error {
+	off, n := openapi.PartRange(p, s.sess.Size, s.sess.PartSize)
+	var lastErr error
+	for attempt := 1; attempt <= c.maxAttempts; attempt++ {
+		if attempt > 1 {
+			wait := backoff(attempt-1, c.backoffBase, c.backoffMax)
+			var de *drive.Error
+			if errors.As(lastErr, &de) && (de.RetryAfter > 0 || de.Status == http.StatusForbidden) {
+				wait = de.RetryAfter
+			}
+			c.stats.retries.Add(1)
+			if err := c.sleep(ctx, wait); err != nil {
+				return err
+			}
+		}
+		u := s.url(p)
+		if exp, ok := openapi.URLExpiry(u); u == "" || ok && time.Until(exp) < uploadExpiry {
+			if err := c.refreshURLs(ctx, s, p, u); err != nil {
+				return fmt.Errorf("part %d: %w", p, err)
+			}
+			u = s.url(p)
+		}
+		status, hdr, body, err := c.putPart(ctx, u, content, off, n, prog)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			lastErr = &transportError{op: fmt.Sprintf("upload part %d", p), err: err}
+			continue
+		}
+		if status/100 == 2 {
+			return nil
+		}
+		de := decodeError(status, hdr, body, fmt.Sprintf("upload part %d", p))
+		lastErr = de
+		switch {
+		case de.Code == drive.CodePartAlreadyExist || status == http.StatusConflict:
+			return nil
+		case status == http.StatusForbidden:
+			if err := c.refreshURLs(ctx, s, p, u); err != nil {
+				return fmt.Errorf("part %d: %w", p, err)
+			}
+		case de.Code == drive.CodeNoSuchUpload || de.Code == drive.CodeNotFoundUploadID:
+			return de
+		case status == http.StatusTooManyRequests || status >= 500:
+		default:
+			return de
+		}
+	}
+	return fmt.Errorf("upload part %d: gave up after %d attempts: %w", p, c.maxAttempts, lastErr)
+}
+
+// putPart sends bytes [off, off+n) of content to a pre-signed URL, with no
+// Authorization header (the URL carries its own signature).
+func (c *Client) putPart(ctx context.Context, url string, content io.ReaderAt, off, n int64, prog *progressSink) (int, http.Header, []byte, error) {
+	var body io.Reader = http.NoBody
+	if n > 0 {
+		body = &countingReader{r: io.NewSectionReader(content, off, n), add: prog.add}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, body)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("part request: %w", scrubURLError(err))
+	}
+	req.ContentLength = n
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, nil, scrubURLError(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil && resp.StatusCode/100 != 2 {
+		return 0, nil, nil, err
+	}
+	if resp.StatusCode/100 == 2 {
+		c.stats.bodyBytes.Add(n)
+	}
+	return resp.StatusCode, resp.Header, b, nil
+}
+
+// countingReader reports bytes as the transport reads them.
+type countingReader struct {
+	r   io.Reader
+	add func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.add(int64(n))
+	}
+	return n, err
+}
+
+// resume continues req.Resume: it lists the parts the service holds and
+// sends only the others.
+func (c *Client) resume(ctx context.Context, req drive.UploadRequest) (*drive.UploadResult, error) {
+	sess := *req.Resume
+	if sess.Size != req.Size {
+		return nil, &drive.Error{Status: 400, Code: drive.CodeNotFoundUploadID,
+			Message: fmt.Sprintf("the saved session is for %d bytes, the file now has %d", sess.Size, req.Size)}
+	}
+	if sess.PartSize <= 0 {
+		sess.PartSize = openapi.PartSize(req.Size, req.PartSize)
+	}
+	done, err := c.uploadedParts(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	if req.OnSession != nil {
+		req.OnSession(sess)
+	}
+	res, err := c.sendAndComplete(ctx, req, sess, map[int]string{}, done, openapi.NormalizeHash(req.ContentHash), true)
+	if err != nil {
+		return nil, fmt.Errorf("resume upload %q: %w", req.Name, err)
+	}
+	return res, nil
+}
+
+// uploadedParts lists the parts of a session the service already holds
+// with the expected size.
+func (c *Client) uploadedParts(ctx context.Context, sess drive.UploadSession) (map[int]bool, error) {
+	did, err := c.DriveID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	done := map[int]bool{}
+	marker := ""
+	for range 10000 {
+		var r openapi.ListUploadedPartsResponse
+		req := openapi.ListUploadedPartsRequest{DriveID: did, FileID: sess.FileID, UploadID: sess.UploadID, PartNumberMarker: marker}
+		if err := c.call(ctx, openapi.PathListUploadedParts, req, &r, read); err != nil {
+			return nil, err
+		}
+		for _, up := range r.UploadedParts {
+			if _, n := openapi.PartRange(up.PartNumber, sess.Size, sess.PartSize); up.PartSize == 0 || up.PartSize == n {
+				done[up.PartNumber] = true
+			}
+		}
+		if r.NextPartNumberMarker == "" || r.NextPartNumberMarker == marker {
+			return done, nil
+		}
+		marker = r.NextPartNumberMarker
+	}
+	return done, nil
+}
