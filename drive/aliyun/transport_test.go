@@ -66,17 +66,26 @@ func TestRetryPolicy(t *testing.T) {
 		{"502 plain text on a read is retried", openapi.PathGet, plain502,
 			func(c *Client) error { _, err := c.Get(context.Background(), "x"); return err }, 2, nil, false},
 		{"502 on a copy is returned, retryable", openapi.PathCopy, plain502,
-			func(c *Client) error { _, err := c.Copy(context.Background(), "x", "root", drive.CopyOptions{}); return err },
+			func(c *Client) error {
+				_, err := c.Copy(context.Background(), "x", "root", drive.CopyOptions{})
+				return err
+			},
 			1, drive.ErrUnavailable, true},
 		{"reset mid-body on a read is retried", openapi.PathGet, resetMidBody,
 			func(c *Client) error { _, err := c.Get(context.Background(), "x"); return err }, 2, nil, false},
 		{"reset mid-body on a move is returned, retryable", openapi.PathMove, resetMidBody,
-			func(c *Client) error { _, err := c.Move(context.Background(), "x", "root", drive.MoveOptions{}); return err },
+			func(c *Client) error {
+				_, err := c.Move(context.Background(), "x", "root", drive.MoveOptions{})
+				return err
+			},
 			1, drive.ErrUnavailable, true},
 		{"429 on a copy is retried", openapi.PathCopy, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("x-retry-after", "10")
 			writeJSON(w, 429, map[string]string{"code": "TooManyRequests"})
-		}, func(c *Client) error { _, err := c.Copy(context.Background(), "x", "root", drive.CopyOptions{}); return err }, 2, nil, false},
+		}, func(c *Client) error {
+			_, err := c.Copy(context.Background(), "x", "root", drive.CopyOptions{})
+			return err
+		}, 2, nil, false},
 		{"404 NotFound.File is final", openapi.PathGet, func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 404, map[string]string{"code": "NotFound.File", "message": "no such file"})
 		}, func(c *Client) error { _, err := c.Get(context.Background(), "x"); return err }, 1, drive.ErrNotFound, false},
