@@ -34,8 +34,8 @@ var tree = []match.File{
 	dir("/B"), dir("/B/sets"), dir("/B/empty"), dir("/B/empty/deeper"), dir("/B/mixed"), dir("/B/mixed/e"),
 	f("/B/sets/db-1.tar", 100, 5, "H1"), f("/B/sets/db-2.tar", 100, 4, "H2"), f("/B/sets/db-3.tar", 100, 3, "H3"),
 	f("/B/sets/web-1.zip", 10, 9, "H4"), f("/B/sets/web-2.zip", 10, 1, "H5"),
-	f("/B/old.log", 1 << 20, 60, "H6"), f("/B/new.log", 5, 1, "H7"),
-	f("/B/mixed/copy.log", 1 << 20, 2, "H6"), f("/B/mixed/copy2.log", 1 << 20, 1, "H6"),
+	f("/B/old.log", 1<<20, 60, "H6"), f("/B/new.log", 5, 1, "H7"),
+	f("/B/mixed/copy.log", 1<<20, 2, "H6"), f("/B/mixed/copy2.log", 1<<20, 1, "H6"),
 	f("/Other/x.log", 1, 100, ""),
 }
 
