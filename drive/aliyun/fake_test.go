@@ -3,10 +3,12 @@ package aliyun
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +30,13 @@ type fakeAPI struct {
 	grants   int             // successful refreshes
 	handlers map[string]http.HandlerFunc
 	hits     map[string]int
+	parts    http.HandlerFunc // serves /part/... (pre-signed part URLs)
+}
+
+func (f *fakeAPI) setParts(h http.HandlerFunc) {
+	f.mu.Lock()
+	f.parts = h
+	f.mu.Unlock()
 }
 
 func newFakeAPI(t *testing.T) *fakeAPI {
@@ -58,7 +67,12 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	f.hits[r.URL.Path]++
 	h := f.handlers[r.URL.Path]
 	access := f.access
+	parts := f.parts
 	f.mu.Unlock()
+	if parts != nil && strings.HasPrefix(r.URL.Path, "/part/") {
+		parts(w, r)
+		return
+	}
 	if r.URL.Path == openapi.PathAccessToken {
 		f.token(w, r)
 		return
@@ -137,3 +151,5 @@ func (f *fakeAPI) client(t *testing.T, mod func(*Options)) (*Client, *[]time.Dur
 func drain(r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }
 
 func jsonDecode(r *http.Request, v any) error { return json.NewDecoder(r.Body).Decode(v) }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
