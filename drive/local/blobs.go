@@ -1,0 +1,226 @@
+package local
+
+import (
+	"context"
+	"crypto/sha1"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// blobStore keeps content files named by their upper-case SHA-1 under
+// root/ab/cd/<sha1>.
+type blobStore struct {
+	root, tmp string
+	noSync    bool
+}
+
+// path is where the blob with hash sha1 lives.
+func (b *blobStore) path(sha1 string) string {
+	s := strings.ToLower(sha1)
+	return filepath.Join(b.root, s[0:2], s[2:4], s)
+}
+
+// createTemp opens a new temporary file on the same file system as the blobs.
+func (b *blobStore) createTemp(pattern string) (*os.File, error) {
+	f, err := os.CreateTemp(b.tmp, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("local drive: create temp file: %w", err)
+	}
+	return f, nil
+}
+
+// install makes the (already fsynced) file at src the blob sha1 by a hard
+// link, leaving src in place for the caller to remove once the metadata
+// naming the blob has committed. An existing blob is kept.
+func (b *blobStore) install(src, sha1 string) error {
+	dst := b.path(sha1)
+	if _, err := os.Stat(dst); err == nil {
+		return nil
+	}
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("local drive: create blob folder: %w", err)
+	}
+	if err := os.Link(src, dst); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("local drive: install blob %s: %w", sha1, err)
+	}
+	if !b.noSync {
+		return syncDir(dir)
+	}
+	return nil
+}
+
+// syncDir fsyncs a folder so a rename into it is durable.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("local drive: open %s to sync: %w", dir, err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("local drive: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// open opens the blob sha1 for reading.
+func (b *blobStore) open(sha1 string) (*os.File, error) {
+	f, err := os.Open(b.path(sha1))
+	if err != nil {
+		return nil, fmt.Errorf("local drive: open blob %s: %w", sha1, err)
+	}
+	return f, nil
+}
+
+// hashFile returns the upper-case SHA-1 and the size of the file at p.
+func hashFile(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha1.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), n, nil
+}
+
+// blobRow is a blob's metadata.
+type blobRow struct {
+	sha1, preHash string
+	size          int64
+}
+
+// insertBlob records a blob (idempotent).
+func insertBlob(ctx context.Context, tx *sql.Tx, b blobRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO blobs(sha1, size, pre_hash) VALUES(?,?,?)`, b.sha1, b.size, b.preHash)
+	if err != nil {
+		return fmt.Errorf("local drive: record blob: %w", err)
+	}
+	return nil
+}
+
+// findBlob returns the blob with this hash and size, if stored.
+func (d *Drive) findBlob(ctx context.Context, q querier, sha1 string, size int64) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM blobs WHERE sha1 = ? AND size = ?`, sha1, size).Scan(&n)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("local drive: look up blob: %w", err)
+	}
+	return true, nil
+}
+
+// gcBlobs removes blob rows no file names, their files, and blob files no
+// row names (a crash between install and commit).
+func (d *Drive) gcBlobs(ctx context.Context) error {
+	d.blobMu.Lock()
+	defer d.blobMu.Unlock()
+	var dead []string
+	err := d.withTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT sha1 FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.sha1 = b.sha1)`)
+		if err != nil {
+			return fmt.Errorf("local drive: find unreferenced blobs: %w", err)
+		}
+		dead, err = scanStrings(rows)
+		if err != nil {
+			return err
+		}
+		for _, s := range dead {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE sha1 = ?`, s); err != nil {
+				return fmt.Errorf("local drive: forget blob: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range dead {
+		os.Remove(d.blobs.path(s))
+	}
+	known := map[string]bool{}
+	rows, err := d.r.QueryContext(ctx, `SELECT sha1 FROM blobs`)
+	if err != nil {
+		return fmt.Errorf("local drive: list blobs: %w", err)
+	}
+	all, err := scanStrings(rows)
+	if err != nil {
+		return err
+	}
+	for _, s := range all {
+		known[strings.ToLower(s)] = true
+	}
+	return filepath.WalkDir(d.blobs.root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		if !known[e.Name()] {
+			d.log.Info("local drive: removing orphan blob", "path", p)
+			os.Remove(p)
+		}
+		return nil
+	})
+}
+
+// removeBlobsIfUnused deletes the blobs among sha1s that no file names any more.
+func (d *Drive) removeBlobsIfUnused(ctx context.Context, sha1s []string) {
+	if len(sha1s) == 0 {
+		return
+	}
+	d.blobMu.Lock()
+	defer d.blobMu.Unlock()
+	var dead []string
+	err := d.withTx(ctx, func(tx *sql.Tx) error {
+		for _, s := range sha1s {
+			res, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE sha1 = ? AND NOT EXISTS (SELECT 1 FROM files WHERE sha1 = ?)`, s, s)
+			if err != nil {
+				return fmt.Errorf("local drive: forget blob: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				dead = append(dead, s)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		d.log.Warn("local drive: blob cleanup failed; it runs again at next open", "err", err)
+		return
+	}
+	for _, s := range dead {
+		os.Remove(d.blobs.path(s))
+	}
+}
+
+// querier is a *sql.DB or *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("local drive: scan: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("local drive: scan: %w", err)
+	}
+	return out, nil
+}

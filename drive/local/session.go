@@ -1,0 +1,251 @@
+package local
+
+import (
+	"context"
+	"crypto/sha1"
+	"database/sql"
+	"encoding"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/drive/openapi"
+)
+
+// session is an unfinished multipart upload. Its parts are written at their
+// offsets into one data file, and the SHA-1 of the content is advanced as
+// parts arrive in order (its state persisted with each part), so completing
+// an upload neither copies nor re-reads the content.
+type session struct {
+	uploadID, fileID string
+	size, partSize   int64
+	contentHash      string // declared by the client ("" if none), upper case
+	mode             drive.CheckNameMode
+	hashedUpto       int64
+	hashState        []byte
+}
+
+func (s *session) parts() int { return openapi.PartCount(s.size, s.partSize) }
+
+func (d *Drive) sessionPath(uploadID string) string {
+	return filepath.Join(d.dir, "uploads", uploadID+".data")
+}
+
+// lockSession serialises writers of one upload; call the returned unlock.
+func (d *Drive) lockSession(uploadID string) func() {
+	m, _ := d.sessMu.LoadOrStore(uploadID, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
+func noSuchUpload(uploadID string) *drive.Error {
+	return &drive.Error{Status: 400, Code: drive.CodeNotFoundUploadID, Message: fmt.Sprintf("upload %q does not exist (finished, deleted or never started): start a new upload", uploadID)}
+}
+
+func (d *Drive) loadSession(ctx context.Context, q querier, uploadID string) (*session, error) {
+	s := &session{uploadID: uploadID}
+	var mode string
+	err := q.QueryRowContext(ctx, `SELECT file_id, size, part_size, content_hash, name_mode, hashed_upto, hash_state FROM uploads WHERE upload_id = ?`, uploadID).
+		Scan(&s.fileID, &s.size, &s.partSize, &s.contentHash, &mode, &s.hashedUpto, &s.hashState)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, noSuchUpload(uploadID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("local drive: load upload %s: %w", uploadID, err)
+	}
+	s.mode = drive.CheckNameMode(mode)
+	return s, nil
+}
+
+func deleteSession(ctx context.Context, tx *sql.Tx, uploadID string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM upload_parts WHERE upload_id = ?`, uploadID); err != nil {
+		return fmt.Errorf("local drive: forget parts of %s: %w", uploadID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM uploads WHERE upload_id = ?`, uploadID); err != nil {
+		return fmt.Errorf("local drive: forget upload %s: %w", uploadID, err)
+	}
+	return nil
+}
+
+// UploadedParts lists the parts of an upload the drive holds, in order.
+func (d *Drive) UploadedParts(ctx context.Context, uploadID string) ([]openapi.UploadedPart, error) {
+	if _, err := d.loadSession(ctx, d.r, uploadID); err != nil {
+		return nil, err
+	}
+	rows, err := d.r.QueryContext(ctx, `SELECT part_number, etag, size FROM upload_parts WHERE upload_id = ? ORDER BY part_number`, uploadID)
+	if err != nil {
+		return nil, fmt.Errorf("local drive: list parts of %s: %w", uploadID, err)
+	}
+	defer rows.Close()
+	out := []openapi.UploadedPart{}
+	for rows.Next() {
+		var p openapi.UploadedPart
+		if err := rows.Scan(&p.PartNumber, &p.ETag, &p.PartSize); err != nil {
+			return nil, fmt.Errorf("local drive: scan part: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// countingReader counts the bytes read through it into a shared counter.
+type countingReader struct {
+	r io.Reader
+	n *int64
+	d *Drive
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.n += int64(n)
+	c.d.partBytes.Add(int64(n))
+	return n, err
+}
+
+// WritePart stores part partNumber (1-based) of an upload from body, which
+// must hold exactly the part's bytes. A part already stored answers 409
+// PartAlreadyExist. It returns the part's ETag.
+func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, body io.Reader) (string, error) {
+	unlock := d.lockSession(uploadID)
+	defer unlock()
+	s, err := d.loadSession(ctx, d.r, uploadID)
+	if err != nil {
+		return "", err
+	}
+	if partNumber < 1 || partNumber > s.parts() {
+		return "", drive.Invalid("part number %d is out of range 1..%d", partNumber, s.parts())
+	}
+	var exists int
+	err = d.r.QueryRowContext(ctx, `SELECT 1 FROM upload_parts WHERE upload_id = ? AND part_number = ?`, uploadID, partNumber).Scan(&exists)
+	if err == nil {
+		return "", &drive.Error{Status: 409, Code: drive.CodePartAlreadyExist, Message: fmt.Sprintf("part %d was already uploaded", partNumber)}
+	}
+	off, n := openapi.PartRange(partNumber, s.size, s.partSize)
+	f, err := os.OpenFile(d.sessionPath(uploadID), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("local drive: open upload data: %w", err)
+	}
+	defer f.Close()
+
+	// Advance the content hash when this part continues it.
+	var h hash.Hash
+	if off == s.hashedUpto {
+		if h, err = restoreSHA1(s.hashState); err != nil {
+			return "", err
+		}
+	}
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	var got int64
+	var dst io.Writer = io.MultiWriter(io.NewOffsetWriter(f, off), crc)
+	if h != nil {
+		dst = io.MultiWriter(io.NewOffsetWriter(f, off), crc, h)
+	}
+	buf := make([]byte, 256<<10)
+	_, err = io.CopyBuffer(dst, io.LimitReader(&countingReader{r: body, n: &got, d: d}, n+1), buf)
+	if err != nil {
+		return "", fmt.Errorf("local drive: receive part %d: %w", partNumber, err)
+	}
+	if got != n {
+		return "", drive.Invalid("part %d has %d bytes; it must have %d (part size %d, file size %d)", partNumber, got, n, s.partSize, s.size)
+	}
+	if !d.opts.NoSync {
+		if err := f.Sync(); err != nil {
+			return "", fmt.Errorf("local drive: sync part %d: %w", partNumber, err)
+		}
+	}
+	etag := fmt.Sprintf("%08X", crc.Sum32())
+	err = d.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_parts(upload_id, part_number, size, etag) VALUES(?,?,?,?)`, uploadID, partNumber, n, etag); err != nil {
+			return fmt.Errorf("local drive: record part %d: %w", partNumber, err)
+		}
+		if h == nil {
+			return nil
+		}
+		state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("local drive: save hash state: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE uploads SET hashed_upto = ?, hash_state = ? WHERE upload_id = ?`, off+n, state, uploadID)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return etag, nil
+}
+
+// restoreSHA1 resumes a SHA-1 from a saved state (nil: a fresh hash).
+func restoreSHA1(state []byte) (hash.Hash, error) {
+	h := sha1.New()
+	if len(state) == 0 {
+		return h, nil
+	}
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+		return nil, fmt.Errorf("local drive: restore hash state: %w", err)
+	}
+	return h, nil
+}
+
+// finishHash completes the session's SHA-1, reading only the bytes the
+// in-order parts did not already hash. It also returns the pre_hash.
+func (d *Drive) finishHash(s *session) (sum, preHash string, err error) {
+	h, err := restoreSHA1(s.hashState)
+	if err != nil {
+		return "", "", err
+	}
+	f, err := os.Open(d.sessionPath(s.uploadID))
+	if errors.Is(err, os.ErrNotExist) && s.size == 0 {
+		return openapi.EmptySHA1, openapi.EmptySHA1, nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("local drive: open upload data: %w", err)
+	}
+	defer f.Close()
+	if s.hashedUpto < s.size {
+		if _, err := io.Copy(h, io.NewSectionReader(f, s.hashedUpto, s.size-s.hashedUpto)); err != nil {
+			return "", "", fmt.Errorf("local drive: hash upload data: %w", err)
+		}
+	}
+	preHash, err = openapi.PreHash(f, s.size)
+	if err != nil {
+		return "", "", err
+	}
+	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), preHash, nil
+}
+
+// removeOrphanUploads drops sessions whose data file is gone (a crash
+// between installing the blob and committing) and data files with no
+// session.
+func (d *Drive) removeOrphanUploads(ctx context.Context) error {
+	rows, err := d.r.QueryContext(ctx, `SELECT upload_id FROM uploads`)
+	if err != nil {
+		return fmt.Errorf("local drive: list uploads: %w", err)
+	}
+	ids, err := scanStrings(rows)
+	if err != nil {
+		return err
+	}
+	live := map[string]bool{}
+	for _, id := range ids {
+		live[id+".data"] = true
+	}
+	ents, err := os.ReadDir(filepath.Join(d.dir, "uploads"))
+	if err != nil {
+		return fmt.Errorf("local drive: read uploads: %w", err)
+	}
+	for _, e := range ents {
+		if !live[e.Name()] {
+			os.Remove(filepath.Join(d.dir, "uploads", e.Name()))
+		}
+	}
+	return nil
+}

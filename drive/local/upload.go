@@ -1,0 +1,309 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/drive/openapi"
+)
+
+// CreateFileRequest starts a file upload (the file half of openFile/create).
+type CreateFileRequest struct {
+	ParentFileID string
+	Name         string
+	Size         int64
+	Mode         drive.CheckNameMode // default refuse
+	// PartSize of the session (default openapi.PartSize(Size, 0)).
+	PartSize int64
+	// PreHash asks whether content with this pre_hash and size may be stored.
+	PreHash string
+	// ContentHash (SHA-1 hex) asks for a rapid upload; it is also checked at
+	// completion of a normal upload.
+	ContentHash string
+	// Proof verifies proof_code for a rapid upload; nil trusts the caller
+	// (in process). It is given a reader of the stored content.
+	Proof func(content io.ReaderAt, size int64) bool
+}
+
+// CreateFileResult is the answer: an existing file (Exist, under refuse), a
+// finished rapid upload (RapidUpload), or a new session (UploadID).
+type CreateFileResult struct {
+	File        *drive.File
+	Exist       bool
+	RapidUpload bool
+	UploadID    string
+	PartSize    int64
+	Parts       int
+}
+
+// CreateFile starts a file upload.
+func (d *Drive) CreateFile(ctx context.Context, req CreateFileRequest) (*CreateFileResult, error) {
+	if err := validateName(req.Name); err != nil {
+		return nil, err
+	}
+	if req.Mode == "" {
+		req.Mode = drive.NameRefuse
+	}
+	if err := validMode(req.Mode); err != nil {
+		return nil, err
+	}
+	if req.Size < 0 {
+		return nil, drive.Invalid("size %d is negative", req.Size)
+	}
+	req.PartSize = openapi.PartSize(req.Size, req.PartSize)
+	if n := openapi.PartCount(req.Size, req.PartSize); n > openapi.MaxParts {
+		return nil, drive.Invalid("%d parts of %d bytes exceed the limit of %d parts: use bigger parts", n, req.PartSize, openapi.MaxParts)
+	}
+	req.ContentHash = openapi.NormalizeHash(req.ContentHash)
+	if req.ContentHash != "" && !isSHA1Hex(req.ContentHash) {
+		return nil, drive.Invalid("content_hash %q is not a SHA-1 in hex", req.ContentHash)
+	}
+	if _, err := d.folder(ctx, d.r, req.ParentFileID); err != nil {
+		return nil, err
+	}
+	if req.ContentHash != "" {
+		res, err := d.rapidUpload(ctx, req)
+		if res != nil || err != nil {
+			return res, err
+		}
+	} else if req.PreHash != "" {
+		var n int
+		err := d.r.QueryRowContext(ctx, `SELECT 1 FROM blobs WHERE pre_hash = ? AND size = ? LIMIT 1`, openapi.NormalizeHash(req.PreHash), req.Size).Scan(&n)
+		if err == nil {
+			return nil, &drive.Error{Status: 400, Code: drive.CodePreHashMatched, Message: "content with this pre_hash is stored: send content_hash and proof_code for a rapid upload"}
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("local drive: look up pre_hash: %w", err)
+		}
+	}
+	return d.startSession(ctx, req)
+}
+
+// rapidUpload creates the file from stored content, or returns nil, nil
+// when no content with that hash and size is stored.
+func (d *Drive) rapidUpload(ctx context.Context, req CreateFileRequest) (*CreateFileResult, error) {
+	d.blobMu.RLock()
+	defer d.blobMu.RUnlock()
+	ok, err := d.findBlob(ctx, d.r, req.ContentHash, req.Size)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if req.Proof != nil {
+		f, err := d.blobs.open(req.ContentHash)
+		if err != nil {
+			return nil, err
+		}
+		good := req.Proof(f, req.Size)
+		f.Close()
+		if !good {
+			return nil, &drive.Error{Status: 400, Code: drive.CodeInvalidRapidProof, Message: "proof_code does not match the stored content for this access token: recompute it with the token of this request"}
+		}
+	}
+	var res *CreateFileResult
+	var dead []string
+	err = d.withTx(ctx, func(tx *sql.Tx) error {
+		f := d.newFileRow(req.ParentFileID, req.Name, drive.TypeFile)
+		f.Size, f.ContentHash = req.Size, req.ContentHash
+		name, ex, d2, err := d.settleName(ctx, tx, f, req.Mode)
+		if err != nil || ex != nil {
+			res = &CreateFileResult{File: ex, Exist: true}
+			return err
+		}
+		dead, f.Name = d2, name
+		f.Category, f.FileExtension = category(name), extension(name)
+		if err := d.addUsed(ctx, tx, f.Size); err != nil {
+			return err
+		}
+		if err := insertFile(ctx, tx, f, 0); err != nil {
+			return err
+		}
+		res = &CreateFileResult{File: f, RapidUpload: true}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.removeBlobsIfUnused(ctx, dead)
+	return res, nil
+}
+
+// settleName applies the name mode to a new or completing file f in its
+// folder. Under refuse an existing file is returned (ex != nil) and nothing
+// is to be written; overwrite deletes an existing file of that name.
+func (d *Drive) settleName(ctx context.Context, tx *sql.Tx, f *drive.File, mode drive.CheckNameMode) (name string, ex *drive.File, dead []string, err error) {
+	if mode == drive.NameIgnore {
+		return f.Name, nil, nil, nil
+	}
+	ex, err = d.sibling(ctx, tx, f.ParentFileID, f.Name, f.FileID)
+	if err != nil || ex == nil {
+		return f.Name, nil, nil, err
+	}
+	switch mode {
+	case drive.NameAutoRename:
+		name, err = d.freeName(ctx, tx, f.ParentFileID, f.Name, false)
+		return name, nil, nil, err
+	case drive.NameOverwrite:
+		if ex.IsFolder() {
+			return "", nil, nil, alreadyExists(f.ParentFileID, f.Name)
+		}
+		dead, err = d.deleteTx(ctx, tx, ex.FileID)
+		return f.Name, nil, dead, err
+	}
+	return "", ex, nil, nil
+}
+
+// startSession creates the uploading file and its session.
+func (d *Drive) startSession(ctx context.Context, req CreateFileRequest) (*CreateFileResult, error) {
+	var res *CreateFileResult
+	err := d.withTx(ctx, func(tx *sql.Tx) error {
+		f := d.newFileRow(req.ParentFileID, req.Name, drive.TypeFile)
+		f.Size, f.Status = req.Size, openapi.StatusUploading
+		name, ex, _, err := d.settleName(ctx, tx, f, noDelete(req.Mode))
+		if err != nil || ex != nil {
+			res = &CreateFileResult{File: ex, Exist: true}
+			return err
+		}
+		f.Name = name
+		f.Category, f.FileExtension = category(name), extension(name)
+		used, err := usedBytes(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if used+req.Size > d.opts.QuotaBytes {
+			return &drive.Error{Status: 403, Code: drive.CodeQuotaExhausted,
+				Message: fmt.Sprintf("the drive holds %d of %d bytes; %d more do not fit: delete files or raise the quota", used, d.opts.QuotaBytes, req.Size)}
+		}
+		if err := insertFile(ctx, tx, f, 0); err != nil {
+			return err
+		}
+		uid := newID()
+		_, err = tx.ExecContext(ctx, `INSERT INTO uploads(upload_id, file_id, size, part_size, content_hash, name_mode, created_at) VALUES(?,?,?,?,?,?,?)`,
+			uid, f.FileID, req.Size, req.PartSize, req.ContentHash, string(req.Mode), nanos(time.Now()))
+		if err != nil {
+			return fmt.Errorf("local drive: record upload: %w", err)
+		}
+		res = &CreateFileResult{File: f, UploadID: uid, PartSize: req.PartSize, Parts: openapi.PartCount(req.Size, req.PartSize)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// noDelete maps overwrite to ignore: the old file is replaced at
+// completion, not when the upload starts.
+func noDelete(m drive.CheckNameMode) drive.CheckNameMode {
+	if m == drive.NameOverwrite {
+		return drive.NameIgnore
+	}
+	return m
+}
+
+// Complete finishes an upload: all parts must be stored; the content's
+// SHA-1 must match a declared content_hash (else 400
+// InvalidParameter.ContentHash). The name mode applies again: under refuse a
+// name taken meanwhile answers 409 AlreadyExist.File. Completing a finished
+// upload returns the file again.
+func (d *Drive) Complete(ctx context.Context, fileID, uploadID string) (*drive.File, error) {
+	unlock := d.lockSession(uploadID)
+	defer unlock()
+	defer d.sessMu.Delete(uploadID)
+	s, err := d.loadSession(ctx, d.r, uploadID)
+	if err != nil {
+		if f, gerr := d.getFile(ctx, d.r, fileID); gerr == nil && f.Status == openapi.StatusAvailable && !f.IsFolder() {
+			return f, nil // already completed: idempotent
+		}
+		return nil, err
+	}
+	if fileID != "" && s.fileID != fileID {
+		return nil, drive.Invalid("upload %s belongs to file %s, not %s", uploadID, s.fileID, fileID)
+	}
+	var have int
+	if err := d.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM upload_parts WHERE upload_id = ?`, uploadID).Scan(&have); err != nil {
+		return nil, fmt.Errorf("local drive: count parts: %w", err)
+	}
+	if have != s.parts() {
+		return nil, drive.Invalid("upload %s has %d of %d parts: upload the missing parts (listUploadedParts) before completing", uploadID, have, s.parts())
+	}
+	sum, preHash, err := d.finishHash(s)
+	if err != nil {
+		return nil, err
+	}
+	if s.contentHash != "" && s.contentHash != sum {
+		return nil, &drive.Error{Status: 400, Code: drive.CodeInvalidContentHash,
+			Message: fmt.Sprintf("the uploaded content has SHA-1 %s, not the declared %s", sum, s.contentHash)}
+	}
+	d.blobMu.RLock()
+	f, dead, err := d.installSession(ctx, s, sum, preHash)
+	d.blobMu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	d.removeBlobsIfUnused(ctx, dead)
+	return f, nil
+}
+
+// installSession turns the session's data file into a blob and makes the
+// file available, in that order, so a crash leaves at worst an orphan blob.
+func (d *Drive) installSession(ctx context.Context, s *session, sum, preHash string) (*drive.File, []string, error) {
+	data := d.sessionPath(s.uploadID)
+	if s.size == 0 {
+		if err := os.WriteFile(data, nil, 0o644); err != nil {
+			return nil, nil, fmt.Errorf("local drive: create empty blob: %w", err)
+		}
+	}
+	if err := d.blobs.install(data, sum); err != nil {
+		return nil, nil, err
+	}
+	var f *drive.File
+	var dead []string
+	err := d.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if f, err = d.getFile(ctx, tx, s.fileID); err != nil {
+			return err
+		}
+		name, ex, d2, err := d.settleName(ctx, tx, f, s.mode)
+		if err != nil {
+			return err
+		}
+		if ex != nil {
+			return alreadyExists(f.ParentFileID, f.Name)
+		}
+		dead = d2
+		if err := insertBlob(ctx, tx, blobRow{sha1: sum, size: s.size, preHash: preHash}); err != nil {
+			return err
+		}
+		if err := d.addUsed(ctx, tx, s.size); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		_, err = tx.ExecContext(ctx, `UPDATE files SET status = 'available', sha1 = ?, name = ?, category = ?, ext = ?, updated_at = ? WHERE id = ?`,
+			sum, name, category(name), extension(name), nanos(now), s.fileID)
+		if err != nil {
+			return fmt.Errorf("local drive: finish %s: %w", s.fileID, err)
+		}
+		f.Name, f.Category, f.FileExtension, f.UpdatedAt = name, category(name), extension(name), now
+		f.Status, f.ContentHash = openapi.StatusAvailable, sum
+		return deleteSession(ctx, tx, s.uploadID)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	os.Remove(data)
+	return f, dead, nil
+}
+
+// isSHA1Hex reports whether s looks like a SHA-1 in hex.
+func isSHA1Hex(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	return strings.Trim(strings.ToUpper(s), "0123456789ABCDEF") == ""
+}
