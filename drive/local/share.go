@@ -128,4 +128,3 @@ func cancelShareTx(ctx context.Context, tx *sql.Tx, shareID string) error {
 	}
 	return nil
 }
-
