@@ -2,6 +2,8 @@ package aliyun
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -30,7 +32,25 @@ type fakeAPI struct {
 	grants   int             // successful refreshes
 	handlers map[string]http.HandlerFunc
 	hits     map[string]int
-	parts    http.HandlerFunc // serves /part/... (pre-signed part URLs)
+	parts    http.HandlerFunc  // serves /part/... (pre-signed part URLs)
+	codes    map[string]string // authorization code -> PKCE challenge
+}
+
+// authorize approves at once and redirects with a code bound to the challenge.
+func (f *fakeAPI) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("code_challenge_method") != "S256" || q.Get("response_type") != "code" {
+		http.Error(w, "bad authorize request", 400)
+		return
+	}
+	f.mu.Lock()
+	if f.codes == nil {
+		f.codes = map[string]string{}
+	}
+	code := "code-" + itoa(len(f.codes))
+	f.codes[code] = q.Get("code_challenge")
+	f.mu.Unlock()
+	http.Redirect(w, r, q.Get("redirect_uri")+"?code="+code+"&state="+q.Get("state"), http.StatusFound)
 }
 
 func (f *fakeAPI) setParts(h http.HandlerFunc) {
@@ -73,6 +93,10 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		parts(w, r)
 		return
 	}
+	if r.URL.Path == openapi.PathAuthorize {
+		f.authorize(w, r)
+		return
+	}
 	if r.URL.Path == openapi.PathAccessToken {
 		f.token(w, r)
 		return
@@ -97,6 +121,18 @@ func (f *fakeAPI) token(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if req.GrantType == openapi.GrantAuthCode {
+		sum := sha256.Sum256([]byte(req.CodeVerifier))
+		if ch, ok := f.codes[req.Code]; !ok || ch != base64.RawURLEncoding.EncodeToString(sum[:]) {
+			writeJSON(w, 400, map[string]string{"code": "InvalidCode", "message": "code or verifier wrong"})
+			return
+		}
+		delete(f.codes, req.Code)
+		f.grants++
+		f.access, f.refresh = "at-"+itoa(f.grants), "rt-"+itoa(f.grants)
+		writeJSON(w, 200, openapi.TokenResponse{TokenType: "Bearer", AccessToken: f.access, RefreshToken: f.refresh, ExpiresIn: 7200})
+		return
+	}
 	if req.GrantType != openapi.GrantRefreshToken || req.RefreshToken != f.refresh || f.used[req.RefreshToken] {
 		writeJSON(w, 400, map[string]string{"code": "InvalidParameter.RefreshToken", "message": "refresh token is invalid"})
 		return
