@@ -62,8 +62,11 @@ type SearchRequest struct {
 	ReturnTotalCount bool   `json:"return_total_count,omitempty"`
 }
 
-// PartInfo is one part of a multipart upload: requested with only
-// PartNumber, answered with the pre-signed UploadURL.
+// PartInfo is one part of a multipart upload: requested with PartNumber
+// (and PartSize on the first item, which fixes the session's part size:
+// drive/local otherwise takes DefaultPartSize when that gives as many parts
+// as requested, else ceil(size/parts)), answered with the pre-signed
+// UploadURL and the part's size.
 type PartInfo struct {
 	PartNumber        int    `json:"part_number"`
 	PartSize          int64  `json:"part_size,omitempty"`
