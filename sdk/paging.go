@@ -55,8 +55,8 @@ func SearchAll(opts SearchOptions) iter.Seq2[*File, error] {
 }
 
 // Walk yields every file and folder below the drive folder at root (an
-// absolute path), depth first, folders before their contents. Each File's
-// Path is set. Skip a folder's contents by returning false from skip when
+// absolute path), folder by folder: all entries of a folder, then the walk
+// of each of its subfolders. Each File's Path is set. Skip a folder's contents by returning false from skip when
 // it is visited (skip may be nil).
 func Walk(root string, skip func(*File) bool) iter.Seq2[*File, error] {
 	return func(yield func(*File, error) bool) {
