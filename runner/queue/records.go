@@ -1,0 +1,167 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/runner"
+)
+
+// ErrRunNotFound is returned for an unknown run id.
+var ErrRunNotFound = errors.New("run not found")
+
+func (q *Queue) recordSubject(id string) string { return "$KV." + RecordsBucket + "." + id }
+
+// putRecordAsync writes a record without waiting for the ack; records of one
+// run are written by one node in order, so last-writer-wins is right.
+func (q *Queue) putRecordAsync(r *runner.RunRecord) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		q.log.Error("encode run record", "run", r.ID, "err", err)
+		return
+	}
+	if _, err := q.JS.PublishAsync(q.recordSubject(r.ID), b); err != nil {
+		q.log.Warn("write run record", "run", r.ID, "err", err)
+	}
+}
+
+// createRecordAsync writes the "queued" record only if none exists yet, so
+// it never overwrites the record of a worker that already started the run.
+func (q *Queue) createRecordAsync(r *runner.RunRecord) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return
+	}
+	m := nats.NewMsg(q.recordSubject(r.ID))
+	m.Data = b
+	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+	if _, err := q.JS.PublishMsgAsync(m); err != nil {
+		q.log.Warn("write run record", "run", r.ID, "err", err)
+	}
+}
+
+// putRecord writes a record and waits for the ack.
+func (q *Queue) putRecord(ctx context.Context, r *runner.RunRecord) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("queue: encode record %s: %w", r.ID, err)
+	}
+	if _, err := q.Records.Put(ctx, r.ID, b); err != nil {
+		return fmt.Errorf("queue: write record %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// GetRun returns a run's record.
+func (q *Queue) GetRun(ctx context.Context, id string) (*runner.RunRecord, error) {
+	if !validRunID(id) {
+		return nil, fmt.Errorf("queue: run %q: %w", id, ErrRunNotFound)
+	}
+	e, err := q.Records.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, fmt.Errorf("queue: run %q: %w (see wasmdrive runs list)", id, ErrRunNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue: run %q: %w", id, err)
+	}
+	var r runner.RunRecord
+	if err := json.Unmarshal(e.Value(), &r); err != nil {
+		return nil, fmt.Errorf("queue: run %q: bad record: %w", id, err)
+	}
+	return &r, nil
+}
+
+func validRunID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if !tokenByte(id[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// ListRuns returns the newest runs matching f, newest first.
+func (q *Queue) ListRuns(ctx context.Context, f runner.RunFilter) ([]*runner.RunRecord, error) {
+	w, err := q.Records.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("queue: list runs: %w", err)
+	}
+	defer func() { _ = w.Stop() }()
+	var out []*runner.RunRecord
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case e := <-w.Updates():
+			if e == nil { // initial values done
+				return filterRuns(out, f), nil
+			}
+			var r runner.RunRecord
+			if json.Unmarshal(e.Value(), &r) == nil && matches(&r, f) {
+				out = append(out, &r)
+			}
+		}
+	}
+}
+
+func matches(r *runner.RunRecord, f runner.RunFilter) bool {
+	if f.Plugin != "" && r.Plugin != f.Plugin {
+		return false
+	}
+	if f.Status != "" && r.Status != f.Status && !(f.Status == runner.StatusFailed && r.Status == runner.StatusDead) {
+		return false
+	}
+	return f.Trigger == "" || strings.HasPrefix(r.Trigger, f.Trigger)
+}
+
+func filterRuns(rs []*runner.RunRecord, f runner.RunFilter) []*runner.RunRecord {
+	sort.Slice(rs, func(i, j int) bool {
+		if !rs[i].Queued.Equal(rs[j].Queued) {
+			return rs[i].Queued.After(rs[j].Queued)
+		}
+		return rs[i].ID > rs[j].ID
+	})
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	if len(rs) > limit {
+		rs = rs[:limit]
+	}
+	return rs
+}
+
+// WatchRuns calls fn with every record change until ctx ends.
+func (q *Queue) WatchRuns(ctx context.Context, fn func(*runner.RunRecord)) error {
+	w, err := q.Records.WatchAll(ctx, jetstream.UpdatesOnly(), jetstream.IgnoreDeletes())
+	if err != nil {
+		return fmt.Errorf("queue: watch runs: %w", err)
+	}
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-w.Updates():
+			if !ok {
+				return errors.New("queue: watch runs: watcher closed")
+			}
+			if e == nil {
+				continue
+			}
+			var r runner.RunRecord
+			if json.Unmarshal(e.Value(), &r) == nil {
+				fn(&r)
+			}
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/runner"
+)
+
+// ErrUnknownPlugin is returned when a trigger names no loaded plugin.
+var ErrUnknownPlugin = errors.New("unknown plugin")
+
+// Catalog is what the service needs to know about plugins (the plugin host).
+type Catalog interface {
+	Plugins(ctx context.Context) ([]runner.PluginInfo, error)
+	SetEnabled(ctx context.Context, plugin string, enabled bool) error
+}
+
+// Service implements runner.RunService over the queue. Every node can
+// serve it: all state is in JetStream.
+type Service struct {
+	Q       *Queue
+	Catalog Catalog // nil: every plugin name is accepted
+	// Schedules, if set, adds schedule info to Plugins.
+	Schedules func(plugin string) []runner.ScheduleInfo
+}
+
+var _ runner.RunService = (*Service)(nil)
+
+// Enqueue publishes a run request on subject (RunSubject(plugin) when "")
+// and writes its queued record. A request whose idempotency key was seen
+// within the dedup window is not queued again: dup is true and the record
+// is the first request's.
+func (q *Queue) Enqueue(ctx context.Context, req *Request, subject string, opts ...jetstream.PublishOpt) (rec *runner.RunRecord, dup bool, err error) {
+	if req.Plugin == "" {
+		return nil, false, errors.New("queue: a run needs a plugin name")
+	}
+	if req.ID == "" {
+		if req.Key != "" {
+			req.ID = KeyRunID(req.Plugin, req.Key)
+		} else {
+			req.ID = NewRunID()
+		}
+	}
+	if req.Queued.IsZero() {
+		req.Queued = time.Now().UTC()
+	}
+	if req.Trigger == "" {
+		req.Trigger = "manual"
+	}
+	if subject == "" {
+		subject = RunSubject(req.Plugin)
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil, false, fmt.Errorf("queue: encode request: %w", err)
+	}
+	if req.Key != "" {
+		opts = append(opts, jetstream.WithMsgID(MsgID(req.Plugin, req.Key)))
+	}
+	ack, err := q.JS.Publish(ctx, subject, b, opts...)
+	if err != nil {
+		return nil, false, fmt.Errorf("queue: queue run of %s: %w", req.Plugin, err)
+	}
+	if ack.Duplicate {
+		if r, err := q.GetRun(ctx, req.ID); err == nil {
+			return r, true, nil
+		}
+		return recordFor(req), true, nil
+	}
+	rec = recordFor(req)
+	q.createRecordAsync(rec)
+	return rec, false, nil
+}
+
+// deadLetter stores a run whose retries ran out on the dead-letter stream.
+func (q *Queue) deadLetter(req *Request, rec *runner.RunRecord) error {
+	b, err := json.Marshal(DeadLetter{Request: *req, Error: rec.Error, Attempts: rec.Attempt, Node: q.Opts.Node, Time: time.Now().UTC()})
+	if err != nil {
+		return fmt.Errorf("queue: encode dead letter: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := q.JS.Publish(ctx, SubjectDLQ+"."+Token(req.Plugin), b, jetstream.WithMsgID("dead:"+req.ID+":"+fmt.Sprint(rec.Attempt))); err != nil {
+		return fmt.Errorf("queue: dead-letter %s: %w", req.ID, err)
+	}
+	return nil
+}
+
+func (s *Service) checkPlugin(ctx context.Context, name string) error {
+	if s.Catalog == nil {
+		return nil
+	}
+	ps, err := s.Catalog.Plugins(ctx)
+	if err != nil {
+		return fmt.Errorf("queue: plugins: %w", err)
+	}
+	var names []string
+	for _, p := range ps {
+		if p.Name == name {
+			if !p.Enabled {
+				return fmt.Errorf("plugin %q is disabled (enable it in the config or the console)", name)
+			}
+			return nil
+		}
+		names = append(names, p.Name)
+	}
+	return fmt.Errorf("%w %q (loaded: %v; see wasmdrive plugin list)", ErrUnknownPlugin, name, names)
+}
+
+// Trigger queues a run of plugin; key is the idempotency key.
+func (s *Service) Trigger(ctx context.Context, plugin, entry string, input json.RawMessage, key string) (*runner.RunRecord, error) {
+	if err := s.checkPlugin(ctx, plugin); err != nil {
+		return nil, err
+	}
+	if len(input) > 0 && !json.Valid(input) {
+		return nil, errors.New("input is not valid JSON")
+	}
+	rec, _, err := s.Q.Enqueue(ctx, &Request{Plugin: plugin, Entry: entry, Input: input, Key: key, Trigger: "manual"}, "")
+	return rec, err
+}
+
+// Retry queues a new run with the input of a finished one.
+func (s *Service) Retry(ctx context.Context, runID string) (*runner.RunRecord, error) {
+	old, err := s.Q.GetRun(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	if !final(old.Status) {
+		return nil, fmt.Errorf("run %s is %s; only a finished run can be retried", runID, old.Status)
+	}
+	rec, _, err := s.Q.Enqueue(ctx, &Request{
+		Plugin: old.Plugin, Entry: old.Entry, Input: old.Input, Account: old.Account,
+		Trigger: "retry:" + runID, RetryOf: runID,
+	}, "")
+	return rec, err
+}
+
+// Cancel stops a queued or running run.
+func (s *Service) Cancel(ctx context.Context, runID string) error {
+	rec, err := s.Q.GetRun(ctx, runID)
+	if err != nil {
+		return err
+	}
+	if final(rec.Status) {
+		return fmt.Errorf("run %s already %s", runID, rec.Status)
+	}
+	if err := s.Q.Conn.NC.Publish(SubjectCancel+"."+runID, nil); err != nil {
+		return fmt.Errorf("cancel %s: %w", runID, err)
+	}
+	if rec.Status == runner.StatusQueued {
+		rec.Status, rec.Ended, rec.Error = runner.StatusCancelled, time.Now().UTC(), "cancelled before it started"
+		return s.Q.putRecord(ctx, rec)
+	}
+	return nil
+}
+
+// ListRuns lists run records, newest first.
+func (s *Service) ListRuns(ctx context.Context, f runner.RunFilter) ([]*runner.RunRecord, error) {
+	return s.Q.ListRuns(ctx, f)
+}
+
+// GetRun returns one run record.
+func (s *Service) GetRun(ctx context.Context, runID string) (*runner.RunRecord, error) {
+	return s.Q.GetRun(ctx, runID)
+}
+
+// Logs returns a run's log lines after afterSeq.
+func (s *Service) Logs(ctx context.Context, runID string, afterSeq uint64, limit int) ([]runner.LogLine, error) {
+	return s.Q.Logs(ctx, runID, afterSeq, limit)
+}
+
+// WatchLogs streams a run's log lines.
+func (s *Service) WatchLogs(ctx context.Context, runID string, afterSeq uint64, fn func(runner.LogLine)) error {
+	return s.Q.WatchLogs(ctx, runID, afterSeq, fn)
+}
+
+// WatchRuns streams run record changes.
+func (s *Service) WatchRuns(ctx context.Context, fn func(*runner.RunRecord)) error {
+	return s.Q.WatchRuns(ctx, fn)
+}
+
+// Plugins lists the loaded plugins with their schedules.
+func (s *Service) Plugins(ctx context.Context) ([]runner.PluginInfo, error) {
+	if s.Catalog == nil {
+		return nil, nil
+	}
+	ps, err := s.Catalog.Plugins(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.Schedules != nil {
+		for i := range ps {
+			ps[i].Schedules = s.Schedules(ps[i].Name)
+		}
+	}
+	return ps, nil
+}
+
+// SetEnabled turns a plugin on or off.
+func (s *Service) SetEnabled(ctx context.Context, plugin string, enabled bool) error {
+	if s.Catalog == nil {
+		return errors.New("no plugin catalog on this node")
+	}
+	return s.Catalog.SetEnabled(ctx, plugin, enabled)
+}
