@@ -72,6 +72,11 @@ type Options struct {
 	// UseBatchEndpoint sends Batch chunks to openapi.PathBatch (served by
 	// drive/local, absent from the real service) instead of single calls.
 	UseBatchEndpoint bool
+	// NativeOverwrite sends check_name_mode "overwrite" for uploads, which
+	// drive/local applies atomically; the Open API lacks the mode, so it is
+	// otherwise emulated (see Upload). Default: on when BaseURL is not
+	// DefaultBaseURL; a service that rejects the mode turns it off.
+	NativeOverwrite *bool
 	// HTTPClient overrides the HTTP client (default: a tuned clone of
 	// http.DefaultTransport, no overall timeout: calls are bounded by ctx).
 	HTTPClient *http.Client
@@ -94,6 +99,8 @@ type Client struct {
 	backoffMax  time.Duration
 	partConc    int
 	sleep       func(context.Context, time.Duration) error // sleepCtx; tests record waits
+
+	nativeOverwrite atomic.Bool
 
 	driveMu sync.Mutex
 	driveID string
@@ -174,6 +181,10 @@ func New(opts Options) (*Client, error) {
 		backoffMax:  orDefault(opts.BackoffMax, 15*time.Second),
 		partConc:    orDefault(opts.PartConcurrency, 4),
 		sleep:       sleepCtx,
+	}
+	c.nativeOverwrite.Store(c.base != DefaultBaseURL)
+	if opts.NativeOverwrite != nil {
+		c.nativeOverwrite.Store(*opts.NativeOverwrite)
 	}
 	c.ts = &tokenSource{
 		account:      opts.Account,

@@ -178,7 +178,7 @@ func (c *Client) afterCreate(ctx context.Context, req drive.UploadRequest, r *op
 	if err != nil {
 		return nil, err
 	}
-	if r.Exist && req.CheckNameMode == drive.NameRefuse {
+	if r.Exist && (req.CheckNameMode == drive.NameRefuse || req.CheckNameMode == drive.NameOverwrite) {
 		return nil, errNameTaken(req.Name)
 	}
 	if r.RapidUpload {
@@ -248,9 +248,22 @@ func hashContent(ctx context.Context, r io.ReaderAt, size int64) (string, error)
 	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), nil
 }
 
-// uploadOverwrite emulates overwrite: upload under a free name, trash the
-// file that held the name, rename the new file into place.
+// uploadOverwrite replaces the file of that name. Servers that speak the
+// overwrite name mode (drive/local; see Options.NativeOverwrite) replace it
+// atomically at completion. Otherwise it is emulated: upload under a free
+// name, trash the file that held the name, rename the new file into place.
 func (c *Client) uploadOverwrite(ctx context.Context, req drive.UploadRequest) (*drive.UploadResult, error) {
+	if c.nativeOverwrite.Load() {
+		res, err := c.upload(ctx, req)
+		var de *drive.Error
+		if err == nil || !errors.As(err, &de) || !strings.HasPrefix(de.Code, drive.CodeInvalidParameter) {
+			if err != nil {
+				return nil, fmt.Errorf("upload %q: %w", req.Name, err)
+			}
+			return res, nil
+		}
+		c.nativeOverwrite.Store(false) // the service does not know the mode
+	}
 	req.CheckNameMode = drive.NameRefuse
 	res, err := c.upload(ctx, req)
 	var de *drive.Error
