@@ -1,0 +1,406 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/plugins/internal/backupcore"
+	"github.com/wasmdrive/wasmdrive/sdk"
+)
+
+// Summary is a backup run's result (the output and the event's data).
+type Summary struct {
+	Status      string      `json:"status"` // ok, partial
+	Source      string      `json:"source"`
+	Target      string      `json:"target"`
+	Files       int         `json:"files"` // files in the manifest after the run
+	Scanned     int         `json:"scanned"`
+	Uploaded    int         `json:"uploaded"`
+	Rapid       int         `json:"rapid"` // uploads the drive already had
+	BytesSent   int64       `json:"bytes_sent"`
+	BytesPlan   int64       `json:"bytes_planned"`
+	Unchanged   int         `json:"unchanged"`
+	Renamed     int         `json:"renamed"`
+	Removed     int         `json:"removed"`
+	Marked      int         `json:"marked_deleted"`
+	Versioned   int         `json:"versioned"`
+	Retained    int         `json:"retained"`
+	Skipped     []skipInfo  `json:"skipped,omitempty"`
+	Errors      []fileError `json:"errors,omitempty"`
+	ManifestB   int         `json:"manifest_bytes"`
+	Encrypted   bool        `json:"encrypted"`
+	ElapsedMS   int64       `json:"elapsed_ms"`
+	StartedAt   time.Time   `json:"started_at"`
+	CompletedAt time.Time   `json:"completed_at"`
+}
+
+type skipInfo struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+type fileError struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
+}
+
+// maxListed caps the skipped and error lists in a summary.
+const maxListed = 200
+
+func (s *Summary) fail(p string, err error) {
+	s.Status = "partial"
+	if len(s.Errors) < maxListed {
+		s.Errors = append(s.Errors, fileError{p, err.Error()})
+	}
+	sdk.LogWarn("backup: file failed", "path", p, "error", err)
+}
+
+// backupRun is one backup: settings, the manifest and what changed.
+type backupRun struct {
+	s        *settings
+	store    *backupcore.Store
+	m        *backupcore.Manifest
+	changes  *backupcore.Changes
+	sum      *Summary
+	dirs     *dirCache
+	now      time.Time
+	stamp    string // versions folder of this run
+	lastSave time.Time
+	pending  int
+}
+
+func runBackup(s *settings) (*Summary, error) {
+	start := sdk.Now()
+	r := &backupRun{s: s, now: start, changes: backupcore.NewChanges(),
+		sum:   &Summary{Status: "ok", Source: s.Source, Target: s.Target, StartedAt: start, Encrypted: s.keys != nil},
+		store: &backupcore.Store{KV: kvAdapter{}, Prefix: s.kvPrefix()}, stamp: start.UTC().Format("2006-01-02_150405")}
+	if err := checkKeyFingerprint(s); err != nil {
+		return nil, err
+	}
+	m, err := r.store.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load manifest: %w (delete the plugin's KV keys %s* to start over)", err, r.store.Prefix)
+	}
+	m.Root = s.Target
+	r.m = m
+	scan, err := scanLocal(s)
+	if err != nil {
+		return nil, err
+	}
+	r.sum.Scanned = len(scan.Files)
+	plan := backupcore.Diff(m, scan, s.opts, start)
+	r.confirmDeletions(plan)
+	r.sum.Unchanged, r.sum.Retained, r.sum.BytesPlan = plan.Unchanged, plan.Retained, plan.UploadBytes
+	for _, sk := range plan.Skipped {
+		if len(r.sum.Skipped) < maxListed {
+			r.sum.Skipped = append(r.sum.Skipped, skipInfo{sk.Path, sk.Reason})
+		}
+	}
+	if !plan.Empty() {
+		sdk.LogInfo("backup plan", "uploads", len(plan.Uploads), "bytes", plan.UploadBytes, "renames", len(plan.Renames),
+			"removals", len(plan.Removals), "marked", len(plan.Marked), "unchanged", plan.Unchanged)
+		if err := r.execute(plan); err != nil {
+			return r.sum, err
+		}
+	}
+	if r.changes.Len() > 0 {
+		if err := r.checkpoint(); err != nil {
+			return r.sum, err
+		}
+	}
+	end := sdk.Now()
+	r.sum.Files = len(r.m.Entries)
+	r.sum.CompletedAt = end
+	r.sum.ElapsedMS = end.Sub(start).Milliseconds()
+	return r.sum, nil
+}
+
+// confirmDeletions keeps only the vanished entries whose local file is
+// really gone: the host listing skips what it cannot read, and an
+// unreadable file must never be taken for a deleted one.
+func (r *backupRun) confirmDeletions(p *backupcore.Plan) {
+	gone := func(rel string) bool {
+		_, err := sdk.LocalStat(r.s.Source + "/" + rel)
+		return errors.Is(err, sdk.ErrNotFound)
+	}
+	keep := p.Removals[:0]
+	for _, e := range p.Removals {
+		if gone(e.Path) {
+			keep = append(keep, e)
+		} else {
+			p.Retained++
+		}
+	}
+	p.Removals = keep
+	marked := p.Marked[:0]
+	for _, rel := range p.Marked {
+		if gone(rel) {
+			marked = append(marked, rel)
+		} else {
+			p.Retained++
+		}
+	}
+	p.Marked = marked
+}
+
+func (r *backupRun) execute(p *backupcore.Plan) error {
+	r.dirs = newDirCache(r.s.Target)
+	total := int64(len(p.Uploads) + len(p.Renames) + len(p.Removals))
+	done := int64(0)
+	progress := func() {
+		done++
+		if done%50 == 0 || done == total {
+			sdk.Progress(done, total, "files", fmt.Sprintf("%d bytes sent", r.sum.BytesSent))
+		}
+	}
+	for _, rn := range p.Renames {
+		r.rename(rn)
+		progress()
+		if err := r.maybeCheckpoint(); err != nil {
+			return err
+		}
+	}
+	for _, u := range p.Uploads {
+		r.upload(u)
+		progress()
+		if err := r.maybeCheckpoint(); err != nil {
+			return err
+		}
+	}
+	r.remove(p.Removals)
+	done += int64(len(p.Removals))
+	sdk.Progress(done, total, "files", fmt.Sprintf("%d bytes sent", r.sum.BytesSent))
+	for _, rel := range p.Marked {
+		if e := r.m.Find(rel); e != nil {
+			c := *e
+			c.DeletedAt = r.now.UnixNano()
+			r.changes.Set(c)
+			r.sum.Marked++
+		}
+	}
+	for _, rel := range p.Revived {
+		if e := r.m.Find(rel); e != nil {
+			c := *e
+			c.DeletedAt = 0
+			r.changes.Set(c)
+		}
+	}
+	return nil
+}
+
+// maybeCheckpoint saves the manifest every CheckpointFiles changes (at most
+// every 5 s), so a killed backup resumes after the files already done.
+func (r *backupRun) maybeCheckpoint() error {
+	r.pending++
+	if r.pending < r.s.CheckpointFiles || time.Since(r.lastSave) < 5*time.Second {
+		return nil
+	}
+	return r.checkpoint()
+}
+
+func (r *backupRun) checkpoint() error {
+	r.changes.Apply(r.m)
+	r.changes = backupcore.NewChanges()
+	r.m.Updated = sdk.Now().UnixNano()
+	n, err := r.store.Save(r.m)
+	if err != nil {
+		return fmt.Errorf("save manifest: %w", err)
+	}
+	r.sum.ManifestB = n
+	r.pending = 0
+	r.lastSave = time.Now()
+	return nil
+}
+
+// upload sends one new or changed file; a changed file's old content goes
+// to the versions folder first when keep_versions is on.
+func (r *backupRun) upload(u backupcore.Upload) {
+	f := u.File
+	dir, name := path.Split(f.Path)
+	remoteDir := r.s.remoteRel(path.Clean("/" + dir))
+	parentID, err := r.dirs.id(remoteDir)
+	if err != nil {
+		r.sum.fail(f.Path, err)
+		return
+	}
+	var version *backupcore.Version
+	if u.Prev != nil && r.s.KeepVersions && u.Prev.FileID != "" {
+		v, err := r.keepVersion(*u.Prev)
+		if err != nil {
+			r.sum.fail(f.Path, fmt.Errorf("keep old version: %w", err))
+			return
+		}
+		version = &v
+	}
+	e, res, err := r.send(f, parentID, name)
+	if err != nil {
+		r.sum.fail(f.Path, err)
+		return
+	}
+	e.BackedUp = r.now.UnixNano()
+	r.changes.Set(e)
+	if version != nil {
+		r.changes.AddVersion(*version)
+		r.sum.Versioned++
+	}
+	r.sum.Uploaded++
+	r.sum.BytesSent += res.BytesSent
+	if res.RapidUpload {
+		r.sum.Rapid++
+	}
+}
+
+// send uploads the file (encrypted first when configured) and returns its
+// manifest entry.
+func (r *backupRun) send(f backupcore.LocalFile, parentID, name string) (backupcore.Entry, *sdk.UploadResult, error) {
+	e := backupcore.Entry{Path: f.Path, Size: f.Size, MTime: f.MTime}
+	local := r.s.Source + "/" + f.Path
+	remoteName := name
+	if r.s.keys != nil {
+		sealed, err := sealFile(r.s, local)
+		if err != nil {
+			return e, nil, err
+		}
+		defer removeTemp(sealed.path)
+		local, e.SHA1, e.Size = sealed.path, sealed.plainSHA1, sealed.plainSize
+		if *r.s.EncryptNames {
+			remoteName = r.s.keys.EncryptName(name)
+		}
+	}
+	var res *sdk.UploadResult
+	err := retry(r.s.Retries, func() error {
+		var err error
+		res, err = sdk.Upload(sdk.UploadRequest{LocalPath: local, ParentFileID: parentID, Name: remoteName,
+			CheckNameMode: sdk.NameOverwrite})
+		return err
+	})
+	if err != nil {
+		return e, nil, fmt.Errorf("upload: %w", err)
+	}
+	if res.File == nil {
+		return e, nil, fmt.Errorf("upload: the host returned no file")
+	}
+	e.FileID = res.File.FileID
+	if r.s.keys != nil {
+		e.RemoteSHA1, e.RemoteSize = res.File.ContentHash, res.File.Size
+	} else {
+		e.SHA1 = res.File.ContentHash
+		if res.File.Size != f.Size {
+			// The file changed between the scan and the upload: record the
+			// scan's mtime as unknown so the next run sends it again.
+			e.MTime = 0
+		}
+	}
+	return e, res, nil
+}
+
+// keepVersion moves a replaced file into <target>/<versions>/<run stamp>/<dir>.
+func (r *backupRun) keepVersion(prev backupcore.Entry) (backupcore.Version, error) {
+	dir := path.Dir("/" + prev.Path)
+	vdir := path.Join("/"+r.s.VersionsDir, r.stamp, r.s.remoteRel(dir))
+	id, err := r.dirs.id(vdir)
+	if err != nil {
+		return backupcore.Version{}, err
+	}
+	if err := retry(r.s.Retries, func() error { _, err := sdk.Move(prev.FileID, id, ""); return err }); err != nil {
+		return backupcore.Version{}, fmt.Errorf("move to %s: %w", vdir, err)
+	}
+	return backupcore.VersionOf(prev, prev.FileID, r.now.UnixNano()), nil
+}
+
+// rename moves the drive file of a renamed local file once the hash
+// confirms it; otherwise the new file is uploaded and the old one handled
+// as deleted.
+func (r *backupRun) rename(rn backupcore.Rename) {
+	sha, _, err := sdk.LocalSHA1(r.s.Source + "/" + rn.To.Path)
+	if err != nil || !equalFold(sha, rn.From.SHA1) {
+		r.upload(backupcore.Upload{File: rn.To, Reason: backupcore.ReasonNew})
+		if r.s.opts.Deletion == "mirror" {
+			r.remove([]backupcore.Entry{rn.From})
+		} else if rn.From.DeletedAt == 0 {
+			c := rn.From
+			c.DeletedAt = r.now.UnixNano()
+			r.changes.Set(c)
+		}
+		return
+	}
+	dir, name := path.Split(rn.To.Path)
+	parentID, err := r.dirs.id(r.s.remoteRel(path.Clean("/" + dir)))
+	if err == nil {
+		err = retry(r.s.Retries, func() error {
+			_, err := sdk.Move(rn.From.FileID, parentID, r.s.remoteRel(name))
+			return err
+		})
+	}
+	if err != nil {
+		r.sum.fail(rn.To.Path, fmt.Errorf("rename from %s: %w", rn.From.Path, err))
+		return
+	}
+	e := rn.From
+	e.Path, e.MTime, e.DeletedAt = rn.To.Path, rn.To.MTime, 0
+	r.changes.Remove(rn.From.Path)
+	r.changes.Set(e)
+	r.sum.Renamed++
+}
+
+// remove trashes (or, with keep_versions, moves to the versions folder)
+// the drive files of deleted local files.
+func (r *backupRun) remove(entries []backupcore.Entry) {
+	if len(entries) == 0 {
+		return
+	}
+	if r.s.KeepVersions {
+		for _, e := range entries {
+			v, err := r.keepVersion(e)
+			if err != nil {
+				r.sum.fail(e.Path, err)
+				continue
+			}
+			r.changes.AddVersion(v)
+			r.changes.Remove(e.Path)
+			r.sum.Removed++
+			r.sum.Versioned++
+		}
+		return
+	}
+	items := make([]sdk.BatchItem, 0, len(entries))
+	for _, e := range entries {
+		items = append(items, sdk.TrashItem(e.FileID))
+	}
+	res, err := sdk.Batch(items, sdk.BatchOptions{})
+	if err != nil {
+		for _, e := range entries {
+			r.sum.fail(e.Path, fmt.Errorf("trash: %w", err))
+		}
+		return
+	}
+	for i, e := range entries {
+		if i < len(res) && res[i].Status >= 300 && res[i].Status != 404 {
+			r.sum.fail(e.Path, fmt.Errorf("trash: status %d %s", res[i].Status, res[i].Code))
+			continue
+		}
+		r.changes.Remove(e.Path)
+		r.sum.Removed++
+	}
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) || a == "" {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x >= 'a' && x <= 'z' {
+			x -= 32
+		}
+		if y >= 'a' && y <= 'z' {
+			y -= 32
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

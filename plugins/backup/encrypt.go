@@ -1,0 +1,112 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Encryption runs in the plugin: bulk bytes never cross the extism
+// boundary, and the host has no notion of keys, so the plugin reads the
+// plaintext and writes the ciphertext with WASI file I/O (guest memory
+// copies, not host calls), into the granted temp folder, then asks the host
+// to upload that file. This needs the runner to mount the plugin's local
+// grant into WASI; without it the first open fails with a clear error.
+
+type sealed struct {
+	path      string
+	plainSHA1 string
+	plainSize int64
+}
+
+func tempName(dir, suffix string) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return strings.TrimSuffix(dir, "/") + "/.wdbk-" + hex.EncodeToString(b[:]) + suffix
+}
+
+func removeTemp(p string) { _ = os.Remove(p) }
+
+// sealFile encrypts src into a new temp file and hashes the plaintext.
+func sealFile(s *settings, src string) (*sealed, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt: open %s: %w (encryption reads files through WASI: the runner must mount the source)", src, err)
+	}
+	defer in.Close()
+	dst := tempName(s.TempDir, ".enc")
+	out, err := os.Create(dst)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt: create temp file in %s: %w", s.TempDir, err)
+	}
+	ok := false
+	defer func() {
+		out.Close()
+		if !ok {
+			os.Remove(dst)
+		}
+	}()
+	w, err := s.keys.NewWriter(out)
+	if err != nil {
+		return nil, err
+	}
+	h := sha1.New()
+	n, err := io.CopyBuffer(io.MultiWriter(w, h), in, make([]byte, 256<<10))
+	if err != nil {
+		return nil, fmt.Errorf("encrypt %s: %w", src, err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	if err := out.Close(); err != nil {
+		return nil, fmt.Errorf("encrypt: write %s: %w", dst, err)
+	}
+	ok = true
+	return &sealed{path: dst, plainSHA1: strings.ToUpper(hex.EncodeToString(h.Sum(nil))), plainSize: n}, nil
+}
+
+// openFile decrypts the ciphertext file src into dst and returns the
+// plaintext SHA-1 and size.
+func openFile(s *settings, src, dst string) (string, int64, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", 0, fmt.Errorf("decrypt: %w", err)
+	}
+	defer in.Close()
+	r, err := s.keys.NewReader(in)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := os.MkdirAll(dirOf(dst), 0o755); err != nil {
+		return "", 0, fmt.Errorf("decrypt: %w", err)
+	}
+	tmp := dst + ".wdpart"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return "", 0, fmt.Errorf("decrypt: %w", err)
+	}
+	h := sha1.New()
+	n, err := io.CopyBuffer(io.MultiWriter(out, h), r, make([]byte, 256<<10))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", 0, fmt.Errorf("decrypt into %s: %w", dst, err)
+	}
+	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), n, nil
+}
+
+func dirOf(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return "/"
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/plugins/internal/backupcore"
+	"github.com/wasmdrive/wasmdrive/sdk"
+)
+
+// kvAdapter stores the manifest in the plugin's KV through the sdk.
+type kvAdapter struct{}
+
+func (kvAdapter) Get(key string) ([]byte, error) {
+	e, err := sdk.KVGet(key)
+	if errors.Is(err, sdk.ErrNotFound) {
+		return nil, backupcore.ErrNoKey
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.Value, nil
+}
+
+func (kvAdapter) Put(key string, v []byte) error {
+	return retry(4, func() error { _, err := sdk.KVPut(key, v); return err })
+}
+
+func (kvAdapter) Delete(key string) error {
+	err := sdk.KVDelete(key)
+	if errors.Is(err, sdk.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// retry runs f until it succeeds, fails with a non-retryable error, or has
+// failed attempts times, sleeping 0.2 s, 0.4 s, 0.8 s... in between.
+func retry(attempts int, f func() error) error {
+	var err error
+	for i := 0; i < attempts; i++ {
+		if err = f(); err == nil || !sdk.IsRetryable(err) {
+			return err
+		}
+		if serr := sdk.Sleep(time.Duration(200<<i) * time.Millisecond); serr != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// dirCache maps drive folders below the target (relative, "/"-rooted) to
+// file ids, creating them on first use.
+type dirCache struct {
+	target string
+	ids    map[string]string
+}
+
+func newDirCache(target string) *dirCache {
+	return &dirCache{target: target, ids: map[string]string{}}
+}
+
+func (d *dirCache) id(rel string) (string, error) {
+	if id, ok := d.ids[rel]; ok {
+		return id, nil
+	}
+	abs := path.Join(d.target, rel)
+	var f *sdk.File
+	err := retry(4, func() error {
+		var err error
+		f, err = sdk.Mkdir(abs)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("create drive folder %s: %w", abs, err)
+	}
+	d.ids[rel] = f.FileID
+	return f.FileID, nil
+}
+
+// scanLocal lists the source tree through the host, a page of up to
+// 10,000 entries per call. The host listing reports regular files and
+// folders only: symbolic links are not listed, so every symlink policy
+// acts as skip until the host reports links.
+func scanLocal(s *settings) (*backupcore.Scan, error) {
+	scan := &backupcore.Scan{}
+	for e, err := range sdk.LocalWalk(s.Source) {
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", s.Source, err)
+		}
+		if e.Dir {
+			continue
+		}
+		scan.Files = append(scan.Files, backupcore.LocalFile{Path: e.Path, Size: e.Size, MTime: e.ModTime.UnixNano()})
+	}
+	return scan, nil
+}
+
+// checkKeyFingerprint refuses to mix encrypted and plain content, or two
+// keys, in one backup.
+func checkKeyFingerprint(s *settings) error {
+	want := "none"
+	if s.keys != nil {
+		want = s.keys.Fingerprint()
+		if !*s.EncryptNames {
+			want += "/plain-names"
+		}
+	}
+	key := s.kvPrefix() + "key"
+	e, err := sdk.KVGet(key)
+	switch {
+	case errors.Is(err, sdk.ErrNotFound):
+		_, err := sdk.KVPut(key, []byte(want))
+		return err
+	case err != nil:
+		return fmt.Errorf("read key fingerprint: %w", err)
+	case string(e.Value) != want:
+		return fmt.Errorf("this backup was made with encryption %q but the config gives %q: use the same key (or a new target)", e.Value, want)
+	}
+	return nil
+}
