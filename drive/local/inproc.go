@@ -85,7 +85,7 @@ func (d *Drive) sendParts(ctx context.Context, req drive.UploadRequest, s drive.
 			return nil, err
 		}
 		off, n := openapi.PartRange(p, s.Size, s.PartSize)
-		if _, err := d.WritePart(ctx, s.UploadID, p, io.NewSectionReader(req.Content, off, n)); err != nil {
+		if _, err := d.WritePart(ctx, s.UploadID, p, io.NewSectionReader(req.Content, off, n), n); err != nil {
 			return nil, fmt.Errorf("upload %q: part %d: %w", req.Name, p, err)
 		}
 		sent += n

@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS uploads (
 	upload_id    TEXT PRIMARY KEY,
 	file_id      TEXT NOT NULL,
 	size         INTEGER NOT NULL,
-	part_size    INTEGER NOT NULL,
+	part_size    INTEGER NOT NULL, -- 0: fixed by the first part received
+	num_parts    INTEGER NOT NULL,
 	content_hash TEXT NOT NULL DEFAULT '',
 	name_mode    TEXT NOT NULL,
 	hashed_upto  INTEGER NOT NULL DEFAULT 0,

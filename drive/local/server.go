@@ -174,7 +174,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError answers an error as the Open API does: {code,message,requestId}.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	de := asDriveError(err)
-	if de.Status >= 500 && de.Code == drive.CodeInternalError {
+	if !errors.As(err, new(*drive.Error)) {
 		s.log.Warn("local drive server: request failed", "path", r.URL.Path, "err", err)
 	}
 	rid, _ := r.Context().Value(ridKey{}).(string)

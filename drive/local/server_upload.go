@@ -30,7 +30,7 @@ func (s *Server) create(ctx context.Context, r *openapi.CreateRequest) (any, err
 		return nil, drive.Invalid("content_hash_name %q is not sha1", r.ContentHashName)
 	}
 	req := CreateFileRequest{ParentFileID: r.ParentFileID, Name: r.Name, Size: r.Size, Mode: r.CheckNameMode,
-		PartSize: requestedPartSize(r), PreHash: r.PreHash, ContentHash: r.ContentHash}
+		PartSize: partSizeOf(r), Parts: len(r.PartInfoList), PreHash: r.PreHash, ContentHash: r.ContentHash}
 	if r.ContentHash != "" {
 		tok, _ := ctx.Value(tokenKey{}).(string)
 		req.Proof = func(content io.ReaderAt, size int64) bool {
@@ -49,40 +49,34 @@ func (s *Server) create(ctx context.Context, r *openapi.CreateRequest) (any, err
 		out.Available = f.Status == openapi.StatusAvailable
 		return out, nil
 	}
-	out.PartInfoList, err = s.partURLs(res.UploadID, r.Size, res.PartSize, openapi.PartInfoList(1, res.Parts))
+	out.PartInfoList, err = s.partURLs(res.UploadID, r.Size, res.PartSize, res.Parts, openapi.PartInfoList(1, res.Parts))
 	return out, err
 }
 
-// requestedPartSize derives the session's part size from part_info_list:
-// an explicit part_size, else the size that gives that many parts (the
-// default when it does).
-func requestedPartSize(r *openapi.CreateRequest) int64 {
+// partSizeOf is the part_size of the first item of part_info_list (0 if none).
+func partSizeOf(r *openapi.CreateRequest) int64 {
 	if len(r.PartInfoList) == 0 {
 		return 0
 	}
-	if ps := r.PartInfoList[0].PartSize; ps > 0 {
-		return ps
-	}
-	n := int64(len(r.PartInfoList))
-	if def := openapi.PartSize(r.Size, 0); int64(openapi.PartCount(r.Size, def)) == n {
-		return def
-	}
-	return max((r.Size+n-1)/n, 1)
+	return r.PartInfoList[0].PartSize
 }
 
 // partURLs signs upload URLs for the given parts.
-func (s *Server) partURLs(uploadID string, size, partSize int64, parts []openapi.PartInfo) ([]openapi.PartInfo, error) {
+func (s *Server) partURLs(uploadID string, size, partSize int64, numParts int, parts []openapi.PartInfo) ([]openapi.PartInfo, error) {
 	exp := time.Now().Add(s.opts.UploadURLTTL)
 	out := make([]openapi.PartInfo, 0, len(parts))
 	for _, p := range parts {
-		if p.PartNumber < 1 || p.PartNumber > openapi.PartCount(size, partSize) {
+		if p.PartNumber < 1 || p.PartNumber > numParts {
 			return nil, drive.Invalid("part number %d is out of range", p.PartNumber)
 		}
 		u, err := s.d.signedURL(http.MethodPut, uploadPrefix+uploadID+"/"+strconv.Itoa(p.PartNumber), exp)
 		if err != nil {
 			return nil, err
 		}
-		_, n := openapi.PartRange(p.PartNumber, size, partSize)
+		var n int64
+		if partSize > 0 {
+			_, n = openapi.PartRange(p.PartNumber, size, partSize)
+		}
 		out = append(out, openapi.PartInfo{PartNumber: p.PartNumber, PartSize: n, UploadURL: u, InternalUploadURL: u})
 	}
 	return out, nil
@@ -101,7 +95,7 @@ func (s *Server) getUploadURL(ctx context.Context, r *openapi.UploadURLRequest) 
 	if len(parts) == 0 {
 		parts = openapi.PartInfoList(1, sess.parts())
 	}
-	urls, err := s.partURLs(r.UploadID, sess.size, sess.partSize, parts)
+	urls, err := s.partURLs(r.UploadID, sess.size, sess.partSize, sess.numParts, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +126,7 @@ func (s *Server) putPart(w http.ResponseWriter, r *http.Request) {
 		writeOSS(w, r, &ossError{status: 400, code: "InvalidArgument", msg: "bad part number"})
 		return
 	}
-	etag, err := s.d.WritePart(r.Context(), r.PathValue("upload"), part, countBody{r.Body, s})
+	etag, err := s.d.WritePart(r.Context(), r.PathValue("upload"), part, countBody{r.Body, s}, r.ContentLength)
 	if err != nil {
 		s.ossFail(w, r, err)
 		return
@@ -154,7 +148,7 @@ func (s *Server) ossFail(w http.ResponseWriter, r *http.Request, err error) {
 		writeOSS(w, r, &ossError{status: 409, code: de.Code, msg: de.Message})
 	case de.Code == drive.CodeNotFoundUploadID:
 		writeOSS(w, r, &ossError{status: 404, code: drive.CodeNoSuchUpload, msg: de.Message})
-	case de.Status >= 500:
+	case !errors.As(err, new(*drive.Error)):
 		s.log.Warn("local drive server: part upload failed", "path", r.URL.Path, "err", err)
 		writeOSS(w, r, &ossError{status: 500, code: "InternalError", msg: de.Message})
 	default:

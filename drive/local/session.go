@@ -26,14 +26,15 @@ import (
 // an upload neither copies nor re-reads the content.
 type session struct {
 	uploadID, fileID string
-	size, partSize   int64
+	size, partSize   int64 // partSize 0: not known until the first part arrives
+	numParts         int
 	contentHash      string // declared by the client ("" if none), upper case
 	mode             drive.CheckNameMode
 	hashedUpto       int64
 	hashState        []byte
 }
 
-func (s *session) parts() int { return openapi.PartCount(s.size, s.partSize) }
+func (s *session) parts() int { return s.numParts }
 
 func (d *Drive) sessionPath(uploadID string) string {
 	return filepath.Join(d.dir, "uploads", uploadID+".data")
@@ -54,8 +55,8 @@ func noSuchUpload(uploadID string) *drive.Error {
 func (d *Drive) loadSession(ctx context.Context, q querier, uploadID string) (*session, error) {
 	s := &session{uploadID: uploadID}
 	var mode string
-	err := q.QueryRowContext(ctx, `SELECT file_id, size, part_size, content_hash, name_mode, hashed_upto, hash_state FROM uploads WHERE upload_id = ?`, uploadID).
-		Scan(&s.fileID, &s.size, &s.partSize, &s.contentHash, &mode, &s.hashedUpto, &s.hashState)
+	err := q.QueryRowContext(ctx, `SELECT file_id, size, part_size, num_parts, content_hash, name_mode, hashed_upto, hash_state FROM uploads WHERE upload_id = ?`, uploadID).
+		Scan(&s.fileID, &s.size, &s.partSize, &s.numParts, &s.contentHash, &mode, &s.hashedUpto, &s.hashState)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, noSuchUpload(uploadID)
 	}
@@ -112,9 +113,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // WritePart stores part partNumber (1-based) of an upload from body, which
-// must hold exactly the part's bytes. A part already stored answers 409
-// PartAlreadyExist. It returns the part's ETag.
-func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, body io.Reader) (string, error) {
+// must hold exactly the part's bytes (length of them, or -1 if unknown). A
+// part already stored answers 409 PartAlreadyExist. It returns the part's
+// ETag.
+func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, body io.Reader, length int64) (string, error) {
 	unlock := d.lockSession(uploadID)
 	defer unlock()
 	s, err := d.loadSession(ctx, d.r, uploadID)
@@ -128,6 +130,12 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 	err = d.r.QueryRowContext(ctx, `SELECT 1 FROM upload_parts WHERE upload_id = ? AND part_number = ?`, uploadID, partNumber).Scan(&exists)
 	if err == nil {
 		return "", &drive.Error{Status: 409, Code: drive.CodePartAlreadyExist, Message: fmt.Sprintf("part %d was already uploaded", partNumber)}
+	}
+	fixSize := s.partSize == 0
+	if fixSize {
+		if s.partSize, err = s.derivePartSize(partNumber, length); err != nil {
+			return "", err
+		}
 	}
 	off, n := openapi.PartRange(partNumber, s.size, s.partSize)
 	f, err := os.OpenFile(d.sessionPath(uploadID), os.O_RDWR|os.O_CREATE, 0o644)
@@ -152,7 +160,7 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 	buf := make([]byte, 256<<10)
 	_, err = io.CopyBuffer(dst, io.LimitReader(&countingReader{r: body, n: &got, d: d}, n+1), buf)
 	if err != nil {
-		return "", fmt.Errorf("local drive: receive part %d: %w", partNumber, err)
+		return "", &drive.Error{Status: 400, Code: "IncompleteBody", Message: fmt.Sprintf("receiving part %d failed after %d bytes: %v", partNumber, got, err)}
 	}
 	if got != n {
 		return "", drive.Invalid("part %d has %d bytes; it must have %d (part size %d, file size %d)", partNumber, got, n, s.partSize, s.size)
@@ -166,6 +174,11 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 	err = d.withTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_parts(upload_id, part_number, size, etag) VALUES(?,?,?,?)`, uploadID, partNumber, n, etag); err != nil {
 			return fmt.Errorf("local drive: record part %d: %w", partNumber, err)
+		}
+		if fixSize {
+			if _, err := tx.ExecContext(ctx, `UPDATE uploads SET part_size = ? WHERE upload_id = ?`, s.partSize, uploadID); err != nil {
+				return fmt.Errorf("local drive: record part size: %w", err)
+			}
 		}
 		if h == nil {
 			return nil
@@ -181,6 +194,27 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 		return "", err
 	}
 	return etag, nil
+}
+
+// derivePartSize fixes the part size of a session created without one
+// from the first part received: all parts but the last have the part size,
+// so a length of part k < n is the part size, and the last part's length
+// gives (size - length) / (n - 1).
+func (s *session) derivePartSize(part int, length int64) (int64, error) {
+	if length < 0 {
+		return 0, drive.Invalid("part %d: send Content-Length (the part size of this upload is fixed by its first part)", part)
+	}
+	p := length
+	if part == s.numParts {
+		if s.numParts == 1 || (s.size-length)%int64(s.numParts-1) != 0 {
+			return 0, drive.Invalid("part %d: a last part of %d bytes fits no part size for %d bytes in %d parts", part, length, s.size, s.numParts)
+		}
+		p = (s.size - length) / int64(s.numParts-1)
+	}
+	if p <= 0 || openapi.PartCount(s.size, p) != s.numParts {
+		return 0, drive.Invalid("part %d: %d bytes cannot be the part size of %d bytes in %d parts", part, length, s.size, s.numParts)
+	}
+	return p, nil
 }
 
 // restoreSHA1 resumes a SHA-1 from a saved state (nil: a fresh hash).

@@ -47,9 +47,13 @@ func (d *Drive) signKey(ctx context.Context) ([]byte, error) {
 	return k, nil
 }
 
-func sign(key []byte, method, path string, exp int64) string {
+// queryNonce makes every minted URL distinct, so a refreshed URL never
+// equals the one it replaces.
+const queryNonce = "x-oss-nonce"
+
+func sign(key []byte, method, path string, exp int64, nonce string) string {
 	m := hmac.New(sha256.New, key)
-	fmt.Fprintf(m, "%s\n%s\n%d", method, path, exp)
+	fmt.Fprintf(m, "%s\n%s\n%d\n%s", method, path, exp, nonce)
 	return hex.EncodeToString(m.Sum(nil))
 }
 
@@ -62,7 +66,9 @@ func (d *Drive) signedURL(method, path string, exp time.Time) (string, error) {
 	base, _ := d.publicURL.Load().(string)
 	q := url.Values{}
 	q.Set(openapi.QueryExpires, strconv.FormatInt(exp.Unix(), 10))
-	q.Set(openapi.QuerySignature, sign(key, method, path, exp.Unix()))
+	nonce := randomToken(6)
+	q.Set(queryNonce, nonce)
+	q.Set(openapi.QuerySignature, sign(key, method, path, exp.Unix(), nonce))
 	return base + path + "?" + q.Encode(), nil
 }
 
@@ -90,7 +96,7 @@ func (d *Drive) verifyURL(method, path string, q url.Values) error {
 	if err != nil {
 		return errBadSignature
 	}
-	if !hmac.Equal([]byte(sign(key, method, path, exp)), []byte(q.Get(openapi.QuerySignature))) {
+	if !hmac.Equal([]byte(sign(key, method, path, exp, q.Get(queryNonce))), []byte(q.Get(openapi.QuerySignature))) {
 		return errBadSignature
 	}
 	if time.Now().Unix() > exp {

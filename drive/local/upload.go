@@ -22,6 +22,10 @@ type CreateFileRequest struct {
 	Mode         drive.CheckNameMode // default refuse
 	// PartSize of the session (default openapi.PartSize(Size, 0)).
 	PartSize int64
+	// Parts is the number of parts the client asked for without a part
+	// size; the part size is then the default if that gives as many parts,
+	// else it is fixed by the first part received.
+	Parts int
 	// PreHash asks whether content with this pre_hash and size may be stored.
 	PreHash string
 	// ContentHash (SHA-1 hex) asks for a rapid upload; it is also checked at
@@ -57,9 +61,8 @@ func (d *Drive) CreateFile(ctx context.Context, req CreateFileRequest) (*CreateF
 	if req.Size < 0 {
 		return nil, drive.Invalid("size %d is negative", req.Size)
 	}
-	req.PartSize = openapi.PartSize(req.Size, req.PartSize)
-	if n := openapi.PartCount(req.Size, req.PartSize); n > openapi.MaxParts {
-		return nil, drive.Invalid("%d parts of %d bytes exceed the limit of %d parts: use bigger parts", n, req.PartSize, openapi.MaxParts)
+	if err := req.settleParts(); err != nil {
+		return nil, err
 	}
 	req.ContentHash = openapi.NormalizeHash(req.ContentHash)
 	if req.ContentHash != "" && !isSHA1Hex(req.ContentHash) {
@@ -83,6 +86,26 @@ func (d *Drive) CreateFile(ctx context.Context, req CreateFileRequest) (*CreateF
 		}
 	}
 	return d.startSession(ctx, req)
+}
+
+// settleParts fixes PartSize (0: decided by the first part) and Parts.
+func (req *CreateFileRequest) settleParts() error {
+	if req.PartSize > 0 || req.Parts <= 0 {
+		req.PartSize = openapi.PartSize(req.Size, req.PartSize)
+		req.Parts = openapi.PartCount(req.Size, req.PartSize)
+	} else if def := openapi.PartSize(req.Size, 0); openapi.PartCount(req.Size, def) == req.Parts {
+		req.PartSize = def
+	} else if req.Parts == 1 {
+		req.PartSize = max(req.Size, 1)
+	} else if int64(req.Parts) > req.Size {
+		return drive.Invalid("%d parts for %d bytes: every part needs at least one byte", req.Parts, req.Size)
+	} else {
+		req.PartSize = 0
+	}
+	if req.Parts > openapi.MaxParts {
+		return drive.Invalid("%d parts exceed the limit of %d parts: use bigger parts", req.Parts, openapi.MaxParts)
+	}
+	return nil
 }
 
 // rapidUpload creates the file from stored content, or returns nil, nil
@@ -183,12 +206,12 @@ func (d *Drive) startSession(ctx context.Context, req CreateFileRequest) (*Creat
 			return err
 		}
 		uid := newID()
-		_, err = tx.ExecContext(ctx, `INSERT INTO uploads(upload_id, file_id, size, part_size, content_hash, name_mode, created_at) VALUES(?,?,?,?,?,?,?)`,
-			uid, f.FileID, req.Size, req.PartSize, req.ContentHash, string(req.Mode), nanos(time.Now()))
+		_, err = tx.ExecContext(ctx, `INSERT INTO uploads(upload_id, file_id, size, part_size, num_parts, content_hash, name_mode, created_at) VALUES(?,?,?,?,?,?,?,?)`,
+			uid, f.FileID, req.Size, req.PartSize, req.Parts, req.ContentHash, string(req.Mode), nanos(time.Now()))
 		if err != nil {
 			return fmt.Errorf("local drive: record upload: %w", err)
 		}
-		res = &CreateFileResult{File: f, UploadID: uid, PartSize: req.PartSize, Parts: openapi.PartCount(req.Size, req.PartSize)}
+		res = &CreateFileResult{File: f, UploadID: uid, PartSize: req.PartSize, Parts: req.Parts}
 		return nil
 	})
 	if err != nil {
