@@ -46,6 +46,15 @@ func (w *Worker) handle(base context.Context, m jetstream.Msg) {
 		_ = m.Ack()
 		return
 	}
+	if req.SkipIfRunning {
+		if busy, err := q.Running(ctx, req.Plugin); err == nil && busy {
+			rec.Status, rec.Ended = runner.StatusCancelled, time.Now()
+			rec.Error = "skipped: the previous run of " + req.Plugin + " is still going (overlap: skip)"
+			q.putRecordAsync(rec)
+			_ = m.Ack()
+			return
+		}
+	}
 	pol := w.o.Policy(req.Plugin).normalized()
 	var leases []*lease
 	defer func() {

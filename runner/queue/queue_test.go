@@ -265,7 +265,7 @@ func TestUnknownPluginRejectedByTrigger(t *testing.T) {
 type staticCatalog []runner.PluginInfo
 
 func (c staticCatalog) Plugins(context.Context) ([]runner.PluginInfo, error) { return c, nil }
-func (c staticCatalog) SetEnabled(context.Context, string, bool) error     { return nil }
+func (c staticCatalog) SetEnabled(context.Context, string, bool) error       { return nil }
 
 func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`{"id":"a","plugin":"p","input":{"x":1}}`))

@@ -21,6 +21,12 @@ type Request struct {
 	Serial string `json:"serial,omitempty"`
 	// RetryOf is the run this one replays (wasmdrive runs retry).
 	RetryOf string `json:"retry_of,omitempty"`
+	// SkipIfRunning drops the run when another run of the plugin is
+	// executing when it is delivered (the "skip" overlap policy).
+	SkipIfRunning bool `json:"skip_if_running,omitempty"`
+	// Slot is the schedule slot (UTC) of a schedule run; the slot ledger
+	// reads it back from the last request on the schedule's subject.
+	Slot time.Time `json:"slot,omitempty"`
 }
 
 // DecodeRequest parses and checks a run request.
