@@ -71,7 +71,7 @@ func spin() int32 {
 func bomb() int32 {
 	var keep [][]byte
 	for {
-		keep = append(keep, make([]byte, 1<<20))
+		keep = append(keep, make([]byte, 8<<20))
 		sink = keep[len(keep)-1]
 	}
 }
@@ -79,6 +79,16 @@ func bomb() int32 {
 //go:wasmexport panic
 func panicExport() int32 {
 	panic("boom: " + strings.ToUpper("bad input"))
+}
+
+// big answers a payload of the size (in bytes) given as input.
+//
+//go:wasmexport big
+func big() int32 {
+	var size int
+	fmt.Sscan(string(pdk.Input()), &size)
+	pdk.Output(make([]byte, size))
+	return 0
 }
 
 //go:wasmexport count

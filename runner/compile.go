@@ -1,0 +1,115 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero"
+
+	"github.com/wasmdrive/wasmdrive/hostfuncs"
+)
+
+// compiler holds one extism CompiledPlugin per (module sha256, memory
+// limit), reference counted, backed by one wazero compilation cache (on
+// disk when a folder is given) so a restart does not recompile.
+type compiler struct {
+	cache wazero.CompilationCache
+	funcs []extism.HostFunction
+
+	compileMu sync.Mutex // one compile at a time: CPU-bound, and the cache is safest serialised
+	mu        sync.Mutex
+	mods      map[string]*compiled
+}
+
+// compiled is one CompiledPlugin shared by every plugin version using it.
+type compiled struct {
+	key  string
+	cp   *extism.CompiledPlugin
+	refs int // guarded by compiler.mu
+}
+
+func newCompiler(cacheDir string) (*compiler, error) {
+	c := &compiler{funcs: hostfuncs.Functions(), mods: map[string]*compiled{}}
+	if cacheDir == "" {
+		c.cache = wazero.NewCompilationCache()
+		return c, nil
+	}
+	cache, err := wazero.NewCompilationCacheWithDir(cacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("wazero cache %s: %w", cacheDir, err)
+	}
+	c.cache = cache
+	return c, nil
+}
+
+// acquire returns the compiled module for wasm (whose sha256 is hash) with
+// a memory cap of pages, compiling it on first use. Callers release it.
+func (c *compiler) acquire(ctx context.Context, hash string, wasm []byte, pages uint32) (*compiled, error) {
+	key := fmt.Sprintf("%s/%d", hash, pages)
+	c.mu.Lock()
+	if m := c.mods[key]; m != nil {
+		m.refs++
+		c.mu.Unlock()
+		return m, nil
+	}
+	c.mu.Unlock()
+
+	c.compileMu.Lock()
+	defer c.compileMu.Unlock()
+	c.mu.Lock()
+	if m := c.mods[key]; m != nil { // compiled while we waited
+		m.refs++
+		c.mu.Unlock()
+		return m, nil
+	}
+	c.mu.Unlock()
+
+	rc := wazero.NewRuntimeConfig().
+		WithCompilationCache(c.cache).
+		WithCloseOnContextDone(true)
+	man := extism.Manifest{
+		Wasm: []extism.Wasm{extism.WasmData{Data: wasm, Hash: hash}},
+		Memory: &extism.ManifestMemory{
+			MaxPages:             pages,
+			MaxVarBytes:          1 << 20,
+			MaxHttpResponseBytes: 0,
+		},
+	}
+	cp, err := extism.NewCompiledPlugin(ctx, man, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, c.funcs)
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	m := &compiled{key: key, cp: cp, refs: 1}
+	c.mu.Lock()
+	c.mods[key] = m
+	c.mu.Unlock()
+	return m, nil
+}
+
+// release drops one reference and closes the module after the last one.
+func (c *compiler) release(m *compiled) {
+	c.mu.Lock()
+	m.refs--
+	last := m.refs == 0
+	if last {
+		delete(c.mods, m.key)
+	}
+	c.mu.Unlock()
+	if last {
+		m.cp.Close(context.Background())
+	}
+}
+
+// close closes every module and the cache.
+func (c *compiler) close() {
+	c.mu.Lock()
+	mods := c.mods
+	c.mods = map[string]*compiled{}
+	c.mu.Unlock()
+	for _, m := range mods {
+		m.cp.Close(context.Background())
+	}
+	c.cache.Close(context.Background())
+}

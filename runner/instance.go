@@ -1,0 +1,154 @@
+package runner
+
+import (
+	"bytes"
+	"crypto/rand"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero"
+)
+
+// instance is one initialized plugin instance. It serves one call at a
+// time; out, errw and the pdk logger write to the sink of the current call.
+type instance struct {
+	p     *extism.Plugin
+	calls int
+	inUse atomic.Bool // set while a call holds the instance
+	sink  atomic.Pointer[callSink]
+	out   *lineWriter
+	errw  *lineWriter
+}
+
+// callSink is where one call's output goes.
+type callSink struct {
+	sink  RunSink
+	runID string
+}
+
+func (c *callSink) log(level Level, source, msg string) {
+	if c == nil || c.sink == nil {
+		return
+	}
+	c.sink.Log(LogLine{RunID: c.runID, Time: time.Now().UTC(), Level: level, Source: source, Msg: msg})
+}
+
+func newInstance(ctx context.Context, cp *extism.CompiledPlugin, config string) (*instance, error) {
+	in := &instance{}
+	in.out = &lineWriter{emit: func(s string) { in.sink.Load().log(LevelInfo, "stdout", s) }}
+	in.errw = &lineWriter{emit: func(s string) { in.sink.Load().log(stderrLevel(s), "stderr", s) }}
+	// Real clocks and randomness (wazero's defaults are deterministic fakes).
+	// Nanosleep stays a no-op on purpose: a host-side sleep cannot be
+	// interrupted by the call's timeout, a guest spinning can (plugins
+	// sleep with the wd_sleep host function, which honours cancellation).
+	mc := wazero.NewModuleConfig().WithStdout(in.out).WithStderr(in.errw).
+		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
+	p, err := cp.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
+	if err != nil {
+		return nil, fmt.Errorf("instantiate: %w", err)
+	}
+	p.Config = map[string]string{"config": config}
+	p.SetLogger(func(l extism.LogLevel, msg string) {
+		if l <= extism.LogLevelDebug && strings.HasPrefix(msg, "Calling ") {
+			return // the SDK's own "Calling function : x" lines
+		}
+		in.sink.Load().log(pdkLevel(l), "pdk", msg)
+	})
+	in.p = p
+	return in, nil
+}
+
+// bind points the instance's output at c for one call; unbind flushes.
+func (in *instance) bind(c *callSink) { in.sink.Store(c) }
+
+func (in *instance) unbind() {
+	in.out.flush()
+	in.errw.flush()
+	in.sink.Store(nil)
+}
+
+func (in *instance) close() { in.p.Close(context.Background()) }
+
+func pdkLevel(l extism.LogLevel) Level {
+	switch l {
+	case extism.LogLevelTrace, extism.LogLevelDebug:
+		return LevelDebug
+	case extism.LogLevelInfo:
+		return LevelInfo
+	case extism.LogLevelWarn:
+		return LevelWarn
+	}
+	return LevelError
+}
+
+// stderrLevel makes Go runtime crash reports errors and other stderr
+// output (the log package's default) warnings.
+func stderrLevel(s string) Level {
+	if strings.HasPrefix(s, "panic:") || strings.HasPrefix(s, "fatal error:") || strings.HasPrefix(s, "runtime:") {
+		return LevelError
+	}
+	return LevelWarn
+}
+
+// maxLineBytes caps one captured output line; longer lines are split.
+const maxLineBytes = 8 << 10
+
+// maxCapturedBytes caps what one call may write to stdout+stderr; the rest
+// is dropped with one notice, so a chatty plugin cannot flood the run log.
+const maxCapturedBytes = 4 << 20
+
+// lineWriter turns a stream into log lines.
+type lineWriter struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	written int
+	emit    func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := len(p)
+	if w.written >= maxCapturedBytes {
+		return n, nil
+	}
+	w.written += n
+	if w.written >= maxCapturedBytes {
+		p = p[:max(0, len(p)-(w.written-maxCapturedBytes))]
+	}
+	w.buf.Write(p)
+	for {
+		b := w.buf.Bytes()
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			if len(b) >= maxLineBytes {
+				w.emit(string(b[:maxLineBytes]))
+				w.buf.Next(maxLineBytes)
+				continue
+			}
+			break
+		}
+		w.emit(strings.TrimRight(string(b[:i]), "\r"))
+		w.buf.Next(i + 1)
+	}
+	if w.written >= maxCapturedBytes {
+		w.emit(fmt.Sprintf("(output beyond %d bytes dropped)", maxCapturedBytes))
+	}
+	return n, nil
+}
+
+// flush emits a last partial line and resets the per-call byte budget.
+func (w *lineWriter) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() > 0 {
+		w.emit(w.buf.String())
+		w.buf.Reset()
+	}
+	w.written = 0
+}
