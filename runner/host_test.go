@@ -320,4 +320,3 @@ func TestUnlistedPluginNeedsConfig(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-

@@ -2,8 +2,8 @@ package runner
 
 import (
 	"bytes"
-	"crypto/rand"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"strings"
 	"sync"
