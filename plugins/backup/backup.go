@@ -79,6 +79,11 @@ func runBackup(s *settings) (*Summary, error) {
 	if err := checkKeyFingerprint(s); err != nil {
 		return nil, err
 	}
+	if s.keys != nil {
+		if err := checkWASI(s.Source, s.TempDir); err != nil {
+			return nil, err
+		}
+	}
 	m, err := r.store.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load manifest: %w (delete the plugin's KV keys %s* to start over)", err, r.store.Prefix)

@@ -110,3 +110,14 @@ func dirOf(p string) string {
 	}
 	return "/"
 }
+
+// checkWASI fails fast, with the reason, when encryption cannot reach the
+// folders it needs through WASI.
+func checkWASI(dirs ...string) error {
+	for _, d := range dirs {
+		if _, err := os.Stat(d); err != nil {
+			return fmt.Errorf("client-side encryption reads and writes files through WASI, but %s is not visible in the plugin's sandbox (%v): the runner must mount the plugin's local grants into WASI", d, err)
+		}
+	}
+	return nil
+}

@@ -62,6 +62,11 @@ func runRestore(s *settings, in RestoreInput) (*RestoreSummary, error) {
 	if err := checkKeyFingerprint(s); err != nil && in.From == "" {
 		return nil, err
 	}
+	if s.keys != nil {
+		if err := checkWASI(s.TempDir); err != nil {
+			return nil, err
+		}
+	}
 	var items []restoreItem
 	var err error
 	if in.From != "" {
