@@ -23,7 +23,10 @@ func badArg(format string, args ...any) error {
 // ToABIError maps an error to the ABI's stable code, with retryable taken
 // from drive.IsRetryable.
 func ToABIError(err error) *abi.Error {
-	return &abi.Error{Code: Code(err), Message: err.Error(), Retryable: drive.IsRetryable(err)}
+	c := Code(err)
+	// The call's own deadline or cancellation is final for this call.
+	retry := c != abi.CodeTimeout && c != abi.CodeCancelled && drive.IsRetryable(err)
+	return &abi.Error{Code: c, Message: err.Error(), Retryable: retry}
 }
 
 // Code returns the stable ABI code of err.

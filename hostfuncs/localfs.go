@@ -86,11 +86,17 @@ func localList(ctx context.Context, env *Env, in []byte) (any, error) {
 			return nil
 		}
 		rel := filepath.ToSlash(p[len(root)+1:])
-		if req.Marker != "" && walkCompare(rel, req.Marker) <= 0 {
-			if d.IsDir() && !strings.HasPrefix(req.Marker, rel+"/") {
+		if req.Marker != "" {
+			// Entries up to the marker were on earlier pages: skip them, but
+			// descend into the folder holding the marker (or being it).
+			switch c := walkCompare(rel, req.Marker); {
+			case c < 0 && d.IsDir() && req.Recursive && strings.HasPrefix(req.Marker, rel+"/"):
+				return nil
+			case c < 0 && d.IsDir(), c == 0 && d.IsDir() && !req.Recursive:
 				return fs.SkipDir
+			case c <= 0:
+				return nil
 			}
-			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 || !d.Type().IsRegular() && !d.IsDir() {
 			return nil // links and devices are not listed

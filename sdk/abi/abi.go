@@ -123,7 +123,7 @@ func (e *Error) Error() string {
 // invalid_argument).
 const (
 	// MaxRequestBytes is the largest JSON request a host function reads.
-	MaxRequestBytes = 8 << 20
+	MaxRequestBytes = 4 << 20
 	// MaxLogLineBytes caps one log message; longer messages are truncated.
 	MaxLogLineBytes = 16 << 10
 	// MaxEmitBytes caps one emitted event's data.

@@ -40,8 +40,8 @@ func panicky() int32 {
 //go:wasmexport huge
 func huge() int32 {
 	return sdk.Run(func(ctx sdk.Ctx) (any, error) {
-		// A 9 MiB path: above the host's request limit.
-		_, err := sdk.GetByPath("/" + strings.Repeat("a", 9<<20))
+		// A 5 MiB path: above the host's 4 MiB request limit.
+		_, err := sdk.GetByPath("/" + strings.Repeat("a", 5<<20))
 		return sdk.CodeOf(err), nil
 	})
 }
