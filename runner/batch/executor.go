@@ -1,0 +1,189 @@
+package batch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/hostfuncs"
+	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/runner/queue"
+)
+
+// Options tune an Executor.
+type Options struct {
+	// ChunkSize is the items per chunk (default drive.MaxBatchChunk).
+	ChunkSize int
+	// Slots is how many chunks this node works on at once (default 4).
+	Slots int
+	// ItemConcurrency is parallel items within a chunk (default 4).
+	ItemConcurrency int
+	// AckWait of the chunk consumer (default the queue's AckWait).
+	AckWait time.Duration
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Executor submits batches (it implements hostfuncs.Batcher) and, with
+// Run, works on chunks of every node's batches.
+type Executor struct {
+	q       *queue.Queue
+	js      jetstream.JetStream
+	kv      jetstream.KeyValue
+	stream  jetstream.Stream
+	cons    jetstream.Consumer
+	applier Applier
+	o       Options
+	log     *slog.Logger
+
+	mu       sync.Mutex
+	ordinals map[string]int // run id → Batch calls so far
+}
+
+var _ hostfuncs.Batcher = (*Executor)(nil)
+
+// New sets up the batch stream, consumer and bucket (idempotently).
+func New(ctx context.Context, q *queue.Queue, applier Applier, o Options) (*Executor, error) {
+	if o.ChunkSize <= 0 {
+		o.ChunkSize = drive.MaxBatchChunk
+	}
+	if o.Slots <= 0 {
+		o.Slots = 4
+	}
+	if o.ItemConcurrency <= 0 {
+		o.ItemConcurrency = 4
+	}
+	if o.AckWait <= 0 {
+		o.AckWait = q.Opts.AckWait
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	e := &Executor{q: q, js: q.JS, applier: applier, o: o, log: o.Logger, ordinals: map[string]int{}}
+	var err error
+	if e.stream, err = q.Conn.EnsureStream(ctx, jetstream.StreamConfig{
+		Name: Stream, Description: "wasmdrive batch chunks", Subjects: []string{Subject + ".>"},
+		Retention: jetstream.WorkQueuePolicy, MaxAge: 7 * 24 * time.Hour, Duplicates: time.Hour,
+	}); err != nil {
+		return nil, err
+	}
+	if e.cons, err = e.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable: Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: o.AckWait,
+		MaxDeliver: -1, MaxAckPending: 10000,
+	}); err != nil {
+		return nil, fmt.Errorf("batch: consumer: %w", err)
+	}
+	if e.kv, err = q.Conn.EnsureKV(ctx, jetstream.KeyValueConfig{
+		Bucket: Bucket, Description: "wasmdrive batch progress", History: 1, TTL: 7 * 24 * time.Hour,
+	}); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Batch submits reqs as a distributed job and waits for every result. The
+// run id, account and progress sink come from the plugin call's
+// hostfuncs.Env when ctx carries one.
+func (e *Executor) Batch(ctx context.Context, reqs []drive.BatchRequest, opts drive.BatchOptions) ([]drive.BatchResult, error) {
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	runID, account := queue.NewRunID(), ""
+	var sink runner.RunSink
+	if env := hostfuncs.EnvFrom(ctx); env != nil {
+		if env.RunID != "" {
+			runID = env.RunID
+		}
+		account, sink = env.Account, env.Sink
+	}
+	e.mu.Lock()
+	ord := e.ordinals[runID]
+	e.ordinals[runID] = ord + 1
+	e.mu.Unlock()
+	return e.Submit(ctx, jobID(queue.Token(runID), ord, reqs), runID, account, reqs, func(done, total int) {
+		if sink != nil {
+			sink.Progress(runner.Progress{Done: int64(done), Total: int64(total), Unit: "items"})
+		}
+		if opts.Progress != nil {
+			opts.Progress(done, total)
+		}
+	})
+}
+
+// Submit queues job (unless it exists already: a resubmission resumes it)
+// and waits for its results, calling progress as chunks finish.
+func (e *Executor) Submit(ctx context.Context, job, runID, account string, reqs []drive.BatchRequest, progress func(done, total int)) ([]drive.BatchResult, error) {
+	size := e.o.ChunkSize
+	chunks := (len(reqs) + size - 1) / size
+	info, _ := json.Marshal(jobInfo{Total: len(reqs), Chunks: chunks, RunID: runID})
+	if _, err := e.kv.Create(ctx, jobKey(job), info); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return nil, fmt.Errorf("batch: job %s: %w", job, err)
+	}
+	// Start watching before publishing so no done marker is missed.
+	w, err := e.kv.Watch(ctx, "done."+job+".*")
+	if err != nil {
+		return nil, fmt.Errorf("batch: watch job %s: %w", job, err)
+	}
+	defer func() { _ = w.Stop() }()
+	var futures []jetstream.PubAckFuture
+	for n := 0; n < chunks; n++ {
+		end := min((n+1)*size, len(reqs))
+		b, err := json.Marshal(Chunk{Job: job, N: n, Account: account, RunID: runID, Items: reqs[n*size : end]})
+		if err != nil {
+			return nil, fmt.Errorf("batch: encode chunk: %w", err)
+		}
+		f, err := e.js.PublishAsync(Subject+"."+job, b, jetstream.WithMsgID(job+"."+strconv.Itoa(n)))
+		if err != nil {
+			return nil, fmt.Errorf("batch: queue chunk %d of %s: %w", n, job, err)
+		}
+		futures = append(futures, f)
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return nil, fmt.Errorf("batch: queue chunks of %s: %w", job, err)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	results := make([]drive.BatchResult, len(reqs))
+	seen := make(map[int]bool, chunks)
+	done := 0
+	for len(seen) < chunks {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("batch: job %s: %d of %d chunks done: %w", job, len(seen), chunks, ctx.Err())
+		case ent, ok := <-w.Updates():
+			if !ok {
+				return nil, fmt.Errorf("batch: job %s: watcher closed", job)
+			}
+			if ent == nil || ent.Operation() != jetstream.KeyValuePut {
+				continue
+			}
+			n, err := strconv.Atoi(ent.Key()[strings.LastIndexByte(ent.Key(), '.')+1:])
+			if err != nil || n < 0 || n >= chunks || seen[n] {
+				continue
+			}
+			var rs []drive.BatchResult
+			if err := json.Unmarshal(ent.Value(), &rs); err != nil {
+				return nil, fmt.Errorf("batch: job %s chunk %d: bad results: %w", job, n, err)
+			}
+			seen[n] = true
+			copy(results[n*size:], rs)
+			done += len(rs)
+			if progress != nil {
+				progress(done, len(reqs))
+			}
+		}
+	}
+	return results, nil
+}

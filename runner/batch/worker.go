@@ -1,0 +1,222 @@
+package batch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/drive"
+)
+
+var errLeaseLost = errors.New("chunk lease lost")
+
+// Run works on chunks until ctx ends; chunks in progress at that point are
+// naked so another node finishes them.
+func (e *Executor) Run(ctx context.Context) error {
+	chunkCtx, stop := context.WithCancelCause(context.Background())
+	defer stop(nil)
+	sem := make(chan struct{}, e.o.Slots)
+	var wg sync.WaitGroup
+	for ctx.Err() == nil {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		n := 1
+	more:
+		for n < e.o.Slots {
+			select {
+			case sem <- struct{}{}:
+				n++
+			default:
+				break more
+			}
+		}
+		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		b, err := e.cons.Fetch(n, jetstream.FetchContext(fctx))
+		got := 0
+		if err == nil {
+			for m := range b.Messages() {
+				got++
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-sem }()
+					e.handle(chunkCtx, m)
+				}()
+			}
+			err = b.Error()
+		}
+		cancel()
+		for i := got; i < n; i++ {
+			<-sem
+		}
+		if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
+			e.log.Warn("fetch batch chunks", "err", err)
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	stop(context.Canceled)
+	wg.Wait()
+	return nil
+}
+
+func (e *Executor) handle(base context.Context, m jetstream.Msg) {
+	c, err := DecodeChunk(m.Data())
+	if err != nil {
+		e.log.Error("dropping malformed batch chunk", "subject", m.Subject(), "err", err)
+		_ = m.TermWithReason("malformed chunk")
+		return
+	}
+	ctx := context.Background()
+	if _, err := e.kv.Get(ctx, doneKey(c.Job, c.N)); err == nil {
+		_ = m.Ack() // finished before; the ack was lost
+		return
+	}
+	holder := e.q.Opts.Node
+	l, ok, err := e.q.Acquire(ctx, "chunk."+c.Job+"."+strconv.Itoa(c.N), 1, holder)
+	if err != nil || !ok {
+		_ = m.NakWithDelay(500 * time.Millisecond) // another node holds it (or NATS hiccup)
+		return
+	}
+	defer e.q.Release(ctx, l)
+	cctx, cancel := context.WithCancelCause(base)
+	defer cancel(nil)
+	hb := make(chan struct{})
+	defer close(hb)
+	go func() {
+		every := min(e.o.AckWait, e.q.Opts.LeaseTTL) / 3
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-hb:
+				return
+			case <-t.C:
+				_ = m.InProgress()
+				if err := e.q.Refresh(ctx, l, holder); err != nil {
+					cancel(errLeaseLost)
+					return
+				}
+			}
+		}
+	}()
+
+	retry := false
+	if _, err := e.kv.Create(ctx, claimKey(c.Job, c.N), []byte(holder)); err != nil {
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			_ = m.NakWithDelay(time.Second)
+			return
+		}
+		retry = true
+	}
+	have := map[int]drive.BatchResult{}
+	if retry {
+		if have, err = e.itemResults(ctx, c); err != nil {
+			_ = m.NakWithDelay(time.Second)
+			return
+		}
+	}
+	results, err := e.apply(cctx, c, have, retry)
+	if err != nil || cctx.Err() != nil {
+		_ = m.Nak() // interrupted: the next attempt resumes from the item records
+		return
+	}
+	b, _ := json.Marshal(results)
+	if _, err := e.kv.Put(ctx, doneKey(c.Job, c.N), b); err != nil {
+		e.log.Warn("write chunk results; will retry", "job", c.Job, "chunk", c.N, "err", err)
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	_ = m.Ack()
+}
+
+// itemResults reads the item records an earlier attempt wrote.
+func (e *Executor) itemResults(ctx context.Context, c *Chunk) (map[int]drive.BatchResult, error) {
+	w, err := e.kv.Watch(ctx, "item."+c.Job+"."+strconv.Itoa(c.N)+".*", jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = w.Stop() }()
+	out := map[int]drive.BatchResult{}
+	for ent := range w.Updates() {
+		if ent == nil {
+			break
+		}
+		i, err := strconv.Atoi(ent.Key()[strings.LastIndexByte(ent.Key(), '.')+1:])
+		var r drive.BatchResult
+		if err == nil && json.Unmarshal(ent.Value(), &r) == nil {
+			out[i] = r
+		}
+	}
+	return out, nil
+}
+
+// apply applies the chunk's items not yet recorded, ItemConcurrency at a
+// time, recording each result right after its item.
+func (e *Executor) apply(ctx context.Context, c *Chunk, have map[int]drive.BatchResult, retry bool) ([]drive.BatchResult, error) {
+	results := make([]drive.BatchResult, len(c.Items))
+	futures := make([]jetstream.PubAckFuture, len(c.Items))
+	sem := make(chan struct{}, e.o.ItemConcurrency)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for i, item := range c.Items {
+		if r, ok := have[i]; ok {
+			results[i] = r
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		if item.ID == "" {
+			item.ID = strconv.Itoa(c.N*e.o.ChunkSize + i)
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r := e.applier.Apply(ctx, c.Account, item, retry)
+			if r.ID == "" {
+				r.ID = item.ID
+			}
+			results[i] = r
+			b, _ := json.Marshal(r)
+			f, err := e.js.PublishAsync("$KV."+Bucket+"."+itemKey(c.Job, c.N, i), b)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			futures[i] = f
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	for _, f := range futures {
+		if f == nil {
+			continue
+		}
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return nil, err
+		case <-time.After(10 * time.Second):
+			return nil, errors.New("batch: item record not acknowledged")
+		}
+	}
+	return results, nil
+}
