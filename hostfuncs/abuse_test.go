@@ -22,7 +22,7 @@ func TestAbusivePlugins(t *testing.T) {
 		stderr  string // substring expected on the instance's stderr
 	}{
 		{entry: "loop", wantErr: "deadline exceeded"},
-		{entry: "bomb", wantErr: "unreachable", stderr: "out of memory"},
+		{entry: "bomb", timeout: 30000, wantErr: "unreachable", stderr: "out of memory"},
 		{entry: "panic", wantErr: "unreachable", stderr: "deliberate panic"},
 		{entry: "huge", timeout: 60000, output: `"` + abi.CodeInvalidArgument + `"`},
 		{entry: "hostloop", wantErr: "deadline exceeded"},

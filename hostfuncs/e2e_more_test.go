@@ -3,7 +3,7 @@ package hostfuncs
 import (
 	"context"
 	"encoding/json"
-		"os"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
