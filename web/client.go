@@ -2,8 +2,11 @@ package web
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -11,12 +14,12 @@ import (
 
 // Websocket timing and sizes (gorilla/websocket's chat example values).
 const (
-	writeWait   = 10 * time.Second
 	pongWait    = 60 * time.Second
 	pingPeriod  = pongWait * 9 / 10
 	pullBatch   = 1000    // log lines per frame
 	maxMessage  = 1 << 20 // bytes of frames joined into one websocket message
 	pullsPerRun = 4       // batches per log per wake-up, so other work gets a turn
+	stuckWrite  = time.Second
 )
 
 // Close codes.
@@ -40,6 +43,9 @@ type client struct {
 	wake chan struct{} // cap 1: a subscribed log has new lines
 	done chan struct{}
 	once sync.Once
+	// writeStart is when writePump entered the write it is in (unix ns),
+	// 0 between writes: a client whose socket is full stays in one.
+	writeStart atomic.Int64
 
 	mu   sync.Mutex
 	logs map[string]*logSub // by run id
@@ -55,8 +61,22 @@ func (c *client) push(frame []byte) {
 	select {
 	case c.ctrl <- frame:
 	default:
+		c.evict("too slow: send queue full")
+	}
+}
+
+// stuck reports whether the client has been inside one write for longer
+// than stuckWrite: its socket is not taking data.
+func (c *client) stuck() bool {
+	t := c.writeStart.Load()
+	return t != 0 && time.Since(time.Unix(0, t)) > stuckWrite
+}
+
+// evict closes a client that cannot keep up, and counts it once.
+func (c *client) evict(reason string) {
+	if c.kill(closePolicy, reason) {
 		c.h.stats.Evicted.Add(1)
-		c.kill(closePolicy, "too slow: send queue full")
+		c.h.log.Info("console: evicted a slow websocket client", "reason", reason, "remote", c.conn.RemoteAddr().String())
 	}
 }
 
@@ -67,16 +87,19 @@ func (c *client) wakeup() {
 	}
 }
 
-// kill closes the connection once. It never blocks: the close frame is
-// sent, with a short deadline, from its own goroutine.
-func (c *client) kill(code int, text string) {
+// kill closes the connection once and reports whether this call did. It
+// never blocks: the close frame is sent, with a short deadline, from its own
+// goroutine.
+func (c *client) kill(code int, text string) (killed bool) {
 	c.once.Do(func() {
+		killed = true
 		close(c.done)
 		go func() {
 			_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(time.Second))
 			_ = c.conn.Close()
 		}()
 	})
+	return killed
 }
 
 // serveWS upgrades the request and runs the connection until it ends.
@@ -171,10 +194,15 @@ func (c *client) writePump() {
 		case <-hb.C:
 			err = c.write([][]byte{hbFrame})
 		case <-ping.C:
-			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			c.writeStart.Store(time.Now().UnixNano())
+			_ = c.conn.SetWriteDeadline(time.Now().Add(c.h.writeWait))
 			err = c.conn.WriteMessage(websocket.PingMessage, nil)
+			c.writeStart.Store(0)
 		}
 		if err != nil {
+			if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+				c.evict("too slow: write timed out")
+			}
 			return
 		}
 	}
@@ -197,7 +225,9 @@ func (c *client) drain(frames [][]byte) [][]byte {
 
 // write sends frames as one text message, separated by newlines.
 func (c *client) write(frames [][]byte) error {
-	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	c.writeStart.Store(time.Now().UnixNano())
+	defer c.writeStart.Store(0)
+	_ = c.conn.SetWriteDeadline(time.Now().Add(c.h.writeWait))
 	w, err := c.conn.NextWriter(websocket.TextMessage)
 	if err != nil {
 		return err

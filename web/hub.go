@@ -21,6 +21,7 @@ type hub struct {
 	log        *slog.Logger
 	ringSize   int
 	sendBuffer int
+	writeWait  time.Duration
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -60,15 +61,16 @@ type Stats struct {
 	WatchErrors    int64 `json:"watch_errors_total"`
 }
 
-func newHub(svc runner.RunService, log *slog.Logger, ringSize, sendBuffer int) *hub {
+func newHub(svc runner.RunService, log *slog.Logger, ringSize, sendBuffer int, writeWait time.Duration) *hub {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &hub{
-		svc: svc, log: log, ringSize: ringSize, sendBuffer: sendBuffer,
+		svc: svc, log: log, ringSize: ringSize, sendBuffer: sendBuffer, writeWait: writeWait,
 		ctx: ctx, cancel: cancel,
 		clients: map[*client]struct{}{},
 		logs:    map[string]*logTopic{},
 	}
 	h.runs = &runsTopic{h: h, subs: map[*client]runner.RunFilter{}, last: map[string]string{}}
+	h.runs.start()
 	return h
 }
 
@@ -160,12 +162,11 @@ func (h *hub) watchLoop(ctx context.Context, what string, watch func(context.Con
 	}
 }
 
-// runsTopic is the list of all runs. Its watch starts with the first
-// subscriber and lives as long as the hub (run changes are few, and a fresh
-// watch may replay history).
+// runsTopic is the list of all runs. Its one watch runs for the hub's whole
+// life: run changes are few, a fresh watch may replay history, and a watch
+// started per subscriber could miss the changes made while it starts.
 type runsTopic struct {
 	h       *hub
-	once    sync.Once
 	mu      sync.Mutex
 	subs    map[*client]runner.RunFilter
 	last    map[string]string // run id → last status seen, to tell clients a run left their filter
@@ -174,19 +175,20 @@ type runsTopic struct {
 
 const runsMemory = 10_000
 
+func (t *runsTopic) start() {
+	t.h.wg.Add(1)
+	go func() {
+		defer t.h.wg.Done()
+		t.h.watchLoop(t.h.ctx, "runs", func(ctx context.Context) error {
+			return t.h.svc.WatchRuns(ctx, t.deliver)
+		})
+	}()
+}
+
 func (t *runsTopic) subscribe(c *client, f runner.RunFilter) {
 	t.mu.Lock()
 	t.subs[c] = f
 	t.mu.Unlock()
-	t.once.Do(func() {
-		t.h.wg.Add(1)
-		go func() {
-			defer t.h.wg.Done()
-			t.h.watchLoop(t.h.ctx, "runs", func(ctx context.Context) error {
-				return t.h.svc.WatchRuns(ctx, t.deliver)
-			})
-		}()
-	})
 	// The snapshot is read after registering, so nothing falls between it
 	// and the live changes; the page keeps the freshest copy of each run.
 	ctx, cancel := context.WithTimeout(t.h.ctx, 10*time.Second)

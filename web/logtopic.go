@@ -17,8 +17,9 @@ import (
 // The ring is complete above floor: every line with floor < seq ≤ last that
 // the watch delivered is in it. A subscriber whose cursor is below floor
 // reads the gap from the store (RunService.Logs) while it catches up the
-// first time; once live, falling below floor means it cannot keep up, and it
-// is evicted. Sequence numbers need only increase: they may have gaps (a
+// first time, or after a burst outran it. A subscriber that falls below
+// floor while its writer has been stuck in one write for over a second (its
+// socket is full) cannot keep up, and is evicted. Sequence numbers need only increase: they may have gaps (a
 // JetStream stream shared by many runs), so no gap is ever inferred from
 // them, only from the ring's floor.
 type logTopic struct {
@@ -72,10 +73,15 @@ func (t *logTopic) deliver(seq uint64, b []byte) {
 	t.buf[(t.head+t.n)%len(t.buf)] = ringLine{seq: seq, b: b}
 	t.n++
 	for c, s := range t.subs {
-		if s.live && s.cursor < t.floor {
-			t.h.stats.Evicted.Add(1)
-			c.kill(closePolicy, "too slow: fell behind the live log")
-			continue
+		if s.cursor < t.floor && (s.live || c.stuck()) {
+			// Behind the ring. Stuck in a write means the socket is full:
+			// it cannot keep up. Otherwise it was only outrun by a burst
+			// and catches up from the store.
+			if c.stuck() {
+				c.evict("too slow: fell behind the live log")
+				continue
+			}
+			s.live = false
 		}
 		c.wakeup()
 	}

@@ -68,6 +68,9 @@ type Options struct {
 	// SendBuffer bounds each client's queue of pushed frames (run changes);
 	// a client whose queue is full is evicted (default 256).
 	SendBuffer int
+	// WriteTimeout bounds one websocket write; a client whose socket takes
+	// no data for this long is evicted (default 10 s).
+	WriteTimeout time.Duration
 }
 
 // Server is the console. It is an http.Handler; Close stops its watches.
@@ -107,6 +110,9 @@ func New(opts Options) (*Server, error) {
 	if opts.SendBuffer <= 0 {
 		opts.SendBuffer = 256
 	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 10 * time.Second
+	}
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, fmt.Errorf("console: csrf token: %w", err)
@@ -117,7 +123,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts: opts, log: opts.Logger, now: opts.Clock,
-		hub:      newHub(opts.Runs, opts.Logger, opts.LogRing, opts.SendBuffer),
+		hub:      newHub(opts.Runs, opts.Logger, opts.LogRing, opts.SendBuffer, opts.WriteTimeout),
 		mux:      http.NewServeMux(),
 		csrf:     hex.EncodeToString(b[:]),
 		loopback: loop,

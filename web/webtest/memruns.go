@@ -374,6 +374,14 @@ func (s *MemRuns) WatchRuns(ctx context.Context, fn func(*runner.RunRecord)) err
 	return w.run(ctx, fn)
 }
 
+// RunWatchers reports how many WatchRuns calls are registered, so a test
+// can wait for a watch to be in place before changing runs.
+func (s *MemRuns) RunWatchers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.rw)
+}
+
 // Plugins implements runner.RunService, with each plugin's last run.
 func (s *MemRuns) Plugins(_ context.Context) ([]runner.PluginInfo, error) {
 	s.mu.Lock()
