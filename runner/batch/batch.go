@@ -3,7 +3,7 @@
 // work queue that the batch workers of every node drain, and the run's
 // progress is aggregated from per-chunk done markers.
 //
-// At-most-once per item, exactly-once per completed job
+// # At-most-once per item, exactly-once per completed job
 //
 // A chunk message may be delivered again: its node died, or stalled past
 // AckWait. The executor makes that harmless with three records in the
@@ -96,10 +96,12 @@ func jobID(runID string, ordinal int, reqs []drive.BatchRequest) string {
 	return runID + "-" + strconv.Itoa(ordinal) + "-" + sum
 }
 
-func claimKey(job string, n int) string   { return "claim." + job + "." + strconv.Itoa(n) }
-func doneKey(job string, n int) string    { return "done." + job + "." + strconv.Itoa(n) }
-func itemKey(job string, n, i int) string { return "item." + job + "." + strconv.Itoa(n) + "." + strconv.Itoa(i) }
-func jobKey(job string) string            { return "job." + job }
+func claimKey(job string, n int) string { return "claim." + job + "." + strconv.Itoa(n) }
+func doneKey(job string, n int) string  { return "done." + job + "." + strconv.Itoa(n) }
+func itemKey(job string, n, i int) string {
+	return "item." + job + "." + strconv.Itoa(n) + "." + strconv.Itoa(i)
+}
+func jobKey(job string) string { return "job." + job }
 
 // jobInfo is the job record.
 type jobInfo struct {
