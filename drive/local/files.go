@@ -164,7 +164,7 @@ func (d *Drive) Get(ctx context.Context, fileID string) (*drive.File, error) {
 }
 
 // GetByPath resolves an absolute path among live files; with duplicate
-// names (NameIgnore) the oldest wins.
+// names (NameIgnore) the oldest (smallest id) wins.
 func (d *Drive) GetByPath(ctx context.Context, p string) (*drive.File, error) {
 	parts, err := splitPath(p)
 	if err != nil {
@@ -175,7 +175,7 @@ func (d *Drive) GetByPath(ctx context.Context, p string) (*drive.File, error) {
 		if !cur.IsFolder() {
 			return nil, &drive.Error{Status: 404, Code: drive.CodeNotFoundFile, Message: fmt.Sprintf("%q is a file, not a folder", "/"+strings.Join(parts[:i], "/"))}
 		}
-		f, err := d.scanFile(d.r.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files WHERE parent_id = ? AND name = ? AND `+liveCond+` ORDER BY created_at, id LIMIT 1`, cur.FileID, name))
+		f, err := d.scanFile(d.r.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files WHERE parent_id = ? AND name = ? AND `+liveCond+` ORDER BY id LIMIT 1`, cur.FileID, name))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, &drive.Error{Status: 404, Code: drive.CodeNotFoundFile, Message: fmt.Sprintf("path %q not found", p)}
 		}
@@ -190,7 +190,7 @@ func (d *Drive) GetByPath(ctx context.Context, p string) (*drive.File, error) {
 
 // sibling returns a live file named name in parent (other than exceptID), or nil.
 func (d *Drive) sibling(ctx context.Context, q querier, parent, name, exceptID string) (*drive.File, error) {
-	f, err := d.scanFile(q.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files WHERE parent_id = ? AND name = ? AND id != ? AND `+liveCond+` ORDER BY created_at, id LIMIT 1`, parent, name, exceptID))
+	f, err := d.scanFile(q.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files WHERE parent_id = ? AND name = ? AND id != ? AND `+liveCond+` ORDER BY id LIMIT 1`, parent, name, exceptID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -86,8 +86,9 @@ func (o order) keyset(m *marker) (cond string, args []any, orderBy string) {
 	if o.str {
 		key = m.S
 	}
-	cond = fmt.Sprintf(" AND (%s %s ? OR (%s = ? AND id %s ?))", o.col, cmp, o.col, cmp)
-	return cond, []any{key, key, m.ID}, orderBy
+	// A row-value comparison lets SQLite seek the (parent_id, col, id) index.
+	cond = fmt.Sprintf(" AND (%s, id) %s (?, ?)", o.col, cmp)
+	return cond, []any{key, m.ID}, orderBy
 }
 
 func (o order) markerOf(f *drive.File) marker {
