@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/runner"
+)
+
+func init() {
+	register(&command{name: "run", usage: "PLUGIN|DIR [--entry E] [--input JSON|-] [--account A]",
+		summary: "run one call of a plugin on this machine: logs to stderr, result to stdout", run: runRun})
+}
+
+func runRun(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	entry := fs.String("entry", "", "entry point (default: the manifest's entry)")
+	input := fs.String("input", "", "input JSON (- reads stdin)")
+	account := fs.String("account", "", "account (default: the plugin's, or the default account)")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errUsage
+	}
+	var in json.RawMessage
+	if *input != "" {
+		if in, err = decodeJSONArg(*input, os.Stdin); err != nil {
+			return fmt.Errorf("--input: %w", err)
+		}
+	}
+	name, dir, err := pluginArg(rest[0])
+	if err != nil {
+		return err
+	}
+	h, err := openHost(ctx, env, dir, true)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	sink := &stderrSink{w: env.Stderr, verbose: env.Verbose}
+	runID := fmt.Sprintf("local-%d", time.Now().UnixNano())
+	res, err := h.Call(ctx, runner.CallRequest{Plugin: name, Entry: *entry, Input: in, RunID: runID, Account: *account, Trigger: "manual"}, sink)
+	sink.endProgress()
+	if err != nil {
+		return withExit(err)
+	}
+	if env.JSON {
+		return writeJSON(env.Stdout, res)
+	}
+	if len(res.Output) == 0 {
+		return nil
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, res.Output, "", "  ") != nil {
+		pretty.Reset()
+		pretty.Write(res.Output)
+	}
+	fmt.Fprintln(env.Stdout, pretty.String())
+	return nil
+}
+
+// stderrSink prints a run's log lines and progress for a person.
+type stderrSink struct {
+	mu       sync.Mutex
+	w        io.Writer
+	verbose  bool // show debug lines
+	progress bool // a progress line is open (no newline yet)
+}
+
+func (s *stderrSink) Log(l runner.LogLine) {
+	if l.Level == runner.LevelDebug && !s.verbose {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.endProgressLocked()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %-5s %-6s %s", l.Time.Local().Format("15:04:05"), strings.ToUpper(string(l.Level)), l.Source, l.Msg)
+	keys := make([]string, 0, len(l.Fields))
+	for k := range l.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%v", k, l.Fields[k])
+	}
+	fmt.Fprintln(s.w, b.String())
+}
+
+func (s *stderrSink) Progress(p runner.Progress) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.w, "\rprogress %d/%d %s %s", p.Done, p.Total, p.Unit, p.Note)
+	s.progress = true
+}
+
+func (s *stderrSink) endProgress() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.endProgressLocked()
+}
+
+func (s *stderrSink) endProgressLocked() {
+	if s.progress {
+		fmt.Fprintln(s.w)
+		s.progress = false
+	}
+}

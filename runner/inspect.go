@@ -1,0 +1,54 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// Inspection is everything known about a loaded plugin, for
+// `wasmdrive plugin inspect`.
+type Inspection struct {
+	Name     string          `json:"name"`
+	Dir      string          `json:"dir"`
+	Enabled  bool            `json:"enabled"`
+	Error    string          `json:"error,omitempty"` // the last load error
+	Manifest *Manifest       `json:"manifest,omitempty"`
+	Wasm     string          `json:"wasm,omitempty"`   // module file used
+	SHA256   string          `json:"sha256,omitempty"` // of the module
+	Exports  []string        `json:"exports,omitempty"`
+	Imports  []string        `json:"imports,omitempty"` // host functions the module imports
+	Grant    *Grant          `json:"effective_grant,omitempty"`
+	Config   json.RawMessage `json:"config,omitempty"` // what the plugin gets
+	Account  string          `json:"account,omitempty"`
+}
+
+// Inspect describes one plugin by name.
+func (h *Host) Inspect(name string) (*Inspection, error) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	e := h.plugins[name]
+	if e == nil {
+		return nil, fmt.Errorf("%w %q (have: %s)", ErrUnknownPlugin, name, h.namesLocked())
+	}
+	in := &Inspection{Name: e.name, Dir: e.dir, Enabled: h.enabled(e)}
+	if e.err != nil {
+		in.Error = e.err.Error()
+	}
+	if v := e.cur; v != nil {
+		g := v.grant
+		in.Manifest, in.Wasm, in.SHA256, in.Grant, in.Config, in.Account = v.man, v.wasmPath, v.hash, &g, v.config, v.account
+		in.Exports, in.Imports = v.module.Exports, v.module.Imports
+	}
+	return in, nil
+}
+
+// Names lists the loaded plugins' names, sorted.
+func (h *Host) Names() []string {
+	pis, _ := h.Plugins(context.Background())
+	out := make([]string, len(pis))
+	for i, p := range pis {
+		out[i] = p.Name
+	}
+	return out
+}
