@@ -50,6 +50,9 @@ func (h *Host) current(name string) (*version, error) {
 
 func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sink RunSink) (*CallResult, error) {
 	man := v.man
+	if v.configErr != nil {
+		return nil, v.configErr
+	}
 	entry := req.Entry
 	if entry == "" {
 		entry = man.Entry

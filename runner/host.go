@@ -257,6 +257,9 @@ func (h *Host) info(e *entry) PluginInfo {
 	if v == nil {
 		return pi
 	}
+	if pi.Error == "" && v.configErr != nil {
+		pi.Error = v.configErr.Error()
+	}
 	pi.Version, pi.Hash, pi.Description = v.man.Version, v.hash, v.man.Description
 	pi.Account = v.account
 	pi.Exports = v.man.ExportNames()

@@ -31,9 +31,12 @@ type version struct {
 	module   *wasmmod.Info
 	grant    Grant
 	config   json.RawMessage
-	account  string
-	triggers []Trigger
-	pool     *pool
+	// configErr: the operator's config does not fit the schema (only for
+	// plugins the config does not list; a listed one fails to load).
+	configErr error
+	account   string
+	triggers  []Trigger
+	pool      *pool
 }
 
 // PluginDirs returns the folders plugins load from: plugins.dirs, or by
@@ -97,7 +100,11 @@ func (h *Host) load(ctx context.Context, dir string) (*version, error) {
 		return nil, err
 	}
 	if v.config, err = man.ApplyConfig(pc.Config); err != nil {
-		return nil, err
+		if h.listed(man.Name) {
+			return nil, err
+		}
+		// Not enabled: load it anyway (list, inspect), fail its calls.
+		v.configErr = err
 	}
 	if pc.Triggers != nil {
 		if v.triggers, err = ParseTriggers(man, pc.Triggers); err != nil {

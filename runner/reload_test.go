@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"os"
 	"path/filepath"
@@ -115,7 +117,9 @@ func TestHotReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	writePlugin(t, hot, "hot", v2wasm)
-	waitFor(t, "the new version", func() bool { v, err := h.current("hot"); return err == nil && v != old })
+	sum := sha256.Sum256(v2wasm)
+	v2hash := hex.EncodeToString(sum[:])
+	waitFor(t, "the new version", func() bool { v, err := h.current("hot"); return err == nil && v.hash == v2hash })
 	if got := callVersion(t, h, "hot"); got != `"v2"` {
 		t.Fatalf("new runs use %s, want v2", got)
 	}

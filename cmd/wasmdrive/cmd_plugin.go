@@ -182,6 +182,7 @@ func runPluginList(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSION\tENABLED\tSHA256\tEXPORTS\tDIR")
+	var errs []string
 	for _, p := range pis {
 		hash := p.Hash
 		if len(hash) > 12 {
@@ -189,10 +190,16 @@ func runPluginList(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", p.Name, p.Version, p.Enabled, hash, strings.Join(p.Exports, ","), p.Dir)
 		if p.Error != "" {
-			fmt.Fprintf(tw, "  error: %s\t\t\t\t\t\n", firstLine(p.Error))
+			errs = append(errs, fmt.Sprintf("%s: %s", p.Name, p.Error))
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, e := range errs {
+		fmt.Fprintf(env.Stdout, "\nerror: %s\n", e)
+	}
+	return nil
 }
 
 func firstLine(s string) string {
