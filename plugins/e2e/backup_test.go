@@ -50,15 +50,15 @@ func sampleTree(t *testing.T, root string) int {
 	files := map[string][]byte{
 		"a.txt":                  []byte("hello"),
 		"empty.bin":              nil,
-		"docs/report.pdf":        content(1, 300<<10),
-		"docs/notes/日本語.md":      content(2, 1000),
-		"docs/notes/e\u0301.txt": content(3, 10),
-		"photos/2023/img1.jpg":   content(4, 64<<10),
-		"photos/2023/img2.jpg":   content(5, 64<<10+1),
+		"docs/report.pdf":        Content(1, 300<<10),
+		"docs/notes/日本語.md":      Content(2, 1000),
+		"docs/notes/e\u0301.txt": Content(3, 10),
+		"photos/2023/img1.jpg":   Content(4, 64<<10),
+		"photos/2023/img2.jpg":   Content(5, 64<<10+1),
 		"src/main.go":            []byte("package main\n"),
 	}
 	for p, b := range files {
-		writeFile(t, filepath.Join(root, p), b)
+		WriteFile(t, filepath.Join(root, p), b)
 	}
 	return len(files)
 }
@@ -74,21 +74,21 @@ func backupConfig(src, target string, extra map[string]any) map[string]any {
 func TestBackupIncrementalRestoreVerify(t *testing.T) {
 	src := t.TempDir()
 	n := sampleTree(t, src)
-	e := newEnv(t, nil, "", map[string]map[string]any{"backup": backupConfig(src, "/Backup/t", nil)})
+	e := NewTestEnv(t, nil, "", map[string]map[string]any{"backup": backupConfig(src, "/Backup/t", nil)})
 
 	var s1 backupSummary
-	e.mustCall("backup", "backup", nil, &s1)
+	e.MustCall("backup", "backup", nil, &s1)
 	if s1.Status != "ok" || s1.Uploaded != n || s1.Files != n {
 		t.Fatalf("first backup: %+v", s1)
 	}
 	var s2 backupSummary
-	e.mustCall("backup", "backup", nil, &s2)
+	e.MustCall("backup", "backup", nil, &s2)
 	if s2.Uploaded != 0 || s2.Unchanged != n {
 		t.Fatalf("no-change rerun: %+v", s2)
 	}
 	// modify, add, delete, rename
-	writeFile(t, filepath.Join(src, "a.txt"), []byte("hello, changed"))
-	writeFile(t, filepath.Join(src, "new/dir/added.txt"), content(9, 5000))
+	WriteFile(t, filepath.Join(src, "a.txt"), []byte("hello, changed"))
+	WriteFile(t, filepath.Join(src, "new/dir/added.txt"), Content(9, 5000))
 	if err := os.Remove(filepath.Join(src, "src/main.go")); err != nil {
 		t.Fatal(err)
 	}
@@ -96,69 +96,69 @@ func TestBackupIncrementalRestoreVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	var s3 backupSummary
-	e.mustCall("backup", "backup", nil, &s3)
+	e.MustCall("backup", "backup", nil, &s3)
 	if s3.Uploaded != 2 || s3.Renamed != 1 || s3.Marked != 1 || s3.Unchanged != n-3 {
 		t.Fatalf("incremental backup: %+v", s3)
 	}
 	dest := t.TempDir()
 	var r restoreSummary
-	e.mustCall("backup", "restore", map[string]any{"dest": dest}, &r)
+	e.MustCall("backup", "restore", map[string]any{"dest": dest}, &r)
 	if r.Status != "ok" || r.Files != n || r.Verified != n {
 		t.Fatalf("restore: %+v", r)
 	}
-	sameTree(t, src, dest)
+	SameTree(t, src, dest)
 	var v verifySummary
-	e.mustCall("backup", "verify", map[string]any{}, &v)
+	e.MustCall("backup", "verify", map[string]any{}, &v)
 	if v.Status != "ok" || v.Checked != n+1 || v.OK != v.Checked { // the deleted file is kept (deletion: keep)
 		t.Fatalf("verify: %+v", v)
 	}
 	var vd verifySummary
-	e.mustCall("backup", "verify", map[string]any{"deep": true, "sample": 3, "temp_dir": t.TempDir()}, &vd)
+	e.MustCall("backup", "verify", map[string]any{"deep": true, "sample": 3, "temp_dir": t.TempDir()}, &vd)
 	if vd.Status != "ok" || vd.Checked != 3 {
 		t.Fatalf("deep verify: %+v", vd)
 	}
-	if len(e.emit.events["backup.completed"]) != 3 {
-		t.Fatalf("want 3 backup.completed events, got %d", len(e.emit.events["backup.completed"]))
+	if len(e.Emit.Events("backup.completed")) != 3 {
+		t.Fatalf("want 3 backup.completed events, got %d", len(e.Emit.Events("backup.completed")))
 	}
 }
 
 func TestBackupVersionsAndPointInTime(t *testing.T) {
 	src := t.TempDir()
 	n := sampleTree(t, src)
-	e := newEnv(t, nil, "", map[string]map[string]any{"backup": backupConfig(src, "/Backup/v",
+	e := NewTestEnv(t, nil, "", map[string]map[string]any{"backup": backupConfig(src, "/Backup/v",
 		map[string]any{"keep_versions": true, "deletion": "mirror"})})
-	e.mustCall("backup", "backup", nil, nil)
+	e.MustCall("backup", "backup", nil, nil)
 	before := t.TempDir()
 	copyTree(t, src, before)
 	t0 := time.Now()
 	time.Sleep(20 * time.Millisecond)
-	writeFile(t, filepath.Join(src, "a.txt"), []byte("version two"))
+	WriteFile(t, filepath.Join(src, "a.txt"), []byte("version two"))
 	os.Remove(filepath.Join(src, "empty.bin"))
 	var s backupSummary
-	e.mustCall("backup", "backup", nil, &s)
+	e.MustCall("backup", "backup", nil, &s)
 	if s.Versioned != 2 || s.Removed != 1 || s.Uploaded != 1 {
 		t.Fatalf("versioned backup: %+v", s)
 	}
 	latest := t.TempDir()
-	e.mustCall("backup", "restore", map[string]any{"dest": latest}, nil)
-	sameTree(t, src, latest)
+	e.MustCall("backup", "restore", map[string]any{"dest": latest}, nil)
+	SameTree(t, src, latest)
 	old := t.TempDir()
 	var r restoreSummary
-	e.mustCall("backup", "restore", map[string]any{"dest": old, "at": t0.UTC().Format(time.RFC3339Nano)}, &r)
+	e.MustCall("backup", "restore", map[string]any{"dest": old, "at": t0.UTC().Format(time.RFC3339Nano)}, &r)
 	if r.Files != n {
 		t.Fatalf("point-in-time restore: %+v", r)
 	}
-	sameTree(t, before, old)
+	SameTree(t, before, old)
 }
 
 func copyTree(t *testing.T, from, to string) {
 	t.Helper()
-	for rel := range treeSums(t, from) {
+	for rel := range TreeSums(t, from) {
 		b, err := os.ReadFile(filepath.Join(from, rel))
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeFile(t, filepath.Join(to, rel), b)
+		WriteFile(t, filepath.Join(to, rel), b)
 		st, _ := os.Stat(filepath.Join(from, rel))
 		os.Chtimes(filepath.Join(to, rel), st.ModTime(), st.ModTime())
 	}

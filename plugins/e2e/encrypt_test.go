@@ -14,10 +14,10 @@ func TestBackupEncrypted(t *testing.T) {
 	src, tmp := t.TempDir(), t.TempDir()
 	n := sampleTree(t, src)
 	key := "base64:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
-	e := newEnv(t, nil, "", map[string]map[string]any{"backup": backupConfig(src, "/Backup/enc",
+	e := NewTestEnv(t, nil, "", map[string]map[string]any{"backup": backupConfig(src, "/Backup/enc",
 		map[string]any{"encryption_key": key, "temp_dir": tmp})})
 	var s backupSummary
-	err := e.call("backup", "backup", nil, &s)
+	err := e.Call("backup", "backup", nil, &s)
 	if err != nil && strings.Contains(err.Error(), "not visible in the plugin's sandbox") {
 		t.Skipf("the runner does not mount local grants into WASI, which in-plugin encryption needs: %v", err)
 	}
@@ -29,17 +29,17 @@ func TestBackupEncrypted(t *testing.T) {
 	}
 	// The drive holds neither plaintext names nor plaintext bytes.
 	ctx := context.Background()
-	for _, p := range driveNames(t, e.drive, "/Backup/enc") {
+	for _, p := range DriveNames(t, e.Drive, "/Backup/enc") {
 		for _, plain := range []string{"docs", "report", "a.txt", "photos"} {
 			if strings.Contains(p, plain) {
 				t.Fatalf("drive path %q shows plaintext name %q", p, plain)
 			}
 		}
-		f, err := e.drive.GetByPath(ctx, "/Backup/enc"+p)
+		f, err := e.Drive.GetByPath(ctx, "/Backup/enc"+p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rc, err := e.drive.Download(ctx, f.FileID, 0, -1)
+		rc, err := e.Drive.Download(ctx, f.FileID, 0, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,22 +51,22 @@ func TestBackupEncrypted(t *testing.T) {
 	}
 	dest := t.TempDir()
 	var r restoreSummary
-	e.mustCall("backup", "restore", map[string]any{"dest": dest}, &r)
+	e.MustCall("backup", "restore", map[string]any{"dest": dest}, &r)
 	if r.Status != "ok" || r.Files != n {
 		t.Fatalf("encrypted restore: %+v", r)
 	}
-	sameTree(t, src, dest)
+	SameTree(t, src, dest)
 	// A restore of the drive folder itself (no manifest) decrypts names too.
 	dest2 := t.TempDir()
-	e.mustCall("backup", "restore", map[string]any{"dest": dest2, "from": "/Backup/enc"}, &r)
-	sameTree(t, src, dest2)
+	e.MustCall("backup", "restore", map[string]any{"dest": dest2, "from": "/Backup/enc"}, &r)
+	SameTree(t, src, dest2)
 	// Another key is refused before anything is touched.
 	bad := map[string]any{"encryption_key": "base64:" + strings.Repeat("A", 43) + "=", "dest": t.TempDir()}
-	if err := e.call("backup", "restore", bad, nil); err == nil || !strings.Contains(err.Error(), "same key") {
+	if err := e.Call("backup", "restore", bad, nil); err == nil || !strings.Contains(err.Error(), "same key") {
 		t.Fatalf("restore with another key: %v", err)
 	}
 	var v verifySummary
-	e.mustCall("backup", "verify", nil, &v)
+	e.MustCall("backup", "verify", nil, &v)
 	if v.Status != "ok" || v.OK != n {
 		t.Fatalf("verify: %+v", v)
 	}
