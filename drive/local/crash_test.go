@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io/fs"
 	mrand2 "math/rand/v2"
@@ -184,4 +185,48 @@ func checkConsistent(t *testing.T, dir string, iter int) {
 		return nil
 	})
 	t.Logf("iteration %d: %d files consistent", iter, n)
+}
+
+// TestOpenDropsBrokenUploads checks the open-time cleanup: a session whose
+// data file vanished after parts were recorded, and a stale session, are
+// dropped with their files; a healthy session survives.
+func TestOpenDropsBrokenUploads(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(name string) *CreateFileResult {
+		res, err := d.CreateFile(ctx, CreateFileRequest{ParentFileID: drive.RootID, Name: name, Size: 20, PartSize: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.WritePart(ctx, res.UploadID, 1, strings.NewReader("0123456789"), 10); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	broken, stale, healthy := start("broken"), start("stale"), start("healthy")
+	os.Remove(d.sessionPath(broken.UploadID))
+	if _, err := d.w.ExecContext(ctx, `UPDATE uploads SET created_at = ? WHERE upload_id = ?`, nanos(time.Now().Add(-SessionTTL-time.Hour)), stale.UploadID); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "uploads", "stray.data"), []byte("x"), 0o644)
+	d.Close()
+	if d, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, r := range []*CreateFileResult{broken, stale} {
+		if _, err := d.Get(ctx, r.File.FileID); !errors.Is(err, drive.ErrNotFound) {
+			t.Errorf("%s: file of a dropped upload still exists: %v", r.File.Name, err)
+		}
+	}
+	if _, err := d.UploadedParts(ctx, healthy.UploadID); err != nil {
+		t.Fatalf("healthy upload lost: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "uploads", "stray.data")); !os.IsNotExist(err) {
+		t.Fatal("a data file without a session survived open")
+	}
 }

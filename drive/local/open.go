@@ -161,20 +161,3 @@ func (d *Drive) Dir() string { return d.dir }
 // open (in process and over HTTP): a rapid upload adds 0, a resumed upload
 // only the parts not sent before.
 func (d *Drive) PartBytes() int64 { return d.partBytes.Load() }
-
-// recover removes temporary files and blobs that no metadata names
-// (left by a crash between writing a blob and committing its metadata).
-func (d *Drive) recover(ctx context.Context) error {
-	tmp := filepath.Join(d.dir, "tmp")
-	ents, err := os.ReadDir(tmp)
-	if err != nil {
-		return fmt.Errorf("local drive: read tmp: %w", err)
-	}
-	for _, e := range ents {
-		os.Remove(filepath.Join(tmp, e.Name()))
-	}
-	if err := d.removeOrphanUploads(ctx); err != nil {
-		return err
-	}
-	return d.gcBlobs(ctx)
-}

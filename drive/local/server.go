@@ -243,16 +243,9 @@ func api[Req any](s *Server, auth bool, fn func(ctx context.Context, req *Req) (
 			s.writeError(w, r, err)
 			return
 		}
-		if st, ok := res.(statusOnly); ok {
-			writeJSON(w, int(st), struct{}{})
-			return
-		}
 		writeJSON(w, http.StatusOK, res)
 	}
 }
-
-// statusOnly answers an empty JSON object with this status.
-type statusOnly int
 
 // notFoundRoute answers an unknown route like the Open API's gateway.
 func (s *Server) notFoundRoute(w http.ResponseWriter, r *http.Request) {

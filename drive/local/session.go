@@ -171,6 +171,12 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 		}
 	}
 	etag := fmt.Sprintf("%08X", crc.Sum32())
+	upto := off + n
+	if h != nil {
+		if upto, err = d.catchUpHash(ctx, f, h, uploadID, partNumber, upto); err != nil {
+			return "", err
+		}
+	}
 	err = d.withTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_parts(upload_id, part_number, size, etag) VALUES(?,?,?,?)`, uploadID, partNumber, n, etag); err != nil {
 			return fmt.Errorf("local drive: record part %d: %w", partNumber, err)
@@ -187,13 +193,42 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 		if err != nil {
 			return fmt.Errorf("local drive: save hash state: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE uploads SET hashed_upto = ?, hash_state = ? WHERE upload_id = ?`, off+n, state, uploadID)
+		_, err = tx.ExecContext(ctx, `UPDATE uploads SET hashed_upto = ?, hash_state = ? WHERE upload_id = ?`, upto, state, uploadID)
 		return err
 	})
 	if err != nil {
 		return "", err
 	}
 	return etag, nil
+}
+
+// catchUpHash advances h over the parts after part that arrived earlier
+// (out of order) and are contiguous with it, reading them back from the
+// data file (still in the page cache), so the hash keeps up with the
+// parts and completion need not re-read the file. It returns the new end
+// of the hashed prefix.
+func (d *Drive) catchUpHash(ctx context.Context, f *os.File, h hash.Hash, uploadID string, part int, upto int64) (int64, error) {
+	rows, err := d.r.QueryContext(ctx, `SELECT part_number, size FROM upload_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number`, uploadID, part)
+	if err != nil {
+		return 0, fmt.Errorf("local drive: list later parts: %w", err)
+	}
+	defer rows.Close()
+	next := part + 1
+	for rows.Next() {
+		var p int
+		var size int64
+		if err := rows.Scan(&p, &size); err != nil {
+			return 0, fmt.Errorf("local drive: scan part: %w", err)
+		}
+		if p != next {
+			break
+		}
+		if _, err := io.Copy(h, io.NewSectionReader(f, upto, size)); err != nil {
+			return 0, fmt.Errorf("local drive: hash part %d: %w", p, err)
+		}
+		upto, next = upto+size, next+1
+	}
+	return upto, rows.Err()
 }
 
 // derivePartSize fixes the part size of a session created without one
@@ -254,32 +289,4 @@ func (d *Drive) finishHash(s *session) (sum, preHash string, err error) {
 		return "", "", err
 	}
 	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), preHash, nil
-}
-
-// removeOrphanUploads drops sessions whose data file is gone (a crash
-// between installing the blob and committing) and data files with no
-// session.
-func (d *Drive) removeOrphanUploads(ctx context.Context) error {
-	rows, err := d.r.QueryContext(ctx, `SELECT upload_id FROM uploads`)
-	if err != nil {
-		return fmt.Errorf("local drive: list uploads: %w", err)
-	}
-	ids, err := scanStrings(rows)
-	if err != nil {
-		return err
-	}
-	live := map[string]bool{}
-	for _, id := range ids {
-		live[id+".data"] = true
-	}
-	ents, err := os.ReadDir(filepath.Join(d.dir, "uploads"))
-	if err != nil {
-		return fmt.Errorf("local drive: read uploads: %w", err)
-	}
-	for _, e := range ents {
-		if !live[e.Name()] {
-			os.Remove(filepath.Join(d.dir, "uploads", e.Name()))
-		}
-	}
-	return nil
 }
