@@ -36,7 +36,8 @@
   const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   let clockOffset = 0; // server time minus local time, from the hello frame
   const now = () => Date.now() + clockOffset;
-  const ms = (t) => (t ? Date.parse(t) : 0) || 0;
+  // ms parses a server time; Go's zero time ("0001-01-01...") means unset.
+  const ms = (t) => { const v = t ? Date.parse(t) : 0; return v > 0 ? v : 0; };
 
   function fmtDur(d) {
     if (d < 0) d = 0;
@@ -66,22 +67,25 @@
     try { return JSON.stringify(raw, null, 2); } catch (e) { return String(raw); }
   }
 
-  // describeTrigger turns "subject:x", "schedule:id@slot", "retry:id", "manual".
+  // describeTrigger splits "subject:x", "schedule:id@slot", "retry:id" and
+  // "manual" into a kind and a text.
   function describeTrigger(t) {
     t = t || "";
     const i = t.indexOf(":");
     const kind = i < 0 ? t : t.slice(0, i), rest = i < 0 ? "" : t.slice(i + 1);
     switch (kind) {
-      case "manual": return { kind, icon: "▶", text: "manual" };
-      case "subject": return { kind, icon: "⚡", text: rest };
+      case "manual": return { kind, text: "run now" };
+      case "subject": return { kind, text: rest };
       case "schedule": {
         const at = rest.lastIndexOf("@");
-        return { kind, icon: "⏱", text: at < 0 ? rest : rest.slice(0, at) + " · " + slotText(rest.slice(at + 1)) };
+        return { kind, text: at < 0 ? rest : rest.slice(0, at) + " · " + slotText(rest.slice(at + 1)) };
       }
-      case "retry": return { kind, icon: "↻", text: "retry of " + rest, of: rest };
-      default: return { kind: kind || "?", icon: "•", text: t || "unknown" };
+      case "retry": return { kind, text: "of " + rest, of: rest };
+      default: return { kind: kind || "?", text: t || "unknown" };
     }
   }
+  // triggerEl renders a trigger as a kind label and its text.
+  const triggerEl = (t) => { const d = describeTrigger(t); return [el("span", { class: "tkind" }, d.kind), d.text]; };
   function slotText(s) { const t = Date.parse(s); return t ? new Date(t).toLocaleString() : s; }
 
   function toast(msg, bad) {
@@ -219,7 +223,7 @@
   }, 1000);
 
   const W = window.wasmdrive = { $, el, append, clear, api, live, runs, putRun, matches, fresher, pages, route, toast,
-    fmtDur, fmtAgo, fmtTime, fmtBytes, firstLine, pretty, describeTrigger, now, ms };
+    fmtDur, fmtAgo, fmtTime, fmtBytes, firstLine, pretty, describeTrigger, triggerEl, now, ms };
   // Page scripts (runs.js, run.js, plugins.js, drives.js) are deferred too,
   // so they have registered their pages by DOMContentLoaded.
   document.addEventListener("DOMContentLoaded", () => { live.connect(); route(); });

@@ -46,7 +46,7 @@
         const folder = f.type === "folder";
         const name = folder ? el("a", { href: link(account, child) }, f.name) : el("span", {}, f.name);
         body.appendChild(el("tr", {},
-          el("td", {}, el("span", { class: "icon", "aria-hidden": "true" }, folder ? "📁" : "📄"), name),
+          el("td", {}, el("span", { class: "icon " + (folder ? "folder" : "file"), "aria-hidden": "true" }), name),
           el("td", { class: "num" }, folder ? "—" : W.fmtBytes(f.size)),
           el("td", { class: "num hide-sm" }, W.ms(f.updated_at) ? W.fmtTime(W.ms(f.updated_at)) : "—")));
       }

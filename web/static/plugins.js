@@ -98,7 +98,7 @@
       el("div", { class: "row" }, el("button", { class: "btn primary", type: "submit" }, "Start run"),
         el("button", { class: "btn", type: "button", onclick: () => { runForm.hidden = true; } }, "Cancel")));
     const grants = p.grants && typeof p.grants === "object" ? Object.keys(p.grants) : [];
-    const item = (k, ...v) => [el("dt", {}, k), el("dd", {}, ...v)];
+    const item = (k, ...v) => el("div", {}, el("dt", {}, k), el("dd", {}, ...v));
     const last = el("span", {}, lastRun(p.last_run));
     lastRuns.set(p.name, { el: last, run: p.last_run });
     return el("article", { class: "card plugin-card" + (p.enabled ? "" : " off"), dataset: { plugin: p.name } },

@@ -45,7 +45,7 @@
       catch (e) { W.toast("Cancel failed: " + e.message, true); ev.target.disabled = false; }
     };
     const base = "/api/runs/" + encodeURIComponent(id);
-    const item = (k, ...v) => [el("dt", {}, k), el("dd", {}, ...v)];
+    const item = (k, ...v) => el("div", {}, el("dt", {}, k), el("dd", {}, ...v));
     const at = (v) => (W.ms(v) ? W.fmtTime(W.ms(v)) : "—");
     return el("div", { class: "card run-head" },
       el("div", { class: "title" },
@@ -58,7 +58,7 @@
           el("a", { class: "btn", href: base + "/log.txt", download: "" }, "Download log"),
           el("a", { class: "btn", href: base + "/log.jsonl", download: "" }, ".jsonl"))),
       el("dl", { class: "meta" },
-        item("Trigger", t.of ? [t.icon + " retry of ", el("a", { href: "#/runs/" + encodeURIComponent(t.of) }, t.of)] : t.icon + " " + t.text),
+        item("Trigger", t.of ? [el("span", { class: "tkind" }, "retry"), "of ", el("a", { href: "#/runs/" + encodeURIComponent(t.of) }, t.of)] : W.triggerEl(rec.trigger)),
         item("Version", rec.version ? "v" + rec.version : "—", rec.hash ? el("span", { class: "sub", title: rec.hash }, " · " + rec.hash.slice(0, 12)) : null),
         item("Account · node", [rec.account, rec.node].filter(Boolean).join(" · ") || "—"),
         item("Queued", at(rec.queued)), item("Started", at(rec.started)), item("Ended", at(rec.ended)),
