@@ -31,6 +31,9 @@ type Options struct {
 	// ReadyTimeout bounds the embedded server's start and the connection to
 	// an external one (default 10s).
 	ReadyTimeout time.Duration
+	// Token, if set, is required by the embedded server's listener and sent
+	// when connecting to URL (the local control port of `wasmdrive serve`).
+	Token string
 }
 
 // Conn is a NATS connection with JetStream; Close shuts an embedded server
@@ -72,6 +75,9 @@ func connectExternal(ctx context.Context, o Options, rep int) (*Conn, error) {
 	}
 	if o.NATS.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(o.NATS.CredsFile))
+	}
+	if o.Token != "" {
+		opts = append(opts, nats.Token(o.Token))
 	}
 	nc, err := nats.Connect(o.NATS.URL, opts...)
 	if err != nil {
@@ -116,6 +122,7 @@ func startEmbedded(o Options, rep int) (*Conn, error) {
 			return nil, fmt.Errorf("natsx: nats.listen %q: bad port: %w", o.NATS.Listen, err)
 		}
 		sopts.Host, sopts.Port = host, p
+		sopts.Authorization = o.Token
 	}
 	ns, err := server.NewServer(sopts)
 	if err != nil {
@@ -130,7 +137,11 @@ func startEmbedded(o Options, rep int) (*Conn, error) {
 		ns.Shutdown()
 		return nil, fmt.Errorf("natsx: JetStream failed to start on %s (check free disk space and permissions)", store)
 	}
-	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name(o.Name))
+	copts := []nats.Option{nats.InProcessServer(ns), nats.Name(o.Name)}
+	if o.Token != "" {
+		copts = append(copts, nats.Token(o.Token))
+	}
+	nc, err := nats.Connect("", copts...)
 	if err != nil {
 		ns.Shutdown()
 		return nil, fmt.Errorf("natsx: in-process connection: %w", err)

@@ -11,8 +11,13 @@ import (
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
-// ErrUnknownPlugin is returned when a trigger names no loaded plugin.
-var ErrUnknownPlugin = errors.New("unknown plugin")
+// ErrUnknownPlugin is returned when a trigger names no loaded plugin (it is runner.ErrUnknownPlugin).
+var ErrUnknownPlugin = runner.ErrUnknownPlugin
+
+// ErrNoCatalog is returned (wrapped) by a Catalog that cannot answer now,
+// e.g. a CLI's remote catalog with no node running; Trigger then queues
+// without checking the plugin name.
+var ErrNoCatalog = errors.New("no plugin catalog available")
 
 // Catalog is what the service needs to know about plugins (the plugin host).
 type Catalog interface {
@@ -96,6 +101,9 @@ func (s *Service) checkPlugin(ctx context.Context, name string) error {
 		return nil
 	}
 	ps, err := s.Catalog.Plugins(ctx)
+	if errors.Is(err, ErrNoCatalog) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("queue: plugins: %w", err)
 	}

@@ -1,0 +1,243 @@
+// Package app assembles a wasmdrive service node: config → accounts →
+// NATS → run queue → plugin host → triggers → workers → console. `wasmdrive
+// serve` is New + Run; tests and benchmarks build nodes the same way.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/config"
+	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/drive/accounts"
+	"github.com/wasmdrive/wasmdrive/hostfuncs"
+	"github.com/wasmdrive/wasmdrive/natsx"
+	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/runner/batch"
+	"github.com/wasmdrive/wasmdrive/runner/jskv"
+	"github.com/wasmdrive/wasmdrive/runner/queue"
+	"github.com/wasmdrive/wasmdrive/runner/trigger"
+)
+
+// Options build a node. Only Config is required.
+type Options struct {
+	Config *config.Config
+	Logger *slog.Logger
+	// Clock drives schedules (tests inject trigger.Fake; nil: wall clock).
+	Clock trigger.Clock
+	// Queue tunes the run queue (AckWait, LeaseTTL...); Node defaults to
+	// Config.NodeName.
+	Queue queue.Options
+	// Slots is how many runs this node executes at once (default 8).
+	Slots int
+	// Grace is how long a stopping node lets running plugins finish before
+	// cancelling them and handing their runs back to the queue (default 10s).
+	Grace time.Duration
+	// Caller, if set, replaces the plugin host for runs (tests, benchmarks);
+	// the host is still loaded for plugin info and triggers.
+	Caller runner.Caller
+	// NoConsole skips the web console.
+	NoConsole bool
+	// ConsoleAddr overrides Config.Console.Addr ("127.0.0.1:0" in tests).
+	ConsoleAddr string
+	// NATSToken protects the embedded server's loopback listener.
+	NATSToken string
+}
+
+// App is one assembled node.
+type App struct {
+	Cfg       *config.Config
+	Log       *slog.Logger
+	Conn      *natsx.Conn
+	Queue     *queue.Queue
+	Service   *queue.Service
+	Host      *runner.Host
+	Drives    *accounts.Registry
+	Emitter   *trigger.Emitter
+	Router    *trigger.Router
+	Scheduler *trigger.Scheduler
+	Batch     *batch.Executor
+	Worker    *queue.Worker
+	KV        *jskv.KV
+	Schedules []*trigger.Schedule
+	Subjects  []*trigger.SubjectTrigger
+
+	opts    Options
+	audit   *hostfuncs.AuditLog
+	console *consoleServer
+}
+
+// New assembles a node; Run starts it. On error everything opened is closed.
+func New(ctx context.Context, o Options) (a *App, err error) {
+	if o.Config == nil {
+		return nil, errors.New("app: no config")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	cfg := o.Config
+	a = &App{Cfg: cfg, Log: o.Logger, opts: o}
+	defer func() {
+		if err != nil {
+			a.Close()
+			a = nil
+		}
+	}()
+	a.Drives = accounts.NewRegistry(cfg, o.Logger)
+	if a.Conn, err = natsx.Open(ctx, natsx.Options{NATS: cfg.NATS, DataDir: cfg.DataDir, Name: cfg.NodeName, Token: o.NATSToken}); err != nil {
+		return nil, err
+	}
+	qo := o.Queue
+	if qo.Node == "" {
+		qo.Node = cfg.NodeName
+	}
+	qo.Logger = o.Logger
+	if a.Queue, err = queue.Setup(ctx, a.Conn, qo); err != nil {
+		return nil, err
+	}
+	if a.KV, err = jskv.Open(ctx, a.Conn.JS, jskv.Bucket, a.Conn.Replicas); err != nil {
+		return nil, err
+	}
+	if a.Batch, err = batch.New(ctx, a.Queue, batch.DriveApplier{Drives: a.drive}, batch.Options{Logger: o.Logger}); err != nil {
+		return nil, err
+	}
+	if a.audit, err = hostfuncs.OpenAuditLog(filepath.Join(cfg.DataDir, "audit.jsonl")); err != nil {
+		return nil, err
+	}
+	// The emitter learns the event stream's subjects once the router exists.
+	a.Emitter = trigger.NewEmitter(a.Conn, func(s string) bool { return a.Router != nil && a.Router.Captures(s) })
+	if a.Host, err = runner.New(ctx, runner.Options{
+		Config: cfg, Drives: a.drive, KV: a.KV, Emitter: a.Emitter, Audit: a.audit, Batcher: a.Batch,
+	}); err != nil {
+		return nil, fmt.Errorf("app: plugin host: %w", err)
+	}
+	if err := a.loadTriggers(ctx); err != nil {
+		return nil, err
+	}
+	if a.Router, err = trigger.NewRouter(ctx, a.Conn, a.Queue, a.Subjects, o.Logger); err != nil {
+		return nil, err
+	}
+	a.Scheduler = trigger.NewScheduler(a.Queue, a.Schedules, o.Clock, o.Logger)
+	a.Service = &queue.Service{Q: a.Queue, Catalog: a.Host, Schedules: a.Scheduler.Info}
+	var caller runner.Caller = hostCaller{a.Host}
+	if o.Caller != nil {
+		caller = o.Caller
+	}
+	a.Worker = queue.NewWorker(a.Queue, caller, queue.WorkerOptions{Slots: o.Slots, Policy: a.policy, Grace: o.Grace})
+	if !o.NoConsole && !cfg.Console.Disabled {
+		if a.console, err = newConsole(a, o); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// drive resolves an account to its drive, wrapped so changes made through
+// it publish drive events (trigger.DriveEventSubject).
+func (a *App) drive(ctx context.Context, account string) (drive.Drive, error) {
+	if account == "" {
+		account = a.Cfg.DefaultAccount
+	}
+	d, err := a.Drives.Get(account)
+	if err != nil {
+		return nil, err
+	}
+	return trigger.WatchDrive(d, account, func(ctx context.Context, subject string, data []byte) error {
+		return a.Emitter.Emit(ctx, subject, data, nil)
+	}, a.Log), nil
+}
+
+// loadTriggers validates every enabled plugin's triggers; a bad one fails
+// the start with the plugin and field named.
+func (a *App) loadTriggers(ctx context.Context) error {
+	infos, err := a.Host.Plugins(ctx)
+	if err != nil {
+		return fmt.Errorf("app: plugins: %w", err)
+	}
+	sort.Slice(infos, func(i, j int) bool { return infos[i].Name < infos[j].Name })
+	var errs []error
+	for _, pi := range infos {
+		if !pi.Enabled || pi.Error != "" {
+			continue
+		}
+		l, err := a.Host.Loaded(pi.Name)
+		if err != nil {
+			continue
+		}
+		for i, t := range l.Triggers {
+			switch {
+			case t.Schedule != "":
+				s, err := trigger.NewSchedule(pi.Name, i, t)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				a.Schedules = append(a.Schedules, s)
+			case t.Subject != "":
+				s, err := trigger.NewSubjectTrigger(pi.Name, i, t)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				a.Subjects = append(a.Subjects, s)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("app: bad triggers (fix plugin.yaml or plugins.enabled.NAME.triggers in the config):\n%w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// policy derives a plugin's queue policy from its manifest limits.
+func (a *App) policy(plugin string) queue.Policy {
+	p := queue.DefaultPolicy()
+	l, err := a.Host.Loaded(plugin)
+	if err != nil || l.Manifest == nil {
+		return p
+	}
+	lim := l.Manifest.Limits
+	if lim.Retries > 0 {
+		p.MaxAttempts = lim.Retries + 1
+	}
+	if lim.Backoff > 0 {
+		b := lim.Backoff.D()
+		p.Backoff = []time.Duration{b, 4 * b, 16 * b}
+	}
+	return p
+}
+
+// hostCaller marks errors retrying cannot fix as permanent.
+type hostCaller struct{ h *runner.Host }
+
+func (c hostCaller) Call(ctx context.Context, req runner.CallRequest, sink runner.RunSink) (*runner.CallResult, error) {
+	res, err := c.h.Call(ctx, req, sink)
+	if errors.Is(err, runner.ErrUnknownPlugin) || errors.Is(err, runner.ErrDisabled) || errors.Is(err, runner.ErrLimit) {
+		return res, queue.Permanent(err)
+	}
+	return res, err
+}
+
+// Close releases everything New opened (Run calls it when it returns).
+func (a *App) Close() {
+	if a.console != nil {
+		a.console.close()
+	}
+	if a.Host != nil {
+		_ = a.Host.Close()
+	}
+	if a.Conn != nil {
+		a.Conn.Close()
+	}
+	if a.Drives != nil {
+		_ = a.Drives.Close()
+	}
+	if a.audit != nil {
+		_ = a.audit.Close()
+	}
+}

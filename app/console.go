@@ -1,0 +1,48 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/drive/accounts"
+	"github.com/wasmdrive/wasmdrive/web"
+)
+
+// consoleServer is the web console bound to its listener.
+type consoleServer struct {
+	srv *web.Server
+	ln  net.Listener
+}
+
+// consoleDrives gives the console read access to the accounts.
+type consoleDrives struct{ a *App }
+
+func (d consoleDrives) Accounts() []string { return accounts.Names(d.a.Cfg) }
+func (d consoleDrives) Open(name string) (drive.Drive, error) {
+	return d.a.drive(context.Background(), name)
+}
+
+func newConsole(a *App, o Options) (*consoleServer, error) {
+	addr := o.ConsoleAddr
+	if addr == "" {
+		addr = a.Cfg.Console.Addr
+	}
+	srv, err := web.New(web.Options{Runs: a.Service, Drives: consoleDrives{a}, Token: string(a.Cfg.Console.Token), BindAddr: addr, Logger: a.Log})
+	if err != nil {
+		return nil, fmt.Errorf("app: console: %w", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("app: console: listen on %s: %w (set console.addr to a free address, or console.disabled: true)", addr, err)
+	}
+	return &consoleServer{srv: srv, ln: ln}, nil
+}
+
+func (c *consoleServer) run(ctx context.Context) error { return c.srv.Serve(ctx, c.ln) }
+
+func (c *consoleServer) close() {
+	_ = c.ln.Close()
+	_ = c.srv.Close()
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/app"
+	"github.com/wasmdrive/wasmdrive/runner"
+)
+
+func init() {
+	register(&command{name: "runs list", usage: "[--plugin P] [--status S] [--trigger T] [--limit N]",
+		summary: "list runs of every node, newest first", run: runRunsList})
+	register(&command{name: "runs show", usage: "ID", summary: "show one run's record", run: runRunsShow})
+	register(&command{name: "runs logs", usage: "ID [-f]", summary: "print a run's logs; -f follows until it ends", run: runRunsLogs})
+	register(&command{name: "runs retry", usage: "ID", summary: "queue a finished (failed, dead) run again with the same input", run: runRunsRetry})
+	register(&command{name: "runs cancel", usage: "ID", summary: "cancel a queued or running run", run: runRunsCancel})
+}
+
+func runsClient(ctx context.Context, env *cliEnv) (*app.Client, error) {
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	return app.Connect(ctx, cfg)
+}
+
+func runRunsList(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("runs list", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var f runner.RunFilter
+	fs.StringVar(&f.Plugin, "plugin", "", "only this plugin")
+	fs.StringVar(&f.Status, "status", "", "only this status (queued, running, succeeded, failed, dead, cancelled)")
+	fs.StringVar(&f.Trigger, "trigger", "", "only triggers starting with this (manual, subject, schedule, retry)")
+	fs.IntVar(&f.Limit, "limit", 50, "at most this many")
+	if rest, err := parseInterspersed(fs, args); err != nil || len(rest) != 0 {
+		return errUsage
+	}
+	c, err := runsClient(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	runs, err := c.Service.ListRuns(ctx, f)
+	if err != nil {
+		return err
+	}
+	if env.JSON {
+		return writeJSON(env.Stdout, runs)
+	}
+	printRuns(env.Stdout, runs)
+	return nil
+}
+
+func printRuns(w io.Writer, runs []*runner.RunRecord) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPLUGIN\tSTATUS\tTRIGGER\tNODE\tQUEUED\tTOOK\tERROR")
+	for _, r := range runs {
+		took := ""
+		if !r.Ended.IsZero() && !r.Started.IsZero() {
+			took = r.Ended.Sub(r.Started).Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Plugin, r.Status, short(r.Trigger, 40), r.Node,
+			r.Queued.Local().Format("01-02 15:04:05"), took, short(r.Error, 60))
+	}
+	_ = tw.Flush()
+}
+
+func short(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > n {
+		return s[:n-1] + "…"
+	}
+	return s
+}
+
+func oneID(args []string) (string, error) {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		return "", errUsage
+	}
+	return args[0], nil
+}
+
+func runRunsShow(ctx context.Context, env *cliEnv, args []string) error {
+	id, err := oneID(args)
+	if err != nil {
+		return err
+	}
+	c, err := runsClient(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	r, err := c.Service.GetRun(ctx, id)
+	if err != nil {
+		return err
+	}
+	if env.JSON {
+		return writeJSON(env.Stdout, r)
+	}
+	w := env.Stdout
+	fmt.Fprintf(w, "run      %s\nplugin   %s %s\nentry    %s\nstatus   %s (attempt %d)\ntrigger  %s\n", r.ID, r.Plugin, r.Version, r.Entry, r.Status, r.Attempt, r.Trigger)
+	fmt.Fprintf(w, "node     %s\naccount  %s\nqueued   %s\n", r.Node, r.Account, r.Queued.Local().Format(time.RFC3339))
+	if !r.Started.IsZero() {
+		fmt.Fprintf(w, "started  %s\n", r.Started.Local().Format(time.RFC3339))
+	}
+	if !r.Ended.IsZero() {
+		fmt.Fprintf(w, "ended    %s (%s)\n", r.Ended.Local().Format(time.RFC3339), r.Ended.Sub(r.Started).Round(time.Millisecond))
+	}
+	if r.Progress != nil {
+		fmt.Fprintf(w, "progress %d/%d %s %s\n", r.Progress.Done, r.Progress.Total, r.Progress.Unit, r.Progress.Note)
+	}
+	if len(r.Input) > 0 {
+		fmt.Fprintf(w, "input    %s\n", short(string(r.Input), 200))
+	}
+	if len(r.Result) > 0 {
+		fmt.Fprintf(w, "result   %s\n", short(string(r.Result), 400))
+	}
+	if r.Error != "" {
+		fmt.Fprintf(w, "error    %s\n", r.Error)
+	}
+	switch r.Status {
+	case runner.StatusFailed, runner.StatusDead:
+		fmt.Fprintf(w, "\nlogs: wasmdrive runs logs %s   replay: wasmdrive runs retry %s\n", r.ID, r.ID)
+	}
+	return nil
+}
+
+func runRunsLogs(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("runs logs", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	follow := fs.Bool("f", false, "follow until the run ends")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneID(rest)
+	if err != nil {
+		return err
+	}
+	c, err := runsClient(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Service.GetRun(ctx, id); err != nil {
+		return err
+	}
+	print := func(l runner.LogLine) {
+		if env.JSON {
+			_ = writeJSON(env.Stdout, l)
+			return
+		}
+		fmt.Fprintln(env.Stdout, formatLogLine(l))
+	}
+	if !*follow {
+		lines, err := c.Service.Logs(ctx, id, 0, 0)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			print(l)
+		}
+		return nil
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		// Stop following shortly after the run reaches a final state.
+		for wctx.Err() == nil {
+			if r, err := c.Service.GetRun(wctx, id); err == nil && isFinal(r.Status) {
+				time.Sleep(300 * time.Millisecond)
+				cancel()
+				return
+			}
+			select {
+			case <-wctx.Done():
+			case <-time.After(300 * time.Millisecond):
+			}
+		}
+	}()
+	return c.Service.WatchLogs(wctx, id, 0, print)
+}
+
+func isFinal(s string) bool {
+	switch s {
+	case runner.StatusSucceeded, runner.StatusFailed, runner.StatusDead, runner.StatusCancelled:
+		return true
+	}
+	return false
+}
+
+func formatLogLine(l runner.LogLine) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %-5s %-6s %s", l.Time.Local().Format("15:04:05.000"), strings.ToUpper(string(l.Level)), l.Source, l.Msg)
+	keys := make([]string, 0, len(l.Fields))
+	for k := range l.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%v", k, l.Fields[k])
+	}
+	return b.String()
+}
+
+func runRunsRetry(ctx context.Context, env *cliEnv, args []string) error {
+	id, err := oneID(args)
+	if err != nil {
+		return err
+	}
+	c, err := runsClient(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	r, err := c.Service.Retry(ctx, id)
+	if err != nil {
+		return err
+	}
+	if env.JSON {
+		return writeJSON(env.Stdout, r)
+	}
+	fmt.Fprintln(env.Stdout, r.ID)
+	fmt.Fprintf(env.Stderr, "queued run %s replaying %s; follow it: wasmdrive runs logs %s -f\n", r.ID, id, r.ID)
+	return nil
+}
+
+func runRunsCancel(ctx context.Context, env *cliEnv, args []string) error {
+	id, err := oneID(args)
+	if err != nil {
+		return err
+	}
+	c, err := runsClient(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Service.Cancel(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "cancel sent to run %s\n", id)
+	return nil
+}

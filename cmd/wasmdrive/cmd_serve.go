@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/app"
+	"github.com/wasmdrive/wasmdrive/runner/trigger"
+)
+
+func init() {
+	register(&command{name: "serve", usage: "[--console ADDR] [--nats-listen ADDR] [--node NAME] [--grace D]",
+		summary: "run the service: NATS, drive, plugins, triggers, workers and the web console", run: runServe})
+}
+
+func runServe(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	consoleAddr := fs.String("console", "", "console address (default: config console.addr, 127.0.0.1:8377)")
+	natsListen := fs.String("nats-listen", "", "let the embedded NATS listen here (default: config nats.listen, else a token-protected loopback port)")
+	node := fs.String("node", "", "node name (default: config node_name, hostname-pid)")
+	grace := fs.Duration("grace", 10*time.Second, "how long running plugins may finish after Ctrl-C")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return err
+	}
+	if *natsListen != "" {
+		cfg.NATS.Listen = *natsListen
+	}
+	if *node != "" {
+		cfg.NodeName = *node
+	}
+	level := slog.LevelInfo
+	if env.Verbose || cfg.LogLevel == "debug" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	token := ""
+	if cfg.NATS.URL == "" && cfg.NATS.Listen == "" {
+		// A loopback control port so `wasmdrive trigger/runs/doctor` reach
+		// this node; the token is in DataDir/serve.json (mode 0600).
+		cfg.NATS.Listen, token = "127.0.0.1:-1", app.NewToken()
+	}
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, ConsoleAddr: *consoleAddr, Grace: *grace, NATSToken: token})
+	if err != nil {
+		return err
+	}
+	info := app.ServeInfo{PID: os.Getpid(), Node: cfg.NodeName, NATSURL: a.Conn.URL, Token: token, Console: a.ConsoleURL()}
+	if err := app.WriteServeInfo(cfg.DataDir, info); err != nil {
+		a.Close()
+		return err
+	}
+	defer os.Remove(app.ServeInfoPath(cfg.DataDir))
+	printBanner(env, a, info)
+	err = a.Run(ctx)
+	fmt.Fprintln(env.Stderr, "wasmdrive: stopped; unfinished runs stay queued for the next node")
+	return err
+}
+
+func printBanner(env *cliEnv, a *app.App, info app.ServeInfo) {
+	w := env.Stderr
+	fmt.Fprintf(w, "wasmdrive serving as node %s (data %s)\n", a.Cfg.NodeName, a.Cfg.DataDir)
+	if info.Console != "" {
+		fmt.Fprintf(w, "  console:   %s\n", info.Console)
+	} else {
+		fmt.Fprintln(w, "  console:   disabled")
+	}
+	switch {
+	case a.Cfg.NATS.URL != "":
+		fmt.Fprintf(w, "  NATS:      %s (shared with other nodes)\n", a.Cfg.NATS.URL)
+	case info.Token != "":
+		fmt.Fprintf(w, "  NATS:      embedded, control port %s (token in %s)\n", info.NATSURL, app.ServeInfoPath(a.Cfg.DataDir))
+	default:
+		fmt.Fprintf(w, "  NATS:      embedded, listening on %s\n", info.NATSURL)
+	}
+	var names []string
+	ps, _ := a.Service.Plugins(context.Background())
+	for _, p := range ps {
+		if p.Enabled && p.Error == "" {
+			names = append(names, p.Name)
+		}
+	}
+	fmt.Fprintf(w, "  plugins:   %s\n", strings.Join(names, ", "))
+	for _, s := range a.Schedules {
+		fmt.Fprintf(w, "  schedule:  %s %q (%s), next %s\n", s.ID, s.Spec, s.Loc, s.Next(time.Now()).Local().Format(time.RFC3339))
+	}
+	for _, s := range a.Subjects {
+		fmt.Fprintf(w, "  subject:   %s on %s\n", s.ID, s.Subject)
+	}
+	fmt.Fprintln(w, "  run one:   wasmdrive trigger PLUGIN --input '{...}'   (then: wasmdrive runs list)")
+	subj := trigger.DriveEventSubject(a.Cfg.DefaultAccount, trigger.KindUploaded)
+	if len(a.Subjects) > 0 {
+		subj = a.Subjects[0].Subject
+	}
+	url := info.NATSURL
+	if info.Token != "" {
+		url = "nats://" + info.Token + "@" + strings.TrimPrefix(info.NATSURL, "nats://")
+	}
+	if url != "" {
+		fmt.Fprintf(w, "  event:     nats --server %s pub %s '{\"path\":\"/inbox/a.txt\"}'\n", url, subj)
+	}
+	fmt.Fprintln(w, "Ctrl-C stops: running plugins get the grace period, unfinished runs stay queued.")
+}
