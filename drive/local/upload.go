@@ -112,7 +112,12 @@ func (req *CreateFileRequest) settleParts() error {
 // when no content with that hash and size is stored.
 func (d *Drive) rapidUpload(ctx context.Context, req CreateFileRequest) (*CreateFileResult, error) {
 	d.blobMu.RLock()
-	defer d.blobMu.RUnlock()
+	locked := true
+	defer func() {
+		if locked {
+			d.blobMu.RUnlock()
+		}
+	}()
 	ok, err := d.findBlob(ctx, d.r, req.ContentHash, req.Size)
 	if err != nil || !ok {
 		return nil, err
@@ -152,6 +157,9 @@ func (d *Drive) rapidUpload(ctx context.Context, req CreateFileRequest) (*Create
 	if err != nil {
 		return nil, err
 	}
+	// removeBlobsIfUnused takes blobMu for writing: release the read lock first.
+	d.blobMu.RUnlock()
+	locked = false
 	d.removeBlobsIfUnused(ctx, dead)
 	return res, nil
 }
