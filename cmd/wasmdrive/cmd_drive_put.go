@@ -254,4 +254,3 @@ func reportPut(env *cliEnv, results []putResult, took time.Duration) error {
 	}
 	return nil
 }
-
