@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path"
 	"slices"
@@ -124,4 +125,27 @@ func (s *Server) handleDriveList(w http.ResponseWriter, r *http.Request) {
 		return 0
 	})
 	writeJSON(w, http.StatusOK, map[string]any{"account": account, "path": p, "items": items, "next_marker": res.NextMarker})
+}
+
+// DriveSet is a fixed set of open drives by account name. It implements
+// Drives, for callers that open every account up front.
+type DriveSet map[string]drive.Drive
+
+// Accounts returns the names, sorted.
+func (s DriveSet) Accounts() []string {
+	names := make([]string, 0, len(s))
+	for n := range s {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Open returns the named drive.
+func (s DriveSet) Open(name string) (drive.Drive, error) {
+	d, ok := s[name]
+	if !ok {
+		return nil, fmt.Errorf("account %q not found: add it under accounts in the config", name)
+	}
+	return d, nil
 }

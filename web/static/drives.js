@@ -13,7 +13,7 @@
     const bar = el("div", { class: "bar", role: "progressbar", "aria-valuenow": Math.round(pct) }, el("i"));
     bar.firstChild.style.width = pct.toFixed(1) + "%";
     return el("article", { class: "card drive-card", dataset: { account: d.account } },
-      el("h2", {}, d.account, d.name ? el("span", { class: "sub" }, " · " + d.name) : null),
+      el("h2", {}, d.account, d.name && d.name !== d.account ? el("span", { class: "sub" }, " · " + d.name) : null),
       d.error ? el("div", { class: "errbox" }, d.error) : [
         bar,
         el("div", { class: "sub" }, W.fmtBytes(d.used_size) + " of " + W.fmtBytes(d.total_size) + " used (" + pct.toFixed(1) + "%)"),
