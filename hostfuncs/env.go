@@ -55,6 +55,7 @@ type Env struct {
 	// paths caches file id → drive path for grant checks during the call.
 	mu    sync.Mutex
 	paths map[string]string
+	kern  *kernel // the running instance's kernel functions (kernel.go)
 }
 
 type envKey struct{}

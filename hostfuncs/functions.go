@@ -95,22 +95,32 @@ func serve(ctx context.Context, p *extism.CurrentPlugin, name string, h handler,
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(buf)
 	env := EnvFrom(ctx)
-	var res any
-	var err error
-	switch {
-	case env == nil:
-		err = fmt.Errorf("host function %s called without an environment (runner bug: use hostfuncs.WithEnv)", name)
-	default:
-		var in []byte
-		if in, err = readInput(p, off); err == nil {
-			res, err = invoke(ctx, env, name, h, in)
+	if env == nil {
+		err := fmt.Errorf("host function %s called without an environment (runner bug: use hostfuncs.WithEnv)", name)
+		encodeEnvelope(buf, nil, err)
+		out, werr := p.WriteBytes(buf.Bytes())
+		if werr != nil {
+			panic(fmt.Errorf("host function %s: write result: %w", name, werr))
 		}
+		return out
+	}
+	k, err := env.kernelFor(ctx)
+	if err != nil {
+		panic(fmt.Errorf("host function %s: %w", name, err))
+	}
+	var res any
+	var in []byte
+	if off != 0 {
+		in, err = k.read(ctx, off, abi.MaxRequestBytes)
+	}
+	if err == nil {
+		res, err = invoke(ctx, env, name, h, in)
 	}
 	encodeEnvelope(buf, res, err)
-	out, werr := p.WriteBytes(buf.Bytes())
-	if werr != nil {
+	out, err := k.write(ctx, buf.Bytes())
+	if err != nil {
 		// The plugin's memory is exhausted or broken: trap the call.
-		panic(fmt.Errorf("host function %s: write result: %w", name, werr))
+		panic(fmt.Errorf("host function %s: write result: %w", name, err))
 	}
 	return out
 }
@@ -127,25 +137,6 @@ func invoke(ctx context.Context, env *Env, name string, h handler, in []byte) (a
 		return nil, err
 	}
 	return h(ctx, env, in)
-}
-
-// readInput returns a view of the request block at off (nil for 0).
-func readInput(p *extism.CurrentPlugin, off uint64) ([]byte, error) {
-	if off == 0 {
-		return nil, nil
-	}
-	n, err := p.Length(off)
-	if err != nil {
-		return nil, fmt.Errorf("read request: %w", err)
-	}
-	if n > abi.MaxRequestBytes {
-		return nil, badArg("request of %d bytes exceeds the %d-byte limit; split it", n, abi.MaxRequestBytes)
-	}
-	b, ok := p.Memory().Read(uint32(off), uint32(n))
-	if !ok {
-		return nil, badArg("request block at offset %d is outside the plugin's memory", off)
-	}
-	return b, nil
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -115,6 +115,8 @@ type pluginOpts struct {
 	timeoutMs uint64
 	maxPages  uint32
 	stderr    io.Writer
+	// noClose leaves WithCloseOnContextDone off (benchmarks of its cost).
+	noClose bool
 }
 
 // newPlugin compiles wasm with every host function and returns an
@@ -128,7 +130,7 @@ func newPlugin(t testing.TB, wasm []byte, o pluginOpts) *extism.Plugin {
 	}
 	cp, err := extism.NewCompiledPlugin(ctx, m, extism.PluginConfig{
 		EnableWasi:    true,
-		RuntimeConfig: wazero.NewRuntimeConfig().WithCompilationCache(compileCache()).WithCloseOnContextDone(true),
+		RuntimeConfig: wazero.NewRuntimeConfig().WithCompilationCache(compileCache()).WithCloseOnContextDone(!o.noClose),
 	}, Functions())
 	if err != nil {
 		t.Fatalf("compile plugin: %v", err)

@@ -32,11 +32,24 @@ func call(fn string, req, res any) error {
 	return decodeEnvelope(fn, out, res)
 }
 
+// envelopeInto decodes an envelope and its result in one pass: Result
+// holds the caller's pointer, so encoding/json fills it directly (the result
+// bytes are scanned once, not copied out and scanned again; scanning is the
+// dominant cost of a host call inside Wasm).
+type envelopeInto struct {
+	OK     bool       `json:"ok"`
+	Result any        `json:"result"`
+	Error  *abi.Error `json:"error"`
+}
+
 // decodeEnvelope turns an envelope into res or an *Error.
 func decodeEnvelope(fn string, out []byte, res any) error {
-	var env abi.Envelope
+	env := envelopeInto{Result: res}
+	if res == nil {
+		env.Result = &skipValue{}
+	}
 	if err := json.Unmarshal(out, &env); err != nil {
-		return &Error{Func: fn, Code: abi.CodeInternal, Message: fmt.Sprintf("decode host answer: %v", err)}
+		return &Error{Func: fn, Code: abi.CodeInternal, Message: fmt.Sprintf("decode %s answer: %v", fn, err)}
 	}
 	if !env.OK {
 		if env.Error == nil {
@@ -44,11 +57,11 @@ func decodeEnvelope(fn string, out []byte, res any) error {
 		}
 		return &Error{Func: fn, Code: env.Error.Code, Message: env.Error.Message, Retryable: env.Error.Retryable}
 	}
-	if res == nil || len(env.Result) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(env.Result, res); err != nil {
-		return &Error{Func: fn, Code: abi.CodeInternal, Message: fmt.Sprintf("decode %s result: %v", fn, err)}
-	}
 	return nil
 }
+
+// skipValue accepts and ignores any JSON value.
+type skipValue struct{}
+
+// UnmarshalJSON ignores the value.
+func (*skipValue) UnmarshalJSON([]byte) error { return nil }

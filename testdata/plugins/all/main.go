@@ -248,3 +248,17 @@ func sleepEntry() int32 {
 		return nil, sdk.Sleep(time.Duration(in.Millis) * time.Millisecond)
 	})
 }
+
+//go:wasmexport now_loop
+func nowLoop() int32 {
+	return sdk.Run(func(ctx sdk.Ctx) (any, error) {
+		var in Input
+		if err := ctx.Decode(&in); err != nil {
+			return nil, err
+		}
+		for range in.N {
+			sdk.Now()
+		}
+		return in.N, nil
+	})
+}
