@@ -19,6 +19,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/batch"
+	"github.com/wasmdrive/wasmdrive/runner/build"
 	"github.com/wasmdrive/wasmdrive/runner/jskv"
 	"github.com/wasmdrive/wasmdrive/runner/queue"
 	"github.com/wasmdrive/wasmdrive/runner/trigger"
@@ -47,6 +48,9 @@ type Options struct {
 	ConsoleAddr string
 	// NATSToken protects the embedded server's loopback listener.
 	NATSToken string
+	// PluginBuilder overrides the plugin source builder (tests share a
+	// build cache across data folders).
+	PluginBuilder *build.Builder
 }
 
 // App is one assembled node.
@@ -73,7 +77,7 @@ type App struct {
 }
 
 // New assembles a node; Run starts it. On error everything opened is closed.
-func New(ctx context.Context, o Options) (a *App, err error) {
+func New(ctx context.Context, o Options) (_ *App, err error) {
 	if o.Config == nil {
 		return nil, errors.New("app: no config")
 	}
@@ -81,11 +85,10 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		o.Logger = slog.Default()
 	}
 	cfg := o.Config
-	a = &App{Cfg: cfg, Log: o.Logger, opts: o}
+	a := &App{Cfg: cfg, Log: o.Logger, opts: o}
 	defer func() {
 		if err != nil {
 			a.Close()
-			a = nil
 		}
 	}()
 	a.Drives = accounts.NewRegistry(cfg, o.Logger)
@@ -113,6 +116,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	a.Emitter = trigger.NewEmitter(a.Conn, func(s string) bool { return a.Router != nil && a.Router.Captures(s) })
 	if a.Host, err = runner.New(ctx, runner.Options{
 		Config: cfg, Drives: a.drive, KV: a.KV, Emitter: a.Emitter, Audit: a.audit, Batcher: a.Batch,
+		Builder: o.PluginBuilder,
 	}); err != nil {
 		return nil, fmt.Errorf("app: plugin host: %w", err)
 	}
@@ -162,7 +166,18 @@ func (a *App) loadTriggers(ctx context.Context) error {
 	sort.Slice(infos, func(i, j int) bool { return infos[i].Name < infos[j].Name })
 	var errs []error
 	for _, pi := range infos {
-		if !pi.Enabled || pi.Error != "" {
+		pc, listed := a.Cfg.Plugins.Enabled[pi.Name]
+		if pi.Error != "" && listed && !pc.Disabled {
+			// The operator asked for this plugin: a broken manifest or
+			// trigger fails the start instead of silently running less.
+			errs = append(errs, fmt.Errorf("plugin %s: %s", pi.Name, pi.Error))
+			continue
+		}
+		if pi.Error != "" {
+			a.Log.Warn("plugin not loaded", "plugin", pi.Name, "err", pi.Error)
+			continue
+		}
+		if !pi.Enabled {
 			continue
 		}
 		l, err := a.Host.Loaded(pi.Name)
