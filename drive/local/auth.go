@@ -39,7 +39,7 @@ func oauthError(status int, code, format string, a ...any) *drive.Error {
 
 // RegisterClient creates or replaces an OAuth client (an "app") with a secret.
 func (d *Drive) RegisterClient(ctx context.Context, clientID, secret string) error {
-	return d.withTx(ctx, func(tx *sql.Tx) error {
+	return d.withTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO oauth_clients(client_id, secret_hash, created_at) VALUES(?,?,?)
 			ON CONFLICT(client_id) DO UPDATE SET secret_hash = excluded.secret_hash`, clientID, tokenHash(secret), nanos(time.Now()))
 		if err != nil {
@@ -53,7 +53,7 @@ func (d *Drive) RegisterClient(ctx context.Context, clientID, secret string) err
 // its user had just authorised it (for tests and `drive serve`).
 func (d *Drive) IssueRefreshToken(ctx context.Context, clientID string) (string, error) {
 	var t string
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		if err := clientExists(ctx, tx, clientID); err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func clientExists(ctx context.Context, q querier, clientID string) error {
 	return nil
 }
 
-func storeToken(ctx context.Context, tx *sql.Tx, kind, clientID, challenge string, ttl time.Duration) (string, error) {
+func storeToken(ctx context.Context, tx *txn, kind, clientID, challenge string, ttl time.Duration) (string, error) {
 	t := randomToken(32)
 	_, err := tx.ExecContext(ctx, `INSERT INTO oauth_tokens(token_hash, kind, client_id, challenge, expires_at) VALUES(?,?,?,?,?)`,
 		tokenHash(t), kind, clientID, challenge, nanos(time.Now().Add(ttl)))
@@ -101,7 +101,7 @@ func storeToken(ctx context.Context, tx *sql.Tx, kind, clientID, challenge strin
 // is the S256 code_challenge ("" for none).
 func (d *Drive) authorizeCode(ctx context.Context, clientID, challenge string) (string, error) {
 	var code string
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		if err := clientExists(ctx, tx, clientID); err != nil {
 			return err
 		}
@@ -117,7 +117,7 @@ func (d *Drive) authorizeCode(ctx context.Context, clientID, challenge string) (
 // returns a new access token and a new refresh token.
 func (d *Drive) exchangeToken(ctx context.Context, req openapi.AccessTokenRequest, accessTTL time.Duration) (*openapi.TokenResponse, error) {
 	var res *openapi.TokenResponse
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		var secretHash string
 		err := tx.QueryRowContext(ctx, `SELECT secret_hash FROM oauth_clients WHERE client_id = ?`, req.ClientID).Scan(&secretHash)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -155,7 +155,7 @@ func (d *Drive) exchangeToken(ctx context.Context, req openapi.AccessTokenReques
 }
 
 // consumeToken checks and marks used a code or refresh token.
-func consumeToken(ctx context.Context, tx *sql.Tx, kind, given, clientID, verifier string, hasSecret bool) error {
+func consumeToken(ctx context.Context, tx *txn, kind, given, clientID, verifier string, hasSecret bool) error {
 	bad := func(msg string) error {
 		if kind == kindCode {
 			return oauthError(400, "InvalidCode", "authorization code %s: authorise again", msg)
@@ -222,7 +222,7 @@ func (d *Drive) checkAccessToken(ctx context.Context, t string) error {
 // ExpireAccessTokens makes every access token issued so far expired (a
 // test hook for token refresh).
 func (d *Drive) ExpireAccessTokens(ctx context.Context) error {
-	return d.withTx(ctx, func(tx *sql.Tx) error {
+	return d.withTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE oauth_tokens SET expires_at = ? WHERE kind = ?`, nanos(time.Now().Add(-time.Second)), kindAccess)
 		return err
 	})

@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -71,7 +70,7 @@ type itemResult struct {
 func (d *Drive) batchChunk(ctx context.Context, chunk []batchItem) ([]itemResult, error) {
 	var res []itemResult
 	var dead []string
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		res, dead = res[:0], dead[:0]
 		for _, r := range chunk {
 			id := r.ID
@@ -109,7 +108,7 @@ func (d *Drive) batchChunk(ctx context.Context, chunk []batchItem) ([]itemResult
 }
 
 // batchItem runs one item inside the chunk's transaction.
-func (d *Drive) batchItem(ctx context.Context, tx *sql.Tx, r batchItem) (itemResult, []string, error) {
+func (d *Drive) batchItem(ctx context.Context, tx *txn, r batchItem) (itemResult, []string, error) {
 	switch r.Op {
 	case opGet:
 		f, err := d.getFile(ctx, tx, r.FileID)

@@ -101,7 +101,7 @@ type blobRow struct {
 }
 
 // insertBlob records a blob (idempotent).
-func insertBlob(ctx context.Context, tx *sql.Tx, b blobRow) error {
+func insertBlob(ctx context.Context, tx *txn, b blobRow) error {
 	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO blobs(sha1, size, pre_hash) VALUES(?,?,?)`, b.sha1, b.size, b.preHash)
 	if err != nil {
 		return fmt.Errorf("local drive: record blob: %w", err)
@@ -128,7 +128,7 @@ func (d *Drive) gcBlobs(ctx context.Context) error {
 	d.blobMu.Lock()
 	defer d.blobMu.Unlock()
 	var dead []string
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		rows, err := tx.QueryContext(ctx, `SELECT sha1 FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.sha1 = b.sha1)`)
 		if err != nil {
 			return fmt.Errorf("local drive: find unreferenced blobs: %w", err)
@@ -182,7 +182,7 @@ func (d *Drive) removeBlobsIfUnused(ctx context.Context, sha1s []string) {
 	d.blobMu.Lock()
 	defer d.blobMu.Unlock()
 	var dead []string
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		for _, s := range sha1s {
 			res, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE sha1 = ? AND NOT EXISTS (SELECT 1 FROM files WHERE sha1 = ?)`, s, s)
 			if err != nil {

@@ -136,7 +136,7 @@ func usedBytes(ctx context.Context, q querier) (int64, error) {
 
 // addUsed adds delta bytes to the used space, refusing with
 // QuotaExhausted.Drive when a positive delta would exceed the quota.
-func (d *Drive) addUsed(ctx context.Context, tx *sql.Tx, delta int64) error {
+func (d *Drive) addUsed(ctx context.Context, tx *txn, delta int64) error {
 	if delta == 0 {
 		return nil
 	}
@@ -216,7 +216,7 @@ func alreadyExists(parent, name string) *drive.Error {
 }
 
 // insertFile adds a row.
-func insertFile(ctx context.Context, tx *sql.Tx, f *drive.File, trashed int) error {
+func insertFile(ctx context.Context, tx *txn, f *drive.File, trashed int) error {
 	starred := 0
 	if f.Starred {
 		starred = 1
@@ -255,7 +255,7 @@ func (d *Drive) CreateFolder(ctx context.Context, parentID, name string, mode dr
 		return nil, err
 	}
 	var res *drive.CreateResult
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		var err error
 		res, err = d.createFolderTx(ctx, tx, parentID, name, mode)
 		return err
@@ -263,7 +263,7 @@ func (d *Drive) CreateFolder(ctx context.Context, parentID, name string, mode dr
 	return res, err
 }
 
-func (d *Drive) createFolderTx(ctx context.Context, tx *sql.Tx, parentID, name string, mode drive.CheckNameMode) (*drive.CreateResult, error) {
+func (d *Drive) createFolderTx(ctx context.Context, tx *txn, parentID, name string, mode drive.CheckNameMode) (*drive.CreateResult, error) {
 	if _, err := d.folder(ctx, tx, parentID); err != nil {
 		return nil, err
 	}
@@ -308,7 +308,7 @@ func (d *Drive) MkdirAll(ctx context.Context, p string) (*drive.File, error) {
 		return nil, err
 	}
 	cur := d.root()
-	err = d.withTx(ctx, func(tx *sql.Tx) error {
+	err = d.withTx(ctx, func(tx *txn) error {
 		for _, name := range parts {
 			res, err := d.createFolderTx(ctx, tx, cur.FileID, name, drive.NameRefuse)
 			if err != nil {

@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -19,7 +18,7 @@ const subtreeCTE = `WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT f.id FR
 func (d *Drive) Update(ctx context.Context, fileID string, opts drive.UpdateOptions) (*drive.File, error) {
 	var f *drive.File
 	var dead []string
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		var err error
 		f, dead, err = d.updateTx(ctx, tx, fileID, opts)
 		return err
@@ -28,7 +27,7 @@ func (d *Drive) Update(ctx context.Context, fileID string, opts drive.UpdateOpti
 	return f, err
 }
 
-func (d *Drive) updateTx(ctx context.Context, tx *sql.Tx, fileID string, opts drive.UpdateOptions) (*drive.File, []string, error) {
+func (d *Drive) updateTx(ctx context.Context, tx *txn, fileID string, opts drive.UpdateOptions) (*drive.File, []string, error) {
 	f, err := d.mutable(ctx, tx, fileID)
 	if err != nil {
 		return nil, nil, err
@@ -89,7 +88,7 @@ func (d *Drive) mutable(ctx context.Context, q querier, fileID string) (*drive.F
 // placeName decides the name f gets in parent under mode (def when empty).
 // It returns "" when the mode refuses because the name is taken, and the
 // hashes of blobs an overwrite released.
-func (d *Drive) placeName(ctx context.Context, tx *sql.Tx, f *drive.File, parent, name string, mode, def drive.CheckNameMode) (string, []string, error) {
+func (d *Drive) placeName(ctx context.Context, tx *txn, f *drive.File, parent, name string, mode, def drive.CheckNameMode) (string, []string, error) {
 	if err := validateName(name); err != nil {
 		return "", nil, err
 	}
@@ -140,7 +139,7 @@ func (d *Drive) checkNotInto(ctx context.Context, q querier, id, target string) 
 func (d *Drive) Move(ctx context.Context, fileID, toParentID string, opts drive.MoveOptions) (*drive.MoveResult, error) {
 	var res *drive.MoveResult
 	var dead []string
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		var err error
 		res, dead, err = d.moveTx(ctx, tx, fileID, toParentID, opts.NewName, opts.CheckNameMode)
 		return err
@@ -149,7 +148,7 @@ func (d *Drive) Move(ctx context.Context, fileID, toParentID string, opts drive.
 	return res, err
 }
 
-func (d *Drive) moveTx(ctx context.Context, tx *sql.Tx, fileID, to, newName string, mode drive.CheckNameMode) (*drive.MoveResult, []string, error) {
+func (d *Drive) moveTx(ctx context.Context, tx *txn, fileID, to, newName string, mode drive.CheckNameMode) (*drive.MoveResult, []string, error) {
 	f, err := d.mutable(ctx, tx, fileID)
 	if err != nil {
 		return nil, nil, err
@@ -210,7 +209,7 @@ func (d *Drive) Copy(ctx context.Context, fileID, toParentID string, opts drive.
 		mode = drive.NameAutoRename
 	}
 	var res *drive.MoveResult
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		var err error
 		res, err = d.copyTx(ctx, tx, fileID, toParentID, opts.NewName, mode)
 		return err
@@ -218,7 +217,7 @@ func (d *Drive) Copy(ctx context.Context, fileID, toParentID string, opts drive.
 	return res, err
 }
 
-func (d *Drive) copyTx(ctx context.Context, tx *sql.Tx, fileID, to, newName string, mode drive.CheckNameMode) (*drive.MoveResult, error) {
+func (d *Drive) copyTx(ctx context.Context, tx *txn, fileID, to, newName string, mode drive.CheckNameMode) (*drive.MoveResult, error) {
 	f, err := d.mutable(ctx, tx, fileID)
 	if err != nil {
 		return nil, err
@@ -277,7 +276,7 @@ func (d *Drive) copyTx(ctx context.Context, tx *sql.Tx, fileID, to, newName stri
 
 // copyChildren copies the live children of old under ids[old], recording
 // new ids; it returns the bytes copied and appends child folders to next.
-func (d *Drive) copyChildren(ctx context.Context, tx *sql.Tx, old string, ids map[string]string, now int64, next []string) (int64, []string, error) {
+func (d *Drive) copyChildren(ctx context.Context, tx *txn, old string, ids map[string]string, now int64, next []string) (int64, []string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, type, size FROM files WHERE parent_id = ? AND `+liveCond, old)
 	if err != nil {
 		return 0, nil, err

@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -66,7 +65,7 @@ func (d *Drive) removeOrphanUploads(ctx context.Context) error {
 		live[s.id+".data"] = true
 	}
 	if len(dead) > 0 {
-		err := d.withTx(ctx, func(tx *sql.Tx) error {
+		err := d.withTx(ctx, func(tx *txn) error {
 			for _, id := range dead {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM files WHERE status = 'uploading' AND id = (SELECT file_id FROM uploads WHERE upload_id = ?)`, id); err != nil {
 					return fmt.Errorf("local drive: drop unfinished file: %w", err)

@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive"
@@ -56,7 +55,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST "+openapi.PathCopy, api(s, true, func(ctx context.Context, r *openapi.CopyRequest) (any, error) {
 		mode := copyMode(r.AutoRename, r.CheckNameMode)
 		var res *drive.MoveResult
-		err := d.withTx(ctx, func(tx *sql.Tx) error {
+		err := d.withTx(ctx, func(tx *txn) error {
 			var err error
 			res, err = d.copyTx(ctx, tx, r.FileID, r.ToParentFileID, r.NewName, mode)
 			return err

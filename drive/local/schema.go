@@ -120,19 +120,3 @@ func (d *Drive) IntegrityCheck(ctx context.Context) (string, error) {
 	}
 	return s, nil
 }
-
-// withTx runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
-func (d *Drive) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("local drive: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("local drive: commit: %w", err)
-	}
-	return nil
-}

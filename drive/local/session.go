@@ -67,7 +67,7 @@ func (d *Drive) loadSession(ctx context.Context, q querier, uploadID string) (*s
 	return s, nil
 }
 
-func deleteSession(ctx context.Context, tx *sql.Tx, uploadID string) error {
+func deleteSession(ctx context.Context, tx *txn, uploadID string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM upload_parts WHERE upload_id = ?`, uploadID); err != nil {
 		return fmt.Errorf("local drive: forget parts of %s: %w", uploadID, err)
 	}
@@ -177,7 +177,7 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 			return "", err
 		}
 	}
-	err = d.withTx(ctx, func(tx *sql.Tx) error {
+	err = d.withTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_parts(upload_id, part_number, size, etag) VALUES(?,?,?,?)`, uploadID, partNumber, n, etag); err != nil {
 			return fmt.Errorf("local drive: record part %d: %w", partNumber, err)
 		}

@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -45,7 +44,7 @@ func (d *Drive) CreateShare(ctx context.Context, req drive.ShareRequest) (*drive
 	if !sh.Expiration.IsZero() {
 		exp = nanos(sh.Expiration)
 	}
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO shares(id, file_ids, password, description, expiration, status, created_at) VALUES(?,?,?,?,?,?,?)`,
 			sh.ShareID, string(ids), sh.Password, sh.Description, exp, sh.Status, nanos(sh.CreatedAt))
 		return err
@@ -115,10 +114,10 @@ func (d *Drive) ListShares(ctx context.Context, opts drive.ListOptions) (*drive.
 
 // CancelShare cancels a share link.
 func (d *Drive) CancelShare(ctx context.Context, shareID string) error {
-	return d.withTx(ctx, func(tx *sql.Tx) error { return cancelShareTx(ctx, tx, shareID) })
+	return d.withTx(ctx, func(tx *txn) error { return cancelShareTx(ctx, tx, shareID) })
 }
 
-func cancelShareTx(ctx context.Context, tx *sql.Tx, shareID string) error {
+func cancelShareTx(ctx context.Context, tx *txn, shareID string) error {
 	res, err := tx.ExecContext(ctx, `UPDATE shares SET status = ? WHERE id = ? AND status = ?`, shareCanceled, shareID, shareEnabled)
 	if err != nil {
 		return fmt.Errorf("local drive: cancel share: %w", err)

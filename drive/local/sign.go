@@ -32,7 +32,7 @@ func (d *Drive) signKey(ctx context.Context) ([]byte, error) {
 		return k, nil
 	}
 	var k []byte
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `SELECT v FROM kv WHERE k = 'sign_key'`).Scan(&k)
 		if errors.Is(err, sql.ErrNoRows) {
 			k, _ = hex.DecodeString(randomToken(32))

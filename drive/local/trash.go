@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -12,10 +11,10 @@ import (
 // Trash moves a file (a folder with its subtree) to the recycle bin.
 // Trashing a file already in the bin succeeds.
 func (d *Drive) Trash(ctx context.Context, fileID string) error {
-	return d.withTx(ctx, func(tx *sql.Tx) error { return d.trashTx(ctx, tx, fileID) })
+	return d.withTx(ctx, func(tx *txn) error { return d.trashTx(ctx, tx, fileID) })
 }
 
-func (d *Drive) trashTx(ctx context.Context, tx *sql.Tx, fileID string) error {
+func (d *Drive) trashTx(ctx context.Context, tx *txn, fileID string) error {
 	f, err := d.getFile(ctx, tx, fileID)
 	if err != nil {
 		return err
@@ -45,10 +44,10 @@ func (d *Drive) trashTx(ctx context.Context, tx *sql.Tx, fileID string) error {
 // the root when that folder is gone or trashed), renaming it "name(n).ext"
 // if the name is taken meanwhile.
 func (d *Drive) Restore(ctx context.Context, fileID string) error {
-	return d.withTx(ctx, func(tx *sql.Tx) error { return d.restoreTx(ctx, tx, fileID) })
+	return d.withTx(ctx, func(tx *txn) error { return d.restoreTx(ctx, tx, fileID) })
 }
 
-func (d *Drive) restoreTx(ctx context.Context, tx *sql.Tx, fileID string) error {
+func (d *Drive) restoreTx(ctx context.Context, tx *txn, fileID string) error {
 	f, err := d.getFile(ctx, tx, fileID)
 	if err != nil {
 		return err
@@ -86,7 +85,7 @@ func (d *Drive) restoreTx(ctx context.Context, tx *sql.Tx, fileID string) error 
 // not it is in the recycle bin, and frees content no other file uses.
 func (d *Drive) Delete(ctx context.Context, fileID string) error {
 	var dead []string
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		var err error
 		dead, err = d.deleteTx(ctx, tx, fileID)
 		return err
@@ -97,7 +96,7 @@ func (d *Drive) Delete(ctx context.Context, fileID string) error {
 
 // deleteTx deletes the subtree of fileID and returns the content hashes it
 // referenced (candidates for blob removal after commit).
-func (d *Drive) deleteTx(ctx context.Context, tx *sql.Tx, fileID string) ([]string, error) {
+func (d *Drive) deleteTx(ctx context.Context, tx *txn, fileID string) ([]string, error) {
 	if fileID == drive.RootID {
 		return nil, &drive.Error{Status: 403, Code: drive.CodePermissionDenied, Message: "the root folder cannot be deleted"}
 	}

@@ -135,7 +135,7 @@ func (d *Drive) rapidUpload(ctx context.Context, req CreateFileRequest) (*Create
 	}
 	var res *CreateFileResult
 	var dead []string
-	err = d.withTx(ctx, func(tx *sql.Tx) error {
+	err = d.withTx(ctx, func(tx *txn) error {
 		f := d.newFileRow(req.ParentFileID, req.Name, drive.TypeFile)
 		f.Size, f.ContentHash = req.Size, req.ContentHash
 		name, ex, d2, err := d.settleName(ctx, tx, f, req.Mode)
@@ -167,7 +167,7 @@ func (d *Drive) rapidUpload(ctx context.Context, req CreateFileRequest) (*Create
 // settleName applies the name mode to a new or completing file f in its
 // folder. Under refuse an existing file is returned (ex != nil) and nothing
 // is to be written; overwrite deletes an existing file of that name.
-func (d *Drive) settleName(ctx context.Context, tx *sql.Tx, f *drive.File, mode drive.CheckNameMode) (name string, ex *drive.File, dead []string, err error) {
+func (d *Drive) settleName(ctx context.Context, tx *txn, f *drive.File, mode drive.CheckNameMode) (name string, ex *drive.File, dead []string, err error) {
 	if mode == drive.NameIgnore {
 		return f.Name, nil, nil, nil
 	}
@@ -192,7 +192,7 @@ func (d *Drive) settleName(ctx context.Context, tx *sql.Tx, f *drive.File, mode 
 // startSession creates the uploading file and its session.
 func (d *Drive) startSession(ctx context.Context, req CreateFileRequest) (*CreateFileResult, error) {
 	var res *CreateFileResult
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		f := d.newFileRow(req.ParentFileID, req.Name, drive.TypeFile)
 		f.Size, f.Status = req.Size, openapi.StatusUploading
 		name, ex, _, err := d.settleName(ctx, tx, f, noDelete(req.Mode))
@@ -295,7 +295,7 @@ func (d *Drive) installSession(ctx context.Context, s *session, sum, preHash str
 	}
 	var f *drive.File
 	var dead []string
-	err := d.withTx(ctx, func(tx *sql.Tx) error {
+	err := d.withTx(ctx, func(tx *txn) error {
 		var err error
 		if f, err = d.getFile(ctx, tx, s.fileID); err != nil {
 			return err
