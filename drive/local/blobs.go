@@ -2,12 +2,9 @@ package local
 
 import (
 	"context"
-	"crypto/sha1"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,23 +14,14 @@ import (
 // blobStore keeps content files named by their upper-case SHA-1 under
 // root/ab/cd/<sha1>.
 type blobStore struct {
-	root, tmp string
-	noSync    bool
+	root   string
+	noSync bool
 }
 
 // path is where the blob with hash sha1 lives.
 func (b *blobStore) path(sha1 string) string {
 	s := strings.ToLower(sha1)
 	return filepath.Join(b.root, s[0:2], s[2:4], s)
-}
-
-// createTemp opens a new temporary file on the same file system as the blobs.
-func (b *blobStore) createTemp(pattern string) (*os.File, error) {
-	f, err := os.CreateTemp(b.tmp, pattern)
-	if err != nil {
-		return nil, fmt.Errorf("local drive: create temp file: %w", err)
-	}
-	return f, nil
 }
 
 // install makes the (already fsynced) file at src the blob sha1 by a hard
@@ -77,21 +65,6 @@ func (b *blobStore) open(sha1 string) (*os.File, error) {
 		return nil, fmt.Errorf("local drive: open blob %s: %w", sha1, err)
 	}
 	return f, nil
-}
-
-// hashFile returns the upper-case SHA-1 and the size of the file at p.
-func hashFile(p string) (string, int64, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha1.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), n, nil
 }
 
 // blobRow is a blob's metadata.

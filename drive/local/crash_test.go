@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	mrand2 "math/rand/v2"
 	"os"
@@ -229,4 +232,19 @@ func TestOpenDropsBrokenUploads(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "uploads", "stray.data")); !os.IsNotExist(err) {
 		t.Fatal("a data file without a session survived open")
 	}
+}
+
+// hashFile returns the upper-case SHA-1 and the size of the file at p.
+func hashFile(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha1.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), n, nil
 }

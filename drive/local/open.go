@@ -14,12 +14,22 @@
 //	meta.db            SQLite metadata (files, blobs, upload sessions, shares, tokens)
 //	blobs/ab/cd/<sha1> file content, one file per distinct content
 //	uploads/<id>.data  content of unfinished multipart uploads
-//	tmp/               temporary files (removed at open)
 //
-// Crash safety: a blob is written to tmp/, fsynced and renamed into place
-// before the metadata that names it commits; blobs no metadata names are
-// removed at open. Unfinished uploads have status "uploading" and never
-// appear in listings.
+// Uploads: each part is written at its offset into the session's data file
+// while the SHA-1 of the content advances, and fsynced before it is
+// recorded; completion hard-links the data file into blobs/ (and fsyncs the
+// folder) before the metadata naming the blob commits. The content is thus
+// read once and copied never. Blobs no metadata names, and sessions that can
+// no longer finish, are removed at open. Unfinished uploads have status
+// "uploading" and never appear in listings, paths or searches.
+//
+// Names: refuse (the default) answers an existing name with that file and
+// Exist=true; auto_rename picks "name(1).ext", "name(2).ext", ... (the
+// suffix goes before the last extension; folders get it at the end);
+// ignore allows duplicates; overwrite (an extension) replaces a file.
+// Writers are serialised by SQLite (one writer connection per process,
+// BEGIN IMMEDIATE across processes), and every name check happens in the
+// transaction that writes, so concurrent writers of one name obey the mode.
 package local
 
 import (
@@ -92,13 +102,13 @@ func Open(dir string, opts Options) (*Drive, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	for _, sub := range []string{"blobs", "uploads", "tmp"} {
+	for _, sub := range []string{"blobs", "uploads"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, fmt.Errorf("local drive: create %s: %w", sub, err)
 		}
 	}
 	d := &Drive{dir: dir, opts: opts, log: opts.Logger}
-	d.blobs = &blobStore{root: filepath.Join(dir, "blobs"), tmp: filepath.Join(dir, "tmp"), noSync: opts.NoSync}
+	d.blobs = &blobStore{root: filepath.Join(dir, "blobs"), noSync: opts.NoSync}
 	var err error
 	dbPath := filepath.Join(dir, "meta.db")
 	if d.w, err = openDB(dbPath, true); err != nil {

@@ -9,17 +9,10 @@ import (
 	"time"
 )
 
-// recover removes temporary files and blobs that no metadata names
-// (left by a crash between writing a blob and committing its metadata).
+// recover removes the leftovers of a crash: blobs that no metadata names
+// (a crash between installing a blob and committing), and upload sessions
+// that can no longer finish.
 func (d *Drive) recover(ctx context.Context) error {
-	tmp := filepath.Join(d.dir, "tmp")
-	ents, err := os.ReadDir(tmp)
-	if err != nil {
-		return fmt.Errorf("local drive: read tmp: %w", err)
-	}
-	for _, e := range ents {
-		os.Remove(filepath.Join(tmp, e.Name()))
-	}
 	if err := d.removeOrphanUploads(ctx); err != nil {
 		return err
 	}
