@@ -79,7 +79,7 @@
     const showHead = () => { clear(head).appendChild(headCard(rec, id)); };
 
     // ---- log viewer state ----
-    let lastSeq = 0, shown = 0, trimmed = false, paused = false, pinned = true;
+    let lastSeq = 0, shown = 0, inDom = 0, trimmed = false, paused = false, pinned = true;
     let minLevel = 0, query = "", queue = [], held = [], frame = 0;
     const logEl = el("div", { class: "log", id: "log", role: "log", tabindex: "0", "aria-label": "Run log" });
     const count = el("span", { class: "count", id: "log-count" }, "0 lines");
@@ -121,10 +121,11 @@
       for (const l of queue) { const e = lineEl(l); e.hidden = !visible(e); frag.appendChild(e); }
       shown += queue.length;
       queue = [];
+      inDom += frag.childNodes.length;
       logEl.appendChild(frag);
-      let extra = logEl.querySelectorAll(".line").length - MAX_DOM_LINES;
-      if (extra > 0) {
-        while (extra-- > 0) logEl.querySelector(".line").remove();
+      if (inDom > MAX_DOM_LINES) {
+        for (let extra = inDom - MAX_DOM_LINES; extra > 0; extra--) logEl.querySelector(".line").remove();
+        inDom = MAX_DOM_LINES;
         if (!trimmed) { trimmed = true; logEl.prepend(el("div", { class: "note" }, "Older lines are not shown here; download the log to see all of it.")); }
       }
       updateCount();

@@ -1,0 +1,236 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/gorilla/websocket"
+
+	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/web"
+	"github.com/wasmdrive/wasmdrive/web/webtest"
+)
+
+func init() {
+	Register(Suite{
+		Name:    "Console",
+		Command: "go run ./cmd/wasmdrive bench --only console",
+		Run:     runConsole,
+	})
+}
+
+// consoleServer serves a console over an in-memory RunService on a
+// loopback port until stop is called.
+func consoleServer(ctx context.Context, opts web.Options) (mem *webtest.MemRuns, addr string, stop func(), err error) {
+	mem = webtest.New(runner.PluginInfo{Name: "bench", Version: "1.0.0", Enabled: true})
+	opts.Runs = mem
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := web.New(opts)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(sctx, ln); close(done) }()
+	return mem, ln.Addr().String(), func() { cancel(); <-done }, nil
+}
+
+func benchLine(mem *webtest.MemRuns, run string, i int) (runner.LogLine, error) {
+	return mem.Log(run, runner.LevelInfo, fmt.Sprintf("uploaded /backups/2026-11-27/photos/IMG_%05d.jpg", i),
+		map[string]any{"bytes": 2_400_000 + i, "ms": 31})
+}
+
+// ConsoleFanout logs lines to one run as fast as it can while clients
+// websocket clients follow its log, and returns the lines per second each
+// client received (from the first log call to the last line at the last
+// client).
+func ConsoleFanout(ctx context.Context, clients, lines int) (float64, error) {
+	// A ring that holds the whole burst measures the hub, not the store.
+	mem, addr, stop, err := consoleServer(ctx, web.Options{LogRing: lines + 16})
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	run := mem.Create("bench", "manual", "", nil).ID
+	hdr := http.Header{"Origin": {"http://" + addr}}
+	done := make(chan error, clients)
+	for range clients {
+		conn, _, err := websocket.DefaultDialer.DialContext(ctx, "ws://"+addr+"/ws", hdr)
+		if err != nil {
+			return 0, fmt.Errorf("dial: %w", err)
+		}
+		defer conn.Close()
+		if err := conn.WriteJSON(map[string]any{"op": "sub", "topic": "log", "run": run}); err != nil {
+			return 0, err
+		}
+		for { // wait until subscribed
+			_, msg, err := conn.ReadMessage()
+			if err != nil {
+				return 0, err
+			}
+			if bytes.Contains(msg, []byte(`"t":"live"`)) {
+				break
+			}
+		}
+		go func() {
+			n := 0
+			for n < lines {
+				_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				_, msg, err := conn.ReadMessage()
+				if err != nil {
+					done <- fmt.Errorf("client after %d lines: %w", n, err)
+					return
+				}
+				n += bytes.Count(msg, []byte(`"seq":`))
+			}
+			done <- nil
+		}()
+	}
+	start := time.Now()
+	for i := range lines {
+		if _, err := benchLine(mem, run, i); err != nil {
+			return 0, err
+		}
+	}
+	for range clients {
+		if err := <-done; err != nil {
+			return 0, err
+		}
+	}
+	return float64(lines) / time.Since(start).Seconds(), nil
+}
+
+// latencyJS records, per log line, when its websocket message reached the
+// page and when its line was added to the DOM (wall-clock ms).
+// performance.timeOrigin can be tens of ms off the system clock, so the
+// high-resolution clock is anchored to Date.now() (the system clock, which
+// Go's time.Now reads too) when the probe is installed.
+const latencyJS = `(() => {
+  window.__arr = []; window.__dom = [];
+  const base = Date.now() - performance.now();
+  window.__skew = performance.timeOrigin - base;
+  wasmdrive.live.ws.addEventListener("message", (ev) => {
+    const t = base + performance.now();
+    for (const m of String(ev.data).matchAll(/"seq":(\d+),"run_id"/g)) __arr.push([Number(m[1]), t]);
+  });
+  new MutationObserver((muts) => {
+    const t = base + performance.now();
+    for (const m of muts) for (const n of m.addedNodes) if (n.dataset && n.dataset.seq) __dom.push([Number(n.dataset.seq), t]);
+  }).observe(document.getElementById("log"), { childList: true });
+})()`
+
+// ConsoleLatency logs n lines, one every gap, to a run open in headless
+// Chromium, and returns the latencies (ms) from each log call to its
+// websocket message in the page and to its line in the DOM.
+func ConsoleLatency(ctx context.Context, n int, gap time.Duration) (msg, dom []float64, err error) {
+	path := webtest.ChromiumPath()
+	if path == "" {
+		return nil, nil, errors.New("no chromium: install it (apt-get install chromium) or set CHROME_PATH")
+	}
+	bctx, bstop, err := webtest.StartBrowser(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer bstop()
+	mem, addr, stop, err := consoleServer(ctx, web.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer stop()
+	run := mem.Create("bench", "manual", "", nil).ID
+	_ = mem.Start(run)
+	tctx, cancel := chromedp.NewContext(bctx)
+	defer cancel()
+	tctx, cancel2 := context.WithTimeout(tctx, 2*time.Minute)
+	defer cancel2()
+	err = chromedp.Do(tctx,
+		chromedp.Navigate("http://"+addr+"/#/runs/"+run),
+		chromedp.Poll[chromedp.Void](`document.getElementById("streaming") && document.getElementById("streaming").dataset.on === "true"`),
+		chromedp.Evaluate[chromedp.Void](latencyJS))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the run page: %w", err)
+	}
+	sent := make(map[uint64]float64, n)
+	for i := range n {
+		t := time.Now()
+		l, err := benchLine(mem, run, i)
+		if err != nil {
+			return nil, nil, err
+		}
+		sent[l.Seq] = float64(t.UnixMicro()) / 1000
+		time.Sleep(gap)
+	}
+	if err := chromedp.Do(tctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`window.__dom.length >= %d`, n))); err != nil {
+		return nil, nil, fmt.Errorf("waiting for the lines in the page: %w", err)
+	}
+	lat := func(expr string) ([]float64, error) {
+		pairs, err := chromedp.Run(tctx, chromedp.Evaluate[[][2]float64](expr))
+		if err != nil {
+			return nil, err
+		}
+		out := make([]float64, 0, len(pairs))
+		for _, p := range pairs {
+			if s, ok := sent[uint64(p[0])]; ok {
+				out = append(out, p[1]-s)
+			}
+		}
+		slices.Sort(out)
+		return out, nil
+	}
+	if msg, err = lat(`window.__arr`); err != nil {
+		return nil, nil, err
+	}
+	dom, err = lat(`window.__dom`)
+	return msg, dom, err
+}
+
+// percentile of sorted values, p in [0, 100].
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p / 100 * float64(len(sorted)-1))
+	return sorted[i]
+}
+
+func runConsole(ctx context.Context, cfg Config) ([]Row, error) {
+	const clients = 50
+	lines, n := 50_000, 2000
+	if cfg.Quick {
+		lines, n = 5_000, 300
+	}
+	var rows []Row
+	rate, err := ConsoleFanout(ctx, clients, lines)
+	if err != nil {
+		return rows, fmt.Errorf("fan-out: %w", err)
+	}
+	rows = append(rows,
+		Row{Name: fmt.Sprintf("log lines/s of one run received by each of %d websocket clients", clients), Value: rate, Unit: "lines/s",
+			Note: fmt.Sprintf("%d lines logged as fast as possible; in-memory RunService; loopback", lines)},
+		Row{Name: fmt.Sprintf("log lines/s delivered in total (%d clients)", clients), Value: rate * clients, Unit: "lines/s"})
+	const gap = 5 * time.Millisecond
+	msg, dom, err := ConsoleLatency(ctx, n, gap)
+	if err != nil {
+		return rows, fmt.Errorf("latency: %w", err)
+	}
+	note := fmt.Sprintf("%d lines, one every %s; headless Chromium; page clock anchored to Date.now()", n, gap)
+	rows = append(rows,
+		Row{Name: "log call → websocket message in the page, p50", Value: percentile(msg, 50), Unit: "ms", Note: note},
+		Row{Name: "log call → websocket message in the page, p99", Value: percentile(msg, 99), Unit: "ms"},
+		Row{Name: "log call → line in the DOM, p50", Value: percentile(dom, 50), Unit: "ms", Note: "the page renders once per animation frame"},
+		Row{Name: "log call → line in the DOM, p99", Value: percentile(dom, 99), Unit: "ms"})
+	return rows, nil
+}
