@@ -68,6 +68,14 @@ func benchPluginGets(b *testing.B, g Grant, o pluginOpts) {
 // BenchmarkDriveGetPlugin: grant on the whole drive (no path resolution).
 func BenchmarkDriveGetPlugin(b *testing.B) { benchPluginGets(b, AllowAll(), pluginOpts{}) }
 
+// BenchmarkDriveGetPluginKernelPath: the standard extism-memory path that
+// non-Go plugins use (the Go sdk's fast path turned off).
+func BenchmarkDriveGetPluginKernelPath(b *testing.B) {
+	fastPathOff = true
+	defer func() { fastPathOff = false }()
+	benchPluginGets(b, AllowAll(), pluginOpts{})
+}
+
 // BenchmarkDriveGetPluginNoInterrupt: as BenchmarkDriveGetPlugin without
 // WithCloseOnContextDone, whose per-loop-iteration check slows Go guests'
 // own code (JSON decoding) several times over.

@@ -20,6 +20,9 @@ import (
 	"sync"
 	"time"
 
+	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero/api"
+
 	"github.com/wasmdrive/wasmdrive/drive"
 )
 
@@ -56,6 +59,11 @@ type Env struct {
 	mu    sync.Mutex
 	paths map[string]string
 	kern  *kernel // the running instance's kernel functions (kernel.go)
+	// fast path (fastpath.go): the plugin's memory and an answer too big
+	// for the plugin's buffer, waiting for abi.CallTake.
+	guest   api.Memory
+	guestOf *extism.Plugin
+	pending []byte
 }
 
 type envKey struct{}

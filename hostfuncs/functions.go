@@ -69,7 +69,7 @@ var mutating = map[string]bool{
 // extism.NewCompiledPlugin. They read the per-call *Env from the context
 // (WithEnv); a call without one answers an internal error.
 func Functions() []extism.HostFunction {
-	out := make([]extism.HostFunction, 0, len(abi.Functions))
+	out := make([]extism.HostFunction, 0, len(abi.Functions)+1)
 	for _, name := range abi.Functions {
 		h := table[name]
 		if h == nil {
@@ -77,7 +77,7 @@ func Functions() []extism.HostFunction {
 		}
 		out = append(out, newHostFunction(name, h))
 	}
-	return out
+	return append(out, fastCall())
 }
 
 func newHostFunction(name string, h handler) extism.HostFunction {

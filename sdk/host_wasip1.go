@@ -3,6 +3,8 @@
 package sdk
 
 import (
+	"unsafe"
+
 	"github.com/extism/go-pdk"
 
 	"github.com/wasmdrive/wasmdrive/sdk/abi"
@@ -10,9 +12,56 @@ import (
 
 func init() { transport = hostTransport }
 
-// hostTransport copies req into extism memory, calls the import for fn and
-// returns the envelope, freeing both blocks.
+// hostTransport sends req to host function fn: through the fast path
+// (abi.FnCall, the plugin's own memory) while the host offers it, else
+// through extism memory blocks. The returned bytes may alias a buffer that
+// the next call reuses; call decodes them at once.
 func hostTransport(fn string, req []byte) ([]byte, error) {
+	if fastOK {
+		if out, ok := fastTransport(fn, req); ok {
+			return out, nil
+		}
+		fastOK = false
+	}
+	return kernelTransport(fn, req)
+}
+
+//go:wasmimport extism:host/user wd_call
+func wdCall(fn, req, out uint64) uint64
+
+var (
+	fastOK = true
+	answer = make([]byte, 32<<10)
+)
+
+// pack encodes b's address and length for wd_call.
+func pack(b []byte) uint64 {
+	if len(b) == 0 {
+		return 0
+	}
+	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b))))<<32 | uint64(len(b))
+}
+
+func fastTransport(fn string, req []byte) ([]byte, bool) {
+	idx := abi.FunctionIndex(fn)
+	if idx < 0 {
+		return nil, false
+	}
+	n := wdCall(uint64(idx), pack(req), pack(answer))
+	if n == abi.CallUnavailable {
+		return nil, false
+	}
+	if n <= uint64(len(answer)) {
+		return answer[:n], true
+	}
+	big := make([]byte, n)
+	wdCall(abi.CallTake, 0, pack(big))
+	return big, true
+}
+
+// kernelTransport copies req into an extism block, calls the import for fn
+// and returns the envelope, freeing both blocks.
+func kernelTransport(fn string, req []byte) ([]byte, error) {
 	imp := imports[fn]
 	if imp == nil {
 		return nil, &Error{Func: fn, Code: abi.CodeInternal, Message: "unknown host function"}

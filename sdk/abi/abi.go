@@ -135,3 +135,31 @@ const (
 	// MaxLocalListEntries caps one wd_local_list page.
 	MaxLocalListEntries = 10000
 )
+
+// FnCall is an optional fast path used by the Go sdk; plugins in other
+// languages can ignore it. Signature: (fn i64, req i64, out i64) -> i64.
+// fn is the index of a function in Functions (the order is part of the
+// ABI: names are only ever appended); req and out are ptr<<32|len ranges
+// of the plugin's own linear memory (exported as "memory") holding the
+// JSON request and receiving the envelope. The result is the envelope's
+// length n; if n exceeds out's length, nothing was written and the plugin
+// fetches the envelope with fn = CallTake and an out range of n bytes.
+// A result of CallUnavailable means the host cannot reach the plugin's
+// memory: use the standard functions.
+const FnCall = "wd_call"
+
+// CallTake and CallUnavailable are FnCall's special values.
+const (
+	CallTake        = 0xFFFF
+	CallUnavailable = ^uint64(0)
+)
+
+// FunctionIndex returns fn's index in Functions, or -1.
+func FunctionIndex(fn string) int {
+	for i, f := range Functions {
+		if f == fn {
+			return i
+		}
+	}
+	return -1
+}

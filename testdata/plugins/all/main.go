@@ -262,3 +262,24 @@ func nowLoop() int32 {
 		return in.N, nil
 	})
 }
+
+// kv_big round-trips a value larger than the sdk's answer buffer, so the
+// fast path's take step runs.
+//
+//go:wasmexport kv_big
+func kvBig() int32 {
+	return sdk.Run(func(ctx sdk.Ctx) (any, error) {
+		v := make([]byte, 100<<10)
+		for i := range v {
+			v[i] = byte(i)
+		}
+		if _, err := sdk.KVPut("big", v); err != nil {
+			return nil, err
+		}
+		e, err := sdk.KVGet("big")
+		if err != nil {
+			return nil, err
+		}
+		return string(e.Value) == string(v), nil
+	})
+}
