@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/openapi"
@@ -290,5 +291,54 @@ func TestServerBatch(t *testing.T) {
 	req.Requests = make([]openapi.BatchSubJSON, openapi.MaxBatch+1)
 	if st := c.call(openapi.PathBatch, req, nil); st != 400 {
 		t.Fatalf("a batch of %d items: HTTP %d, want 400", openapi.MaxBatch+1, st)
+	}
+}
+
+func TestSignedURLs(t *testing.T) {
+	c := newRaw(t, ServerOptions{})
+	ctx := context.Background()
+	up, err := c.ts.Drive.Upload(ctx, drive.UploadRequest{ParentFileID: drive.RootID, Name: "u.txt", Size: 5, Content: strings.NewReader("hello")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	du, err := c.ts.Drive.DownloadURL(ctx, up.File.FileID, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _, body := c.do(http.MethodGet, du.URL, nil); st != 200 || string(body) != "hello" {
+		t.Fatalf("GET signed URL: HTTP %d %q", st, body)
+	}
+	u, _ := url.Parse(du.URL)
+	q := u.Query()
+	tests := []struct {
+		name string
+		mod  func(url.Values)
+		code string
+	}{
+		{"tampered expiry", func(q url.Values) { q.Set(openapi.QueryExpires, "9999999999") }, "SignatureDoesNotMatch"},
+		{"missing signature", func(q url.Values) { q.Del(openapi.QuerySignature) }, "SignatureDoesNotMatch"},
+		{"other file", func(q url.Values) {}, "SignatureDoesNotMatch"},
+	}
+	for _, tc := range tests {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		tc.mod(v)
+		p := u.Path
+		if tc.name == "other file" {
+			p = downloadPrefix + "someone-else"
+		}
+		st, _, body := c.do(http.MethodGet, c.ts.URL+p+"?"+v.Encode(), nil)
+		if st != 403 || !strings.Contains(string(body), tc.code) {
+			t.Errorf("%s: HTTP %d %s", tc.name, st, body)
+		}
+	}
+	past, err := c.ts.Drive.signedURL(http.MethodGet, u.Path, time.Now().Add(-2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _, body := c.do(http.MethodGet, past, nil); st != 403 || !strings.Contains(string(body), "Request has expired.") {
+		t.Fatalf("expired URL: HTTP %d %s", st, body)
 	}
 }
