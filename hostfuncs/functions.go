@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	extism "github.com/extism/go-sdk"
@@ -63,6 +64,11 @@ var mutating = map[string]bool{
 	abi.FnDriveCopy: true, abi.FnDriveTrash: true, abi.FnDriveRestore: true,
 	abi.FnDriveDelete: true, abi.FnDriveBatch: true, abi.FnDriveUpload: true,
 	abi.FnDriveRequest: true, abi.FnShareCreate: true, abi.FnShareCancel: true,
+}
+
+// needsDrive reports whether host function name uses Env.Drive.
+func needsDrive(name string) bool {
+	return strings.HasPrefix(name, "wd_drive_") || strings.HasPrefix(name, "wd_share_")
 }
 
 // Functions returns every wasmdrive host function, for
@@ -135,6 +141,9 @@ func invoke(ctx context.Context, env *Env, name string, h handler, in []byte) (a
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if env.Drive == nil && needsDrive(name) {
+		return nil, fmt.Errorf("%s: no drive account is bound to this run: %w", name, errUnavailable)
 	}
 	return h(ctx, env, in)
 }
