@@ -58,6 +58,19 @@ func testFaults(t *testing.T, h Harness) {
 			t.Fatalf("Download under faults returned wrong bytes for %s", id)
 		}
 	}
+	// Every download answer cut short: the bytes must never be silently short.
+	h.SetFaults(t, "reset:1,route=/oss/download/*")
+	for id, c := range uploaded {
+		rc, err := d.Download(ctx, id, 0, -1)
+		if !ok("Download (cut)", err) {
+			continue
+		}
+		got, err := readAll(rc)
+		if ok("Download read (cut)", err) && !slices.Equal(got, c) {
+			t.Fatalf("a cut download returned %d bytes of %d without an error", len(got), len(c))
+		}
+		break
+	}
 	h.SetFaults(t, "")
 	for id, c := range uploaded {
 		if got := read(t, d, id, 0, -1); !slices.Equal(got, c) {

@@ -89,7 +89,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.d.SetPublicURL("http://" + r.Host)
 		}
 	}
-	if s.inject(w, r) {
+	w, answered := s.inject(w, r)
+	if answered {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -98,18 +99,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type ridKey struct{}
 type tokenKey struct{}
 
-// inject applies the configured faults; it reports whether it answered.
-func (s *Server) inject(w http.ResponseWriter, r *http.Request) bool {
+// inject applies the configured faults. It reports whether it answered;
+// if not, the request goes on with the returned writer (which may cut the
+// answer short).
+func (s *Server) inject(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, bool) {
 	lat, f := s.faults.Load().pick(r.URL.Path)
 	if lat > 0 {
 		select {
 		case <-time.After(lat):
 		case <-r.Context().Done():
-			return true
+			return w, true
 		}
 	}
 	if f == nil {
-		return false
+		return w, false
 	}
 	switch f.Kind {
 	case Fault429:
@@ -127,33 +130,31 @@ func (s *Server) inject(w http.ResponseWriter, r *http.Request) bool {
 		io.WriteString(w, "Bad Gateway")
 	case FaultExpire:
 		if !strings.HasPrefix(r.URL.Path, "/oss/") {
-			return false
+			return w, false
 		}
 		writeOSS(w, r, errURLExpired)
 	case FaultToken:
 		if !strings.HasPrefix(r.URL.Path, "/adrive/") {
-			return false
+			return w, false
 		}
 		s.writeError(w, r, &drive.Error{Status: 401, Code: drive.CodeAccessTokenExpired, Message: "the access token expired (injected): refresh it"})
 	case FaultReset:
-		s.reset(w, r)
+		if r.ContentLength <= 0 {
+			// No request body to cut: cut the answer's body instead.
+			return &cutWriter{ResponseWriter: w, after: 512}, false
+		}
+		io.CopyN(io.Discard, r.Body, r.ContentLength/2)
+		resetConn(w)
 	}
-	return true
+	return w, true
 }
 
-// reset reads part of the request body, then closes the connection with an
-// RST; if it cannot hijack it answers 502.
-func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength > 0 {
-		io.CopyN(io.Discard, r.Body, r.ContentLength/2)
-	}
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		w.WriteHeader(http.StatusBadGateway)
-		return
-	}
-	conn, _, err := hj.Hijack()
+// resetConn closes the request's connection with an RST; if it cannot
+// hijack it, it answers 502.
+func resetConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		w.WriteHeader(http.StatusBadGateway)
 		return
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
@@ -161,6 +162,34 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.Close()
 }
+
+// cutWriter passes the first after bytes of a response body, flushes them
+// and then resets the connection: the client gets the headers and a
+// truncated body.
+type cutWriter struct {
+	http.ResponseWriter
+	after   int
+	written int
+	cut     bool
+}
+
+func (c *cutWriter) Write(p []byte) (int, error) {
+	if c.cut {
+		return 0, net.ErrClosed
+	}
+	if c.written+len(p) < c.after {
+		c.written += len(p)
+		return c.ResponseWriter.Write(p)
+	}
+	n, _ := c.ResponseWriter.Write(p[:c.after-c.written])
+	http.NewResponseController(c.ResponseWriter).Flush()
+	c.cut = true
+	resetConn(c.ResponseWriter)
+	return n, net.ErrClosed
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (c *cutWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // writeJSON answers status with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
