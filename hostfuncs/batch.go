@@ -71,19 +71,19 @@ func driveBatch(ctx context.Context, env *Env, in []byte) (res any, err error) {
 }
 
 // checkBatchItem applies the single-call rules to one batch item.
-func (env *Env) checkBatchItem(ctx context.Context, it abi.BatchItem) error {
+func (e *Env) checkBatchItem(ctx context.Context, it abi.BatchItem) error {
 	switch it.Op {
 	case abi.OpCopy:
-		_, _, err := env.checkTransfer(ctx, DriveRead, it.FileID, it.ToParentID)
+		_, _, err := e.checkTransfer(ctx, DriveRead, it.FileID, it.ToParentID)
 		return err
 	case abi.OpMove:
-		_, _, err := env.checkTransfer(ctx, DriveWrite, it.FileID, it.ToParentID)
+		_, _, err := e.checkTransfer(ctx, DriveWrite, it.FileID, it.ToParentID)
 		return err
 	case abi.OpTrash, abi.OpDelete:
 		if it.FileID == drive.RootID {
 			return badArg("the root folder cannot be removed")
 		}
-		_, err := env.checkID(ctx, DriveDelete, it.FileID)
+		_, err := e.checkID(ctx, DriveDelete, it.FileID)
 		return err
 	}
 	return badArg("batch op %q is not one of copy, move, trash, delete", it.Op)

@@ -122,12 +122,12 @@ func driveCopy(ctx context.Context, env *Env, in []byte) (res any, err error) {
 
 // checkTransfer checks a move (srcOp write) or copy (srcOp read) of id into
 // folder to (always write), returning the paths it resolved.
-func (env *Env) checkTransfer(ctx context.Context, srcOp DriveOp, id, to string) (string, string, error) {
-	src, err := env.checkID(ctx, srcOp, id)
+func (e *Env) checkTransfer(ctx context.Context, srcOp DriveOp, id, to string) (string, string, error) {
+	src, err := e.checkID(ctx, srcOp, id)
 	if err != nil {
 		return src, "", err
 	}
-	dst, err := env.checkID(ctx, DriveWrite, to)
+	dst, err := e.checkID(ctx, DriveWrite, to)
 	return src, dst, err
 }
 

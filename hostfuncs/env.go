@@ -33,7 +33,9 @@ type Batcher interface {
 }
 
 // Env is everything the host functions need for one plugin call. The
-// runner builds one per call (or per run) and passes it with WithEnv. Only
+// runner builds one per call and passes it with WithEnv; an Env must not be
+// shared by calls running at the same time (it caches the calling
+// instance's memory and holds the fast path's pending answer). Only
 // Drive and Grant are required; a nil KV, Sink, Emitter or Audit makes the
 // functions that need it answer unavailable (Sink: lines are dropped).
 type Env struct {

@@ -73,13 +73,13 @@ func driveUpload(ctx context.Context, env *Env, in []byte) (res any, err error) 
 
 // uploadParent resolves and checks the upload's target folder, creating it
 // when given by path.
-func (env *Env) uploadParent(ctx context.Context, req abi.UploadRequest) (id, dir string, err error) {
+func (e *Env) uploadParent(ctx context.Context, req abi.UploadRequest) (id, dir string, err error) {
 	if req.ParentPath != "" {
-		p, err := env.checkPath(DriveWrite, req.ParentPath)
+		p, err := e.checkPath(DriveWrite, req.ParentPath)
 		if err != nil {
 			return "", p, err
 		}
-		f, err := env.Drive.MkdirAll(ctx, p)
+		f, err := e.Drive.MkdirAll(ctx, p)
 		if err != nil {
 			return "", p, err
 		}
@@ -89,7 +89,7 @@ func (env *Env) uploadParent(ctx context.Context, req abi.UploadRequest) (id, di
 	if id == "" {
 		id = drive.RootID
 	}
-	dir, err = env.checkID(ctx, DriveWrite, id)
+	dir, err = e.checkID(ctx, DriveWrite, id)
 	return id, dir, err
 }
 
