@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -75,6 +76,38 @@ func testAgainstLocal(t *testing.T, c *Client, ts *local.TestServer) {
 	rc.Close()
 	if err != nil || !bytes.Equal(got, data[5:105]) {
 		t.Fatalf("ranged download: %v, %d bytes", err, len(got))
+	}
+	// from an *os.File the parts go out through sendfile
+	fp := filepath.Join(t.TempDir(), "src.bin")
+	big := append(bytes.Repeat([]byte("x"), 1<<20+123), data[:4096]...)
+	if err := os.WriteFile(fp, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.Open(fp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	var progressed int64
+	fr, err := c.Upload(ctx, drive.UploadRequest{ParentFileID: dir.FileID, Name: "fromfile.bin", Size: int64(len(big)), Content: file,
+		PartSize: 256 << 10, Progress: func(n int64) { progressed = n }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fr.BytesSent != int64(len(big)) || progressed != int64(len(big)) {
+		t.Fatalf("from file: sent %d, progress %d, want %d", fr.BytesSent, progressed, len(big))
+	}
+	rc, err = c.Download(ctx, fr.File.FileID, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("content uploaded from a file differs (%v, %d bytes)", err, len(got))
+	}
+	if err := c.Trash(ctx, fr.File.FileID); err != nil {
+		t.Fatal(err)
 	}
 	// overwrite replaces, keeping one file of the name
 	small := []byte("new content")

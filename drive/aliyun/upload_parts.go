@@ -218,12 +218,12 @@ func (c *Client) sendPart(ctx context.Context, s *partSet, p int, content io.Rea
 // putPart sends bytes [off, off+n) of content to a pre-signed URL, with no
 // Authorization header (the URL carries its own signature).
 func (c *Client) putPart(ctx context.Context, url string, content io.ReaderAt, off, n int64, prog *progressSink) (int, http.Header, []byte, error) {
-	var body io.Reader = http.NoBody
-	if n > 0 {
-		body = &countingReader{r: io.NewSectionReader(content, off, n), add: prog.add}
-	}
+	body, counted := partBody(content, off, n, prog.add)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, body)
 	if err != nil {
+		if c, ok := body.(io.Closer); ok {
+			c.Close()
+		}
 		return 0, nil, nil, fmt.Errorf("part request: %w", scrubURLError(err))
 	}
 	req.ContentLength = n
@@ -238,6 +238,9 @@ func (c *Client) putPart(ctx context.Context, url string, content io.ReaderAt, o
 	}
 	if resp.StatusCode/100 == 2 {
 		c.stats.bodyBytes.Add(n)
+		if !counted {
+			prog.add(n)
+		}
 	}
 	return resp.StatusCode, resp.Header, b, nil
 }
