@@ -93,7 +93,23 @@ func (c *Client) sendAndComplete(ctx context.Context, req drive.UploadRequest, s
 		}
 	}
 	prog := &progressSink{fn: req.Progress}
-	sent, err := c.sendParts(ctx, s, todo, req.Content, prog)
+	sent, err := c.sendParts(ctx, s, todo, req.Content, prog, c.partConc)
+	if isNotSequential(err) {
+		// The service takes parts in order only (OSS without parallel
+		// upload): see what it holds, then send the rest one by one.
+		c.log.Debug("aliyun: parts must be sequential; continuing one at a time", "file_id", sess.FileID)
+		held, lerr := c.uploadedParts(ctx, sess)
+		if lerr != nil {
+			return nil, fmt.Errorf("list uploaded parts: %w", lerr)
+		}
+		todo = todo[:0]
+		for p := 1; p <= n; p++ {
+			if !held[p] && !done[p] {
+				todo = append(todo, p)
+			}
+		}
+		sent, err = c.sendParts(ctx, s, todo, req.Content, prog, 1)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -124,10 +140,18 @@ func (p *progressSink) add(n int64) {
 	}
 }
 
-// sendParts PUTs the parts in todo, PartConcurrency at a time, and returns
-// the body bytes sent (retries included). The first hard failure cancels
-// the rest.
-func (c *Client) sendParts(ctx context.Context, s *partSet, todo []int, content io.ReaderAt, prog *progressSink) (int64, error) {
+// isNotSequential reports OSS's refusal of a part sent before its predecessor.
+func isNotSequential(err error) bool {
+	var de *drive.Error
+	return errors.As(err, &de) && de.Code == codePartNotSequential
+}
+
+// codePartNotSequential is OSS's code for a part sent out of order.
+const codePartNotSequential = "PartNotSequential"
+
+// sendParts PUTs the parts in todo, conc at a time, and returns the body
+// bytes sent (retries included). The first hard failure cancels the rest.
+func (c *Client) sendParts(ctx context.Context, s *partSet, todo []int, content io.ReaderAt, prog *progressSink, conc int) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -136,7 +160,7 @@ func (c *Client) sendParts(ctx context.Context, s *partSet, todo []int, content 
 		errOnce sync.Once
 		first   error
 	)
-	for w := 0; w < min(c.partConc, len(todo)); w++ {
+	for w := 0; w < min(conc, len(todo)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -199,8 +223,10 @@ func (c *Client) sendPart(ctx context.Context, s *partSet, p int, content io.Rea
 		de := decodeError(status, hdr, body, fmt.Sprintf("upload part %d", p))
 		lastErr = de
 		switch {
-		case de.Code == drive.CodePartAlreadyExist || status == http.StatusConflict:
+		case de.Code == drive.CodePartAlreadyExist:
 			return nil
+		case de.Code == codePartNotSequential:
+			return de
 		case status == http.StatusForbidden:
 			if err := c.refreshURLs(ctx, s, p, u); err != nil {
 				return fmt.Errorf("part %d: %w", p, err)

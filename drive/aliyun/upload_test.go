@@ -20,11 +20,12 @@ import (
 
 // fakeUploads serves one multipart session ("F"/"u1") on a fakeAPI.
 type fakeUploads struct {
-	mu     sync.Mutex
-	gen    int            // URL generation; URLs of older generations are expired
-	parts  map[int][]byte // stored parts
-	puts   map[int]int    // PUTs per part
-	expire map[int]bool   // parts whose first PUT answers 403
+	mu      sync.Mutex
+	gen     int            // URL generation; URLs of older generations are expired
+	parts   map[int][]byte // stored parts
+	puts    map[int]int    // PUTs per part
+	expire  map[int]bool   // parts whose first PUT answers 403
+	inOrder bool           // refuse a part whose predecessor is missing
 }
 
 func newFakeUploads(f *fakeAPI) *fakeUploads {
@@ -85,6 +86,11 @@ func newFakeUploads(f *fakeAPI) *fakeUploads {
 			delete(u.expire, n)
 			w.WriteHeader(403)
 			_, _ = w.Write(openapi.EncodeOSSError("AccessDenied", "Request has expired.", ""))
+			return
+		}
+		if _, ok := u.parts[n-1]; u.inOrder && n > 1 && !ok {
+			w.WriteHeader(409)
+			_, _ = w.Write(openapi.EncodeOSSError("PartNotSequential", "part out of order", ""))
 			return
 		}
 		if _, ok := u.parts[n]; ok {
@@ -241,5 +247,22 @@ func TestUploadRefuseExistingName(t *testing.T) {
 	_, err := c.Upload(context.Background(), drive.UploadRequest{Name: "x", Size: 3, Content: strings.NewReader("abc")})
 	if !errorsIs(err, drive.ErrAlreadyExists) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestUploadFallsBackToSequentialParts(t *testing.T) {
+	f := newFakeAPI(t)
+	u := newFakeUploads(f)
+	u.inOrder = true
+	c, _ := f.client(t, func(o *Options) { o.PartConcurrency = 4 })
+	data := randomBytes(t, 40<<10)
+	if _, err := c.Upload(context.Background(), drive.UploadRequest{Name: "x", Size: int64(len(data)),
+		Content: bytes.NewReader(data), PartSize: 4 << 10}); err != nil {
+		t.Fatal(err)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if !bytes.Equal(u.content(), data) {
+		t.Fatal("content differs")
 	}
 }
