@@ -94,7 +94,7 @@ func ConsoleFanout(ctx context.Context, clients, lines int) (float64, error) {
 					done <- fmt.Errorf("client after %d lines: %w", n, err)
 					return
 				}
-				n += bytes.Count(msg, []byte(`"seq":`))
+				n += bytes.Count(msg, []byte(`{"seq":`))
 			}
 			done <- nil
 		}()

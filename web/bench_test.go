@@ -29,7 +29,7 @@ func BenchmarkHubFanout50(b *testing.B) {
 					done <- err
 					return
 				}
-				n += bytes.Count(msg, []byte(`"seq":`))
+				n += bytes.Count(msg, []byte(`{"seq":`))
 			}
 			done <- nil
 		}()

@@ -33,9 +33,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// tab opens a browser tab for one test, or skips the test without a browser.
-func tab(t *testing.T) context.Context {
-	t.Helper()
+// browserAvailable starts the browser if needed and reports whether there is one.
+func browserAvailable() bool {
+	startBrowser()
+	return browserCtx != nil
+}
+
+func startBrowser() {
 	browserOnce.Do(func() {
 		path := webtest.ChromiumPath()
 		if path == "" {
@@ -49,6 +53,12 @@ func tab(t *testing.T) context.Context {
 		}
 		browserCtx, browserStop = ctx, stop
 	})
+}
+
+// tab opens a browser tab for one test, or skips the test without a browser.
+func tab(t *testing.T) context.Context {
+	t.Helper()
+	startBrowser()
 	if browserCtx == nil {
 		t.Skip(browserErr)
 	}
@@ -95,7 +105,8 @@ func must(t *testing.T, what string, err error) {
 func poll(t *testing.T, ctx context.Context, expr string) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("waiting for %s: %v", expr, err)
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | conn: " + (document.getElementById("conn") || {}).textContent + " | " + (document.getElementById("main") || document.body).innerText.slice(0, 600)`))
+		t.Fatalf("waiting for %s: %v\npage: %s", expr, err, state)
 	}
 }
 

@@ -208,3 +208,11 @@ func logN(t testing.TB, mem *webtest.MemRuns, run string, n int, msg string) []u
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func splitLines(s string) []string {
+	s = strings.TrimSuffix(s, "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}

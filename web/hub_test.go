@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -62,24 +65,22 @@ func TestHubEvictsSlowClient(t *testing.T) {
 	const fast = 2
 	progress := make([]chan uint64, fast)
 	var wg sync.WaitGroup
-	var all [fast][]runner.LogLine
+	var all [fast][]uint64
 	for i := range fast {
 		c := ts.dial(t, nil)
 		c.send(subLog(run, 0))
 		c.waitFor("live")
 		progress[i] = make(chan uint64, 1024)
-		wg.Go(func() {
+		wg.Go(func() { // scans for seqs rather than decoding 16 KiB lines
 			defer close(progress[i])
 			for {
-				fs, err := c.next()
+				_, msg, err := c.conn.ReadMessage()
 				if err != nil {
 					return
 				}
-				for _, f := range fs {
-					if f.T == "log" {
-						all[i] = append(all[i], f.Lines...)
-						progress[i] <- f.Lines[len(f.Lines)-1].Seq
-					}
+				if seqs := seqsIn(msg); len(seqs) > 0 {
+					all[i] = append(all[i], seqs...)
+					progress[i] <- seqs[len(seqs)-1]
 				}
 			}
 		})
@@ -128,7 +129,9 @@ func TestHubEvictsSlowClient(t *testing.T) {
 	ts.Close()
 	wg.Wait()
 	for i := range fast {
-		checkSeqs(t, "fast client", all[i], want)
+		if fmt.Sprint(all[i]) != fmt.Sprint(want) {
+			t.Errorf("fast client %d got %d lines, want %d, with no gap or duplicate", i, len(all[i]), len(want))
+		}
 	}
 }
 
@@ -235,5 +238,22 @@ func TestHubRunsFilter(t *testing.T) {
 	}
 	if strings.Join(statuses, ",") != "running,succeeded" {
 		t.Errorf("statuses = %v, want running then succeeded", statuses)
+	}
+}
+
+// seqsIn returns the log line seqs in a websocket message, in order.
+func seqsIn(msg []byte) []uint64 {
+	var out []uint64
+	key := []byte(`{"seq":`) // a LogLine object, not a live frame
+	for {
+		i := bytes.Index(msg, key)
+		if i < 0 {
+			return out
+		}
+		msg = msg[i+len(key):]
+		j := bytes.IndexFunc(msg, func(r rune) bool { return r < '0' || r > '9' })
+		if v, err := strconv.ParseUint(string(msg[:j]), 10, 64); err == nil {
+			out = append(out, v)
+		}
 	}
 }
