@@ -162,3 +162,35 @@ func TestSaveTokenAtomic(t *testing.T) {
 		t.Fatalf("Token prints its secret: %s", s)
 	}
 }
+
+func TestRotatedTokenSavedLater(t *testing.T) {
+	f := newFakeAPI(t)
+	f.handle(openapi.PathGet, okGet)
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "tokens")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil { // a file where the folder should be
+		t.Fatal(err)
+	}
+	file := filepath.Join(blocker, "t.json")
+	c, err := New(Options{Account: "t", BaseURL: f.srv.URL, ClientID: "cid", TokenFile: file, Token: &Token{RefreshToken: "rt-0"}, RateLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Get(context.Background(), "f1")
+	if err == nil || !strings.Contains(err.Error(), "could not be saved") {
+		t.Fatalf("err = %v, want a save failure", err)
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get(context.Background(), "f1"); err != nil {
+		t.Fatalf("after fixing the folder: %v", err)
+	}
+	tok, err := LoadToken(file)
+	if err != nil || tok.RefreshToken != "rt-01" {
+		t.Fatalf("saved %+v %v, want the rotated refresh token", tok, err)
+	}
+	if c.Refreshes() != 1 {
+		t.Fatalf("refreshed %d times; the rotated token must be kept, not refreshed again", c.Refreshes())
+	}
+}

@@ -75,14 +75,15 @@ func (s *tokenSource) Refresh(ctx context.Context, stale string) (string, error)
 	defer func() { <-s.sem }()
 
 	s.mu.Lock()
-	cur := s.tok
+	cur, dirty := s.tok, s.dirty
 	s.mu.Unlock()
 	if cur.AccessToken != "" && cur.AccessToken != stale && s.now().Before(cur.Expiry) {
 		return cur.AccessToken, nil
 	}
 	// Another process sharing the token file may have rotated it already; its
-	// refresh token is then the only valid one.
-	if s.file != "" {
+	// refresh token is then the only valid one. (Not when ours is newer and
+	// still unsaved.)
+	if s.file != "" && !dirty {
 		if onDisk, err := LoadToken(s.file); err == nil && onDisk.RefreshToken != cur.RefreshToken {
 			cur = onDisk
 			s.mu.Lock()
