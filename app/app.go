@@ -42,6 +42,9 @@ type Options struct {
 	// Caller, if set, replaces the plugin host for runs (tests, benchmarks);
 	// the host is still loaded for plugin info and triggers.
 	Caller runner.Caller
+	// WrapCaller, if set, wraps the caller of runs (benchmarks time plugin
+	// entry with it).
+	WrapCaller func(runner.Caller) runner.Caller
 	// NoConsole skips the web console.
 	NoConsole bool
 	// ConsoleAddr overrides Config.Console.Addr ("127.0.0.1:0" in tests).
@@ -132,7 +135,17 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	if o.Caller != nil {
 		caller = o.Caller
 	}
-	a.Worker = queue.NewWorker(a.Queue, caller, queue.WorkerOptions{Slots: o.Slots, Policy: a.policy, Grace: o.Grace})
+	if o.WrapCaller != nil {
+		caller = o.WrapCaller(caller)
+	}
+	skip := map[string]bool{} // plugins whose schedules skip on overlap
+	for _, s := range a.Schedules {
+		if s.Overlap == runner.OverlapSkip {
+			skip[s.Plugin] = true
+		}
+	}
+	a.Worker = queue.NewWorker(a.Queue, caller, queue.WorkerOptions{Slots: o.Slots, Policy: a.policy, Grace: o.Grace,
+		Markers: func(p string) bool { return skip[p] }})
 	if !o.NoConsole && !cfg.Console.Disabled {
 		if a.console, err = newConsole(a, o); err != nil {
 			return nil, err

@@ -46,6 +46,8 @@ type Conn struct {
 	// URL is the client URL other processes may use ("" when the embedded
 	// server is in-process only).
 	URL string
+
+	token string
 }
 
 // Open embeds a server (NATS.URL empty) or connects to NATS.URL.
@@ -88,7 +90,7 @@ func connectExternal(ctx context.Context, o Options, rep int) (*Conn, error) {
 		nc.Close()
 		return nil, err
 	}
-	c.URL = o.NATS.URL
+	c.URL, c.token = o.NATS.URL, o.Token
 	if err := c.checkJetStream(ctx, o.ReadyTimeout); err != nil {
 		nc.Close()
 		return nil, err
@@ -152,6 +154,7 @@ func startEmbedded(o Options, rep int) (*Conn, error) {
 		ns.Shutdown()
 		return nil, err
 	}
+	c.token = o.Token
 	if o.NATS.Listen != "" {
 		c.URL = ns.ClientURL()
 	}
@@ -195,4 +198,29 @@ func (c *Conn) Close() {
 		c.Server.Shutdown()
 		c.Server.WaitForShutdown()
 	}
+}
+
+// NewClient opens another connection to the same server (in process for an
+// embedded one), e.g. for a second node in one process.
+func (c *Conn) NewClient(name string) (*Conn, error) {
+	opts := []nats.Option{nats.Name(name)}
+	url := c.URL
+	if c.Server != nil {
+		opts = append(opts, nats.InProcessServer(c.Server))
+		url = ""
+	}
+	if c.token != "" {
+		opts = append(opts, nats.Token(c.token))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("natsx: new client: %w", err)
+	}
+	nc2, err := newConn(nc, nil, c.Replicas)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	nc2.URL, nc2.token = c.URL, c.token
+	return nc2, nil
 }

@@ -39,8 +39,7 @@ func (e *Executor) Run(ctx context.Context) error {
 				break more
 			}
 		}
-		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		b, err := e.cons.Fetch(n, jetstream.FetchContext(fctx))
+		b, err := e.cons.Fetch(n, jetstream.FetchMaxWait(time.Second)) // server-side expiry: no message can arrive after the batch closed
 		got := 0
 		if err == nil {
 			for m := range b.Messages() {
@@ -54,7 +53,6 @@ func (e *Executor) Run(ctx context.Context) error {
 			}
 			err = b.Error()
 		}
-		cancel()
 		for i := got; i < n; i++ {
 			<-sem
 		}

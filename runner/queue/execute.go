@@ -27,14 +27,20 @@ func (w *Worker) handle(base context.Context, m jetstream.Msg) {
 		return
 	}
 	ctx := context.Background()
-	rec, err := q.GetRun(ctx, req.ID)
-	switch {
-	case errors.Is(err, ErrRunNotFound):
-		rec = recordFor(req)
-	case err != nil:
-		q.log.Warn("read run record; will retry", "run", req.ID, "err", err)
-		_ = m.NakWithDelay(w.o.LeaseWait)
-		return
+	// A first delivery needs no read: the record is the queued one (a
+	// cancel before the start arrives by broadcast, below). Redeliveries
+	// read it for the attempt count and a final state.
+	rec := recordFor(req)
+	if md, err := m.Metadata(); err != nil || md.NumDelivered > 1 {
+		r, err := q.GetRun(ctx, req.ID)
+		switch {
+		case err == nil:
+			rec = r
+		case !errors.Is(err, ErrRunNotFound):
+			q.log.Warn("read run record; will retry", "run", req.ID, "err", err)
+			_ = m.NakWithDelay(w.o.LeaseWait)
+			return
+		}
 	}
 	if final(rec.Status) {
 		_ = m.Ack() // finished before (e.g. the ack was lost)
@@ -93,8 +99,10 @@ func (w *Worker) handle(base context.Context, m jetstream.Msg) {
 	rec.Attempt++
 	rec.Status, rec.Node, rec.Started, rec.Error = runner.StatusRunning, q.Opts.Node, time.Now(), ""
 	q.putRecordAsync(rec)
-	q.markRunning(req.Plugin, req.ID, q.Opts.Node)
-	defer q.unmarkRunning(req.Plugin, req.ID)
+	if w.o.Markers == nil || w.o.Markers(req.Plugin) {
+		q.markRunning(req.Plugin, req.ID, q.Opts.Node)
+		defer q.unmarkRunning(req.Plugin, req.ID)
+	}
 
 	hbDone := make(chan struct{})
 	go w.heartbeat(m, leases, req, cancel, hbDone)
@@ -121,7 +129,9 @@ func (w *Worker) heartbeat(m jetstream.Msg, leases []*lease, req *Request, cance
 			return
 		case <-t.C:
 			_ = m.InProgress()
-			w.q.markRunning(req.Plugin, req.ID, w.q.Opts.Node)
+			if w.o.Markers == nil || w.o.Markers(req.Plugin) {
+				w.q.markRunning(req.Plugin, req.ID, w.q.Opts.Node)
+			}
 			for _, l := range leases {
 				if err := w.q.refresh(context.Background(), l, req.ID); err != nil {
 					w.q.log.Warn("run lost its concurrency lease; stopping it", "run", req.ID, "err", err)

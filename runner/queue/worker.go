@@ -27,6 +27,9 @@ type WorkerOptions struct {
 	// Grace is how long Run waits for running plugins after ctx ends before
 	// cancelling them (default 10s); cancelled runs go back to the queue.
 	Grace time.Duration
+	// Markers says which plugins' runs write "running" markers (needed by
+	// the overlap policy skip); nil: all.
+	Markers func(plugin string) bool
 	// LeaseWait is the delay before a run that found no free concurrency
 	// slot is offered again (default 500ms).
 	LeaseWait time.Duration
@@ -96,8 +99,7 @@ func (w *Worker) Run(ctx context.Context) error {
 				break more
 			}
 		}
-		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		batch, err := w.q.Work.Fetch(n, jetstream.FetchContext(fctx))
+		batch, err := w.q.Work.Fetch(n, jetstream.FetchMaxWait(time.Second)) // server-side expiry: no message can arrive after the batch closed
 		got := 0
 		if err == nil {
 			for m := range batch.Messages() {
@@ -111,7 +113,6 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			err = batch.Error()
 		}
-		cancel()
 		for i := got; i < n; i++ {
 			<-sem
 		}
