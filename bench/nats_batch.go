@@ -17,7 +17,7 @@ import (
 
 // benchBatchCopy copies one file n times (distinct names) through the
 // distributed batch executor against the local drive served over HTTP (the
-// Open API client), with one executor node and then three (three NATS
+// Open API client, one request per 100-item chunk), with one executor node and then three (three NATS
 // connections and worker sets in this process, sharing its 2 cores).
 func benchBatchCopy(ctx context.Context, dir string, n int) ([]Row, error) {
 	h, err := newHTTPDrive(ctx, filepath.Join(dir, "drive"))
@@ -34,7 +34,12 @@ func benchBatchCopy(ctx context.Context, dir string, n int) ([]Row, error) {
 		return nil, err
 	}
 	defer base.Close()
-	applier := batch.DriveApplier{Drives: func(context.Context, string) (drive.Drive, error) { return h.client, nil }}
+	bc, err := newBatchClient(ctx, h) // chunks go to the drive's batch endpoint
+	if err != nil {
+		return nil, err
+	}
+	defer bc.Close()
+	applier := batch.DriveApplier{Drives: func(context.Context, string) (drive.Drive, error) { return bc, nil }}
 	var rows []Row
 	var single float64
 	for _, nodes := range []int{1, 3} {

@@ -86,6 +86,15 @@ type Applier interface {
 	Apply(ctx context.Context, account string, item drive.BatchRequest, maybeApplied bool) drive.BatchResult
 }
 
+// ChunkApplier is an optional extension of Applier: it applies all items
+// of a chunk no earlier attempt touched in one call (e.g. one Drive.Batch
+// chunk, one HTTP request on the local drive's batch endpoint). If the node
+// dies during the call, the next attempt finds the chunk's claim and no
+// item records, and applies the items one by one with maybeApplied set.
+type ChunkApplier interface {
+	ApplyChunk(ctx context.Context, account string, items []drive.BatchRequest) ([]drive.BatchResult, error)
+}
+
 func jobID(runID string, ordinal int, reqs []drive.BatchRequest) string {
 	h := sha256.New()
 	enc := json.NewEncoder(h)

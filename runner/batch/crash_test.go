@@ -96,7 +96,7 @@ func crashChild(url, node string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	e, err := New(ctx, q, kvApplier{kv: target, node: node, slow: 300 * time.Microsecond}, Options{ChunkSize: 100})
+	e, err := New(ctx, q, chunkKV{kvApplier{kv: target, node: node, slow: 300 * time.Microsecond}}, Options{ChunkSize: 100})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

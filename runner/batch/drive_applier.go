@@ -16,6 +16,20 @@ type DriveApplier struct {
 	Drives func(ctx context.Context, account string) (drive.Drive, error)
 }
 
+// ApplyChunk applies fresh items with one Drive.Batch call (one request on
+// backends with a batch endpoint).
+func (a DriveApplier) ApplyChunk(ctx context.Context, account string, items []drive.BatchRequest) ([]drive.BatchResult, error) {
+	d, err := a.Drives(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	res, err := d.Batch(ctx, items, drive.BatchOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("batch: apply chunk: %w", err)
+	}
+	return res, nil
+}
+
 // Apply applies one item.
 func (a DriveApplier) Apply(ctx context.Context, account string, it drive.BatchRequest, maybe bool) drive.BatchResult {
 	res := drive.BatchResult{ID: it.ID}

@@ -76,3 +76,15 @@ func itoa(i int) string {
 	}
 	return string(b)
 }
+
+// chunkKV is kvApplier as a ChunkApplier: fresh chunks in one call, so a
+// kill lands inside ApplyChunk and the next attempt goes item by item.
+type chunkKV struct{ kvApplier }
+
+func (c chunkKV) ApplyChunk(ctx context.Context, account string, items []drive.BatchRequest) ([]drive.BatchResult, error) {
+	out := make([]drive.BatchResult, len(items))
+	for i, it := range items {
+		out[i] = c.Apply(ctx, account, it, false)
+	}
+	return out, nil
+}

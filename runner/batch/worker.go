@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -160,6 +161,14 @@ func (e *Executor) itemResults(ctx context.Context, c *Chunk) (map[int]drive.Bat
 // apply applies the chunk's items not yet recorded, ItemConcurrency at a
 // time, recording each result right after its item.
 func (e *Executor) apply(ctx context.Context, c *Chunk, have map[int]drive.BatchResult, retry bool) ([]drive.BatchResult, error) {
+	for i := range c.Items {
+		if c.Items[i].ID == "" {
+			c.Items[i].ID = strconv.Itoa(c.N*e.o.ChunkSize + i)
+		}
+	}
+	if ca, ok := e.applier.(ChunkApplier); ok && !retry {
+		return e.applyChunk(ctx, ca, c)
+	}
 	results := make([]drive.BatchResult, len(c.Items))
 	futures := make([]jetstream.PubAckFuture, len(c.Items))
 	sem := make(chan struct{}, e.o.ItemConcurrency)
@@ -173,9 +182,6 @@ func (e *Executor) apply(ctx context.Context, c *Chunk, have map[int]drive.Batch
 		}
 		if ctx.Err() != nil {
 			break
-		}
-		if item.ID == "" {
-			item.ID = strconv.Itoa(c.N*e.o.ChunkSize + i)
 		}
 		sem <- struct{}{}
 		wg.Add(1)
@@ -208,6 +214,38 @@ func (e *Executor) apply(ctx context.Context, c *Chunk, have map[int]drive.Batch
 		if f == nil {
 			continue
 		}
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return nil, err
+		case <-time.After(10 * time.Second):
+			return nil, errors.New("batch: item record not acknowledged")
+		}
+	}
+	return results, nil
+}
+
+// applyChunk applies a fresh chunk in one call and then records every
+// item's result.
+func (e *Executor) applyChunk(ctx context.Context, ca ChunkApplier, c *Chunk) ([]drive.BatchResult, error) {
+	results, err := ca.ApplyChunk(ctx, c.Account, c.Items)
+	if err != nil {
+		return nil, err
+	}
+	if len(results) != len(c.Items) {
+		return nil, fmt.Errorf("batch: chunk applier returned %d results for %d items", len(results), len(c.Items))
+	}
+	futures := make([]jetstream.PubAckFuture, len(results))
+	for i := range results {
+		if results[i].ID == "" {
+			results[i].ID = c.Items[i].ID
+		}
+		b, _ := json.Marshal(results[i])
+		if futures[i], err = e.js.PublishAsync("$KV."+Bucket+"."+itemKey(c.Job, c.N, i), b); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range futures {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
