@@ -21,7 +21,9 @@ func call(fn string, req, res any) error {
 	var in []byte
 	if req != nil {
 		var err error
-		if in, err = json.Marshal(req); err != nil {
+		var ok bool
+		if in, ok = fastRequest(req); ok {
+		} else if in, err = json.Marshal(req); err != nil {
 			return &Error{Func: fn, Code: abi.CodeInvalidArgument, Message: "encode request: " + err.Error()}
 		}
 	}
@@ -44,12 +46,15 @@ type envelopeInto struct {
 
 // decodeEnvelope turns an envelope into res or an *Error.
 func decodeEnvelope(fn string, out []byte, res any) error {
-	env := envelopeInto{Result: res}
-	if res == nil {
-		env.Result = &skipValue{}
-	}
-	if err := json.Unmarshal(out, &env); err != nil {
-		return &Error{Func: fn, Code: abi.CodeInternal, Message: fmt.Sprintf("decode %s answer: %v", fn, err)}
+	env, ok := fastEnvelope(out, res)
+	if !ok {
+		env = envelopeInto{Result: res}
+		if res == nil {
+			env.Result = &skipValue{}
+		}
+		if err := json.Unmarshal(out, &env); err != nil {
+			return &Error{Func: fn, Code: abi.CodeInternal, Message: fmt.Sprintf("decode %s answer: %v", fn, err)}
+		}
 	}
 	if !env.OK {
 		if env.Error == nil {

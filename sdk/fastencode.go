@@ -1,0 +1,132 @@
+package sdk
+
+import (
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
+)
+
+// fastRequest encodes the most frequent requests without reflection (see
+// lexer.go for why this matters inside Wasm); ok=false means "use
+// encoding/json". The output matches encoding/json's field for field.
+func fastRequest(req any) (b []byte, ok bool) {
+	b = make([]byte, 0, 128)
+	switch r := req.(type) {
+	case abi.GetRequest:
+		b = appendStrField(append(b, '{'), "file_id", r.FileID, false)
+	case abi.FileRequest:
+		b = appendStrField(append(b, '{'), "file_id", r.FileID, false)
+	case abi.GetByPathRequest:
+		b = appendStrField(append(b, '{'), "path", r.Path, false)
+	case abi.LocalPathRequest:
+		b = appendStrField(append(b, '{'), "path", r.Path, false)
+	case abi.KVKeyRequest:
+		b = appendStrField(append(b, '{'), "key", r.Key, false)
+	case abi.ListRequest:
+		if !validUTF8(r.ParentFileID, r.Path, r.Marker, r.OrderBy, r.OrderDirection, r.Type, r.Category) {
+			return nil, false
+		}
+		b = append(b, '{')
+		b = appendStrField(b, "parent_file_id", r.ParentFileID, true)
+		b = appendStrField(b, "path", r.Path, true)
+		if r.Limit != 0 {
+			b = strconv.AppendInt(append(comma(b), `"limit":`...), int64(r.Limit), 10)
+		}
+		b = appendStrField(b, "marker", r.Marker, true)
+		b = appendStrField(b, "order_by", r.OrderBy, true)
+		b = appendStrField(b, "order_direction", r.OrderDirection, true)
+		b = appendStrField(b, "type", r.Type, true)
+		b = appendStrField(b, "category", r.Category, true)
+		if r.Trash {
+			b = append(comma(b), `"trash":true`...)
+		}
+	default:
+		return nil, false
+	}
+	if b == nil {
+		return nil, false
+	}
+	return append(b, '}'), true
+}
+
+// validUTF8 reports whether every string is valid UTF-8 (encoding/json
+// rewrites invalid bytes; leave those requests to it).
+func validUTF8(ss ...string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// comma adds a separator unless b is just the opening brace.
+func comma(b []byte) []byte {
+	if len(b) > 1 {
+		return append(b, ',')
+	}
+	return b
+}
+
+// appendStrField appends "name":"value" (skipped when omitEmpty and value
+// is ""). It returns nil for invalid UTF-8, which encoding/json rewrites.
+func appendStrField(b []byte, name, value string, omitEmpty bool) []byte {
+	if b == nil || omitEmpty && value == "" {
+		return b
+	}
+	if !utf8.ValidString(value) {
+		return nil
+	}
+	b = append(comma(b), '"')
+	b = append(b, name...)
+	b = append(b, `":"`...)
+	return append(appendEscaped(b, value), '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendEscaped appends s with JSON escapes, as encoding/json does with
+// HTML escaping on (<, >, & and U+2028/9 escaped).
+func appendEscaped(b []byte, s string) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(b, s[start:]...)
+}
