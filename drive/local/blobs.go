@@ -58,6 +58,32 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// syncFile fsyncs the file at p.
+func syncFile(p string) error {
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("local drive: open %s to sync: %w", p, err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("local drive: sync %s: %w", p, err)
+	}
+	return nil
+}
+
+// syncWAL makes committed transactions durable now. The database runs with
+// synchronous=NORMAL (commits survive a process crash, and are fsynced at
+// checkpoints); a finished upload, and the removal of blobs whose files are
+// about to be unlinked, must also survive a power loss.
+func (d *Drive) syncWAL() {
+	if d.opts.NoSync {
+		return
+	}
+	if err := syncFile(filepath.Join(d.dir, "meta.db-wal")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		d.log.Warn("local drive: sync write-ahead log", "err", err)
+	}
+}
+
 // open opens the blob sha1 for reading.
 func (b *blobStore) open(sha1 string) (*os.File, error) {
 	f, err := os.Open(b.path(sha1))
@@ -171,6 +197,7 @@ func (d *Drive) removeBlobsIfUnused(ctx context.Context, sha1s []string) {
 		d.log.Warn("local drive: blob cleanup failed; it runs again at next open", "err", err)
 		return
 	}
+	d.syncWAL() // the deletions naming these blobs must be durable before the blobs go
 	for _, s := range dead {
 		os.Remove(d.blobs.path(s))
 	}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/wasmdrive/wasmdrive/drive"
@@ -84,6 +86,55 @@ func TestOutOfOrderPartsKeepHashing(t *testing.T) {
 	}
 	if s.hashedUpto != int64(len(content)) {
 		t.Fatalf("hashed up to %d of %d bytes after all parts", s.hashedUpto, len(content))
+	}
+	f, err := d.Complete(ctx, res.File.FileID, res.UploadID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%X", sha1.Sum(content)); f.ContentHash != want {
+		t.Fatalf("hash %s, want %s", f.ContentHash, want)
+	}
+}
+
+// TestConcurrentParts sends the parts of one upload from several goroutines
+// (in any order, one of them twice) and checks the running hash still covers
+// the whole content at completion, so completing reads nothing back.
+func TestConcurrentParts(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t)
+	const part = 10000
+	content := make([]byte, 12*part+77)
+	for i := range content {
+		content[i] = byte(i * 7)
+	}
+	res, err := d.CreateFile(ctx, CreateFileRequest{ParentFileID: drive.RootID, Name: "c.bin", Size: int64(len(content)), PartSize: part})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var dup atomic.Int32
+	for p := res.Parts; p >= 1; p-- {
+		for range 1 + p%5/4 { // parts 4 and 9 are sent twice
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				off, n := int64(p-1)*part, min(int64(part), int64(len(content))-int64(p-1)*part)
+				_, err := d.WritePart(ctx, res.UploadID, p, bytes.NewReader(content[off:off+n]), n)
+				var de *drive.Error
+				if errors.As(err, &de) && de.Code == drive.CodePartAlreadyExist {
+					dup.Add(1)
+				} else if err != nil {
+					t.Errorf("part %d: %v", p, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if dup.Load() != 2 {
+		t.Fatalf("%d duplicate parts answered PartAlreadyExist, want 2", dup.Load())
+	}
+	if lu := d.live(res.UploadID); lu.h == nil || lu.upto != int64(len(content)) {
+		t.Fatalf("running hash covers %d of %d bytes", lu.upto, len(content))
 	}
 	f, err := d.Complete(ctx, res.File.FileID, res.UploadID)
 	if err != nil {

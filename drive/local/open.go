@@ -41,6 +41,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -56,7 +57,8 @@ type Options struct {
 	DriveID  string
 	// Logger receives operational logs (default slog.Default()).
 	Logger *slog.Logger
-	// NoSync skips fsync of blobs and parts (faster, not crash safe; for benchmarks only).
+	// NoSync skips fsync of uploaded content (faster; a power loss may then
+	// lose or damage files; a process crash cannot). For benchmarks only.
 	NoSync bool
 }
 
@@ -77,8 +79,8 @@ type Drive struct {
 	// blobMu orders blob installation (read lock) against removal of
 	// unreferenced blobs (write lock) within this process.
 	blobMu sync.RWMutex
-	// sessMu serialises part writes per upload session.
-	sessMu sync.Map // upload id -> *sync.Mutex
+	// uploads holds the in-process state of uploads being written.
+	uploads sync.Map // upload id -> *liveUpload
 
 	partBytes atomic.Int64 // body bytes written into upload parts
 	publicURL atomic.Value // string: scheme://host of signed URLs
@@ -127,8 +129,17 @@ func Open(dir string, opts Options) (*Drive, error) {
 		d.Close()
 		return nil, err
 	}
+	if err := os.WriteFile(d.markerPath(), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("local drive: write open marker: %w", err)
+	}
 	return d, nil
 }
+
+// markerPath is a file present while the drive is open: finding it at open
+// means the last process did not close the drive (it crashed, or another
+// process has the drive open), so unfinished uploads are verified.
+func (d *Drive) markerPath() string { return filepath.Join(d.dir, "open.pid") }
 
 func openDB(path string, writer bool) (*sql.DB, error) {
 	q := url.Values{}
@@ -160,6 +171,7 @@ func (d *Drive) Close() error {
 	var err error
 	d.closeOnce.Do(func() {
 		err = errors.Join(d.r.Close(), d.w.Close())
+		os.Remove(d.markerPath())
 	})
 	return err
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,10 +15,79 @@ import (
 // (a crash between installing a blob and committing), and upload sessions
 // that can no longer finish.
 func (d *Drive) recover(ctx context.Context) error {
+	if _, err := os.Stat(d.markerPath()); err == nil {
+		if err := d.verifyUploads(ctx); err != nil {
+			return err
+		}
+	}
 	if err := d.removeOrphanUploads(ctx); err != nil {
 		return err
 	}
 	return d.gcBlobs(ctx)
+}
+
+// verifyUploads runs after an unclean shutdown. Parts are recorded before
+// they are fsynced (the data file is fsynced once, at completion), so after
+// a power loss a recorded part may not hold its bytes: every recorded
+// part is checked against its CRC-32C ETag, and the parts that fail are
+// forgotten (the client's listUploadedParts then asks for them again),
+// along with the session's saved hash state.
+func (d *Drive) verifyUploads(ctx context.Context) error {
+	rows, err := d.r.QueryContext(ctx, `SELECT upload_id, part_number, size, etag, (SELECT part_size FROM uploads u WHERE u.upload_id = p.upload_id)
+		FROM upload_parts p ORDER BY upload_id, part_number`)
+	if err != nil {
+		return fmt.Errorf("local drive: list parts to verify: %w", err)
+	}
+	type bad struct {
+		upload string
+		part   int
+	}
+	var bads []bad
+	tab := crc32.MakeTable(crc32.Castagnoli)
+	buf := make([]byte, 1<<20)
+	for rows.Next() {
+		var id, etag string
+		var part int
+		var size, partSize int64
+		if err := rows.Scan(&id, &part, &size, &etag, &partSize); err != nil {
+			rows.Close()
+			return fmt.Errorf("local drive: scan part: %w", err)
+		}
+		if !partMatches(d.sessionPath(id), int64(part-1)*partSize, size, etag, tab, buf) {
+			bads = append(bads, bad{id, part})
+		}
+	}
+	rows.Close()
+	if len(bads) == 0 {
+		return nil
+	}
+	d.log.Warn("local drive: forgetting upload parts whose bytes did not survive a crash", "parts", len(bads))
+	return d.withTx(ctx, func(tx *txn) error {
+		for _, b := range bads {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM upload_parts WHERE upload_id = ? AND part_number = ?`, b.upload, b.part); err != nil {
+				return fmt.Errorf("local drive: forget part: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE uploads SET hashed_upto = 0, hash_state = NULL WHERE upload_id = ?`, b.upload); err != nil {
+				return fmt.Errorf("local drive: reset hash state: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// partMatches reports whether bytes [off, off+size) of the file at p have
+// the CRC-32C etag.
+func partMatches(p string, off, size int64, etag string, tab *crc32.Table, buf []byte) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	h := crc32.New(tab)
+	if n, err := io.CopyBuffer(h, io.NewSectionReader(f, off, size), buf); err != nil || n != size {
+		return false
+	}
+	return fmt.Sprintf("%08X", h.Sum32()) == etag
 }
 
 // SessionTTL is how long an unfinished upload is kept (PDS keeps parts

@@ -127,6 +127,7 @@ func (d *Drive) deleteTx(ctx context.Context, tx *txn, fileID string) ([]string,
 		if err := deleteSession(ctx, tx, u); err != nil {
 			return nil, err
 		}
+		d.uploads.Delete(u)
 	}
 	if _, err := tx.ExecContext(ctx, subtreeCTE+`DELETE FROM files WHERE id IN (SELECT id FROM sub)`, fileID); err != nil {
 		return nil, fmt.Errorf("local drive: delete %s: %w", fileID, err)

@@ -243,9 +243,9 @@ func noDelete(m drive.CheckNameMode) drive.CheckNameMode {
 // name taken meanwhile answers 409 AlreadyExist.File. Completing a finished
 // upload returns the file again.
 func (d *Drive) Complete(ctx context.Context, fileID, uploadID string) (*drive.File, error) {
-	unlock := d.lockSession(uploadID)
-	defer unlock()
-	defer d.sessMu.Delete(uploadID)
+	lu := d.live(uploadID)
+	lu.mu.Lock()
+	defer lu.mu.Unlock()
 	s, err := d.loadSession(ctx, d.r, uploadID)
 	if err != nil {
 		if f, gerr := d.getFile(ctx, d.r, fileID); gerr == nil && f.Status == openapi.StatusAvailable && !f.IsFolder() {
@@ -260,10 +260,10 @@ func (d *Drive) Complete(ctx context.Context, fileID, uploadID string) (*drive.F
 	if err := d.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM upload_parts WHERE upload_id = ?`, uploadID).Scan(&have); err != nil {
 		return nil, fmt.Errorf("local drive: count parts: %w", err)
 	}
-	if have != s.parts() {
+	if have != s.parts() || len(lu.inflight) > 0 {
 		return nil, drive.Invalid("upload %s has %d of %d parts: upload the missing parts (listUploadedParts) before completing", uploadID, have, s.parts())
 	}
-	sum, preHash, err := d.finishHash(s)
+	sum, preHash, err := d.contentHash(lu, s)
 	if err != nil {
 		return nil, err
 	}
@@ -277,8 +277,27 @@ func (d *Drive) Complete(ctx context.Context, fileID, uploadID string) (*drive.F
 	if err != nil {
 		return nil, err
 	}
+	d.uploads.Delete(uploadID)
 	d.removeBlobsIfUnused(ctx, dead)
 	return f, nil
+}
+
+// contentHash is the SHA-1 and pre_hash of a complete upload: the running
+// hash when it covers everything (the usual case: nothing is read back),
+// else the persisted state finished by reading the rest.
+func (d *Drive) contentHash(lu *liveUpload, s *session) (sum, preHash string, err error) {
+	if !lu.loaded || lu.h == nil || lu.upto != s.size || s.size == 0 {
+		return d.finishHash(s)
+	}
+	f, err := os.Open(d.sessionPath(s.uploadID))
+	if err != nil {
+		return "", "", fmt.Errorf("local drive: open upload data: %w", err)
+	}
+	defer f.Close()
+	if preHash, err = openapi.PreHash(f, s.size); err != nil {
+		return "", "", err
+	}
+	return hexSum(lu.h), preHash, nil
 }
 
 // installSession turns the session's data file into a blob and makes the
@@ -288,6 +307,11 @@ func (d *Drive) installSession(ctx context.Context, s *session, sum, preHash str
 	if s.size == 0 {
 		if err := os.WriteFile(data, nil, 0o644); err != nil {
 			return nil, nil, fmt.Errorf("local drive: create empty blob: %w", err)
+		}
+	}
+	if !d.opts.NoSync {
+		if err := syncFile(data); err != nil {
+			return nil, nil, err
 		}
 	}
 	if err := d.blobs.install(data, sum); err != nil {
@@ -328,6 +352,7 @@ func (d *Drive) installSession(ctx context.Context, s *session, sum, preHash str
 		return nil, nil, err
 	}
 	os.Remove(data)
+	d.syncWAL()
 	return f, dead, nil
 }
 

@@ -1,0 +1,238 @@
+package local
+
+import (
+	"context"
+	"encoding"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/drive/openapi"
+)
+
+// liveUpload is this process's state of an upload being written. Parts are
+// received and hashed one at a time (the SHA-1 must see the bytes in
+// order) and recorded outside the lock.
+type liveUpload struct {
+	mu       sync.Mutex
+	loaded   bool
+	h        hash.Hash // SHA-1 of content[0:upto]; nil: unknown (completion re-reads)
+	upto     int64
+	partSize int64        // once known
+	written  map[int]bool // parts whose bytes are in the data file
+	inflight map[int]bool // written, not yet recorded
+}
+
+// liveUploads maps upload ids to *liveUpload.
+func (d *Drive) live(uploadID string) *liveUpload {
+	v, _ := d.uploads.LoadOrStore(uploadID, &liveUpload{})
+	return v.(*liveUpload)
+}
+
+// load fills the state from the session's persisted rows (first use in
+// this process: the running hash resumes from its last durable state).
+func (lu *liveUpload) load(ctx context.Context, d *Drive, s *session) error {
+	if lu.loaded {
+		return nil
+	}
+	h, err := restoreSHA1(s.hashState)
+	if err != nil {
+		return err
+	}
+	parts, err := d.UploadedParts(ctx, s.uploadID)
+	if err != nil {
+		return err
+	}
+	lu.h, lu.upto, lu.partSize = h, s.hashedUpto, s.partSize
+	lu.written, lu.inflight = map[int]bool{}, map[int]bool{}
+	for _, p := range parts {
+		lu.written[p.PartNumber] = true
+	}
+	lu.loaded = true
+	return nil
+}
+
+// countingReader counts the bytes read through it, also into the drive's counter.
+type countingReader struct {
+	r io.Reader
+	n int64
+	d *Drive
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.d.partBytes.Add(int64(n))
+	return n, err
+}
+
+// WritePart stores part partNumber (1-based) of an upload from body, which
+// must hold exactly the part's bytes (length of them, or -1 if unknown). A
+// part already stored (or being stored) answers 409 PartAlreadyExist. It
+// returns the part's ETag (CRC-32C). Parts are not fsynced one by one: the
+// data file is fsynced once at completion, and after an unclean shutdown
+// Open checks recorded parts against their ETags (see verifyUploads).
+func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, body io.Reader, length int64) (string, error) {
+	lu := d.live(uploadID)
+	lu.mu.Lock()
+	w, err := d.receivePart(ctx, lu, uploadID, partNumber, body, length)
+	lu.mu.Unlock()
+	if err != nil {
+		return "", err
+	}
+	err = d.recordPart(ctx, w)
+	lu.mu.Lock()
+	delete(lu.inflight, partNumber)
+	if err != nil {
+		delete(lu.written, partNumber)
+		if w.off < lu.upto {
+			lu.h, lu.upto = nil, 0 // hashed bytes that are not recorded: stop trusting the running hash
+		}
+	}
+	lu.mu.Unlock()
+	if err != nil {
+		return "", err
+	}
+	return w.etag, nil
+}
+
+// receivedPart is a part written into the data file, to be made durable
+// and recorded.
+type receivedPart struct {
+	s         *session
+	f         *os.File
+	part      int
+	off, n    int64
+	etag      string
+	fixSize   bool
+	state     []byte // hash state to persist (nil: none)
+	stateUpto int64
+}
+
+// receivePart writes the body at the part's offset, advancing the running
+// hash when the part continues it. It runs under lu.mu.
+func (d *Drive) receivePart(ctx context.Context, lu *liveUpload, uploadID string, part int, body io.Reader, length int64) (*receivedPart, error) {
+	s, err := d.loadSession(ctx, d.r, uploadID)
+	if err != nil {
+		return nil, err
+	}
+	if err := lu.load(ctx, d, s); err != nil {
+		return nil, err
+	}
+	if part < 1 || part > s.parts() {
+		return nil, drive.Invalid("part number %d is out of range 1..%d", part, s.parts())
+	}
+	if lu.written[part] {
+		return nil, &drive.Error{Status: 409, Code: drive.CodePartAlreadyExist, Message: fmt.Sprintf("part %d was already uploaded", part)}
+	}
+	w := &receivedPart{s: s, part: part}
+	if s.partSize == 0 {
+		s.partSize = lu.partSize
+	}
+	if s.partSize == 0 {
+		if s.partSize, err = s.derivePartSize(part, length); err != nil {
+			return nil, err
+		}
+		w.fixSize = true
+	}
+	w.off, w.n = openapi.PartRange(part, s.size, s.partSize)
+	if w.f, err = os.OpenFile(d.sessionPath(uploadID), os.O_RDWR|os.O_CREATE, 0o644); err != nil {
+		return nil, fmt.Errorf("local drive: open upload data: %w", err)
+	}
+	var h hash.Hash // a copy of the running hash, adopted only if the part arrives whole
+	if lu.h != nil && w.off == lu.upto {
+		if h, err = cloneSHA1(lu.h); err != nil {
+			w.f.Close()
+			return nil, err
+		}
+	}
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	sinks := []io.Writer{io.NewOffsetWriter(w.f, w.off), crc}
+	if h != nil {
+		sinks = append(sinks, h)
+	}
+	cr := &countingReader{r: body, d: d}
+	_, err = io.CopyBuffer(io.MultiWriter(sinks...), io.LimitReader(cr, w.n+1), make([]byte, 256<<10))
+	if err == nil && cr.n != w.n {
+		err = drive.Invalid("part %d has %d bytes; it must have %d (part size %d, file size %d)", part, cr.n, w.n, s.partSize, s.size)
+	} else if err != nil {
+		err = &drive.Error{Status: 400, Code: "IncompleteBody", Message: fmt.Sprintf("receiving part %d failed after %d bytes: %v", part, cr.n, err)}
+	}
+	if err != nil {
+		w.f.Close()
+		return nil, err
+	}
+	w.etag = fmt.Sprintf("%08X", crc.Sum32())
+	lu.partSize = s.partSize
+	lu.written[part], lu.inflight[part] = true, true
+	if h != nil {
+		lu.h, lu.upto = h, w.off+w.n
+		if err := lu.catchUp(w.f, s); err != nil {
+			lu.h, lu.upto = nil, 0
+		} else if w.state, err = lu.h.(encoding.BinaryMarshaler).MarshalBinary(); err == nil {
+			w.stateUpto = lu.upto
+		}
+	}
+	return w, nil
+}
+
+// catchUp advances the running hash over parts written earlier (out of
+// order) that now continue it, reading them back from the data file (still
+// in the page cache).
+func (lu *liveUpload) catchUp(f *os.File, s *session) error {
+	for next := int(lu.upto/s.partSize) + 1; lu.upto < s.size && lu.written[next]; next++ {
+		off, n := openapi.PartRange(next, s.size, s.partSize)
+		if off != lu.upto {
+			return fmt.Errorf("local drive: hash catch-up at %d, part %d starts at %d", lu.upto, next, off)
+		}
+		if _, err := io.Copy(lu.h, io.NewSectionReader(f, off, n)); err != nil {
+			return fmt.Errorf("local drive: hash part %d: %w", next, err)
+		}
+		lu.upto += n
+	}
+	return nil
+}
+
+// recordPart records a received part, with the part size when this part
+// fixed it and the hash state when every part it covers is recorded (so a
+// restart resumes hashing from recorded bytes).
+func (d *Drive) recordPart(ctx context.Context, w *receivedPart) error {
+	defer w.f.Close()
+	id := w.s.uploadID
+	return d.withTx(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_parts(upload_id, part_number, size, etag) VALUES(?,?,?,?)`, id, w.part, w.n, w.etag); err != nil {
+			return fmt.Errorf("local drive: record part %d: %w", w.part, err)
+		}
+		if w.fixSize {
+			if _, err := tx.ExecContext(ctx, `UPDATE uploads SET part_size = ? WHERE upload_id = ? AND part_size = 0`, w.s.partSize, id); err != nil {
+				return fmt.Errorf("local drive: record part size: %w", err)
+			}
+		}
+		if w.state == nil {
+			return nil
+		}
+		covered := openapi.PartCount(w.stateUpto, w.s.partSize)
+		var have int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM upload_parts WHERE upload_id = ? AND part_number <= ?`, id, covered).Scan(&have); err != nil {
+			return fmt.Errorf("local drive: count parts: %w", err)
+		}
+		if have < covered {
+			return nil // an earlier part is still being recorded; its own record saves the state
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE uploads SET hashed_upto = ?, hash_state = ? WHERE upload_id = ? AND hashed_upto < ?`, w.stateUpto, w.state, id, w.stateUpto)
+		return err
+	})
+}
+
+// cloneSHA1 copies a SHA-1 in progress.
+func cloneSHA1(h hash.Hash) (hash.Hash, error) {
+	st, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("local drive: copy hash state: %w", err)
+	}
+	return restoreSHA1(st)
+}
