@@ -16,12 +16,16 @@
 //	uploads/<id>.data  content of unfinished multipart uploads
 //
 // Uploads: each part is written at its offset into the session's data file
-// while the SHA-1 of the content advances, and fsynced before it is
-// recorded; completion hard-links the data file into blobs/ (and fsyncs the
-// folder) before the metadata naming the blob commits. The content is thus
-// read once and copied never. Blobs no metadata names, and sessions that can
-// no longer finish, are removed at open. Unfinished uploads have status
-// "uploading" and never appear in listings, paths or searches.
+// while the SHA-1 of the content advances, then recorded with its CRC-32C.
+// Completion fsyncs the data file once, hard-links it into blobs/ (and
+// fsyncs the folder) before the metadata naming the blob commits, and syncs
+// the write-ahead log. The content is thus read once and copied never.
+// Metadata commits survive a process crash at once (SQLite WAL,
+// synchronous=NORMAL) and a power loss from the next sync. Open removes
+// blobs no metadata names and sessions that can no longer finish, and after
+// an unclean shutdown it checks recorded parts against their CRCs.
+// Unfinished uploads have status "uploading" and never appear in listings,
+// paths or searches.
 //
 // Names: refuse (the default) answers an existing name with that file and
 // Exist=true; auto_rename picks "name(1).ext", "name(2).ext", ... (the
