@@ -8,10 +8,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/wasmdrive/wasmdrive/plugins/internal/archivecore"
 	"github.com/wasmdrive/wasmdrive/plugins/internal/drivefiles"
+	"github.com/wasmdrive/wasmdrive/plugins/internal/pluginconf"
 	"github.com/wasmdrive/wasmdrive/sdk"
 )
 
@@ -46,11 +48,12 @@ type Summary struct {
 const maxListed = 100
 
 func run(ctx sdk.Ctx) (*Summary, error) {
-	var c Config
-	if err := sdk.ReadConfig(&c); err != nil {
+	var raw json.RawMessage
+	if err := sdk.ReadConfig(&raw); err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	if err := ctx.Decode(&c); err != nil {
+	var c Config
+	if err := pluginconf.Merge(raw, ctx.Input(), &c); err != nil {
 		return nil, err
 	}
 	if len(c.Rules) == 0 {

@@ -7,8 +7,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 
+	"github.com/wasmdrive/wasmdrive/plugins/internal/pluginconf"
 	"github.com/wasmdrive/wasmdrive/sdk"
 )
 
@@ -17,11 +19,12 @@ func main() {}
 // loadSettings reads the config, lets the input override its keys, and
 // validates it.
 func loadSettings(ctx sdk.Ctx) (*settings, error) {
-	var c Config
-	if err := sdk.ReadConfig(&c); err != nil {
+	var raw json.RawMessage
+	if err := sdk.ReadConfig(&raw); err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	if err := ctx.Decode(&c); err != nil {
+	var c Config
+	if err := pluginconf.Merge(raw, ctx.Input(), &c); err != nil {
 		return nil, err
 	}
 	return c.compile()

@@ -174,7 +174,17 @@ func NewEnv(d drive.Drive, kvDir string, configs map[string]map[string]any) (*En
 	cfg.Plugins.Dirs = []string{filepath.Join(root, "backup"), filepath.Join(root, "archive"), filepath.Join(root, "cleanup")}
 	cfg.Plugins.Enabled = map[string]config.PluginConfig{}
 	for name, c := range configs {
-		cfg.Plugins.Enabled[name] = config.PluginConfig{Config: c}
+		// Round-trip through JSON so values have the shapes a config file
+		// gives (lists are []any, objects map[string]any).
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, fmt.Errorf("plugin %s config: %w", name, err)
+		}
+		var norm map[string]any
+		if err := json.Unmarshal(b, &norm); err != nil {
+			return nil, fmt.Errorf("plugin %s config: %w", name, err)
+		}
+		cfg.Plugins.Enabled[name] = config.PluginConfig{Config: norm}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
