@@ -121,6 +121,11 @@ func printUsage(w io.Writer) {
 	sort.Strings(names)
 	for _, n := range names {
 		c := commands[n]
-		fmt.Fprintf(w, "  %-28s %s\n", n+" "+c.usage, c.summary)
+		line := n + " " + c.usage
+		if len(line) <= 34 {
+			fmt.Fprintf(w, "  %-34s %s\n", line, c.summary)
+		} else {
+			fmt.Fprintf(w, "  %s\n  %-34s %s\n", line, "", c.summary)
+		}
 	}
 }
