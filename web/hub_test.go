@@ -23,7 +23,7 @@ func TestHubManyClients(t *testing.T) {
 	ts := newTestServer(t, Options{})
 	run := ts.runs.Create("backup", "manual", "", nil).ID
 	other := ts.runs.Create("archive", "manual", "", nil).ID
-	const clients, lines = 20, 1000
+	const clients, lines = 12, 600
 	cs := make([]*wsClient, clients)
 	for i := range cs {
 		cs[i] = ts.dial(t, nil)
@@ -56,7 +56,7 @@ func TestHubManyClients(t *testing.T) {
 // A client that stops reading is evicted once the log moves past it; the
 // others keep receiving every line.
 func TestHubEvictsSlowClient(t *testing.T) {
-	ts := newTestServer(t, Options{LogRing: 64})
+	ts := newTestServer(t, Options{LogRing: 16})
 	run := ts.runs.Create("backup", "manual", "", nil).ID
 	slow := ts.dial(t, nil)
 	slow.send(subLog(run, 0))
@@ -71,7 +71,7 @@ func TestHubEvictsSlowClient(t *testing.T) {
 		c.send(subLog(run, 0))
 		c.waitFor("live")
 		progress[i] = make(chan uint64, 1024)
-		wg.Go(func() { // scans for seqs rather than decoding 16 KiB lines
+		wg.Go(func() { // scans for seqs rather than decoding 64 KiB lines
 			defer close(progress[i])
 			for {
 				_, msg, err := c.conn.ReadMessage()
@@ -89,7 +89,7 @@ func TestHubEvictsSlowClient(t *testing.T) {
 	// before the next, so only the slow one can fall behind the ring. Go on
 	// until the slow one's socket is full and it is evicted, then a little
 	// more to see the others unaffected.
-	big := strings.Repeat("x", 16<<10)
+	big := strings.Repeat("x", 64<<10)
 	var want []uint64
 	extra := 0
 	for batch := 0; extra < 20; batch++ {
@@ -99,7 +99,7 @@ func TestHubEvictsSlowClient(t *testing.T) {
 		if ts.Stats().Evicted > 0 {
 			extra++
 		}
-		seqs := logN(t, ts.runs, run, 16, big)
+		seqs := logN(t, ts.runs, run, 4, big)
 		want = append(want, seqs...)
 		for i := range fast {
 			for s := uint64(0); s < seqs[len(seqs)-1]; {
