@@ -199,6 +199,12 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("data_dir", "must not be empty")
+	} else if abs, err := filepath.Abs(c.DataDir); err != nil {
+		bad("data_dir", "cannot make %q absolute: %v", c.DataDir, err)
+	} else {
+		// Absolute, so paths derived from it stay right whatever the
+		// working directory of a child process (plugin builds, servers).
+		c.DataDir = abs
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -63,6 +63,9 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	if cfg.DefaultAccount != "default" || cfg.Accounts["default"].Type != "local" {
 		t.Fatalf("want one local default account, got %+v", cfg.Accounts)
 	}
+	if !filepath.IsAbs(cfg.DataDir) || !filepath.IsAbs(cfg.Accounts["default"].Dir) {
+		t.Fatalf("data_dir %q and account dir %q must be absolute", cfg.DataDir, cfg.Accounts["default"].Dir)
+	}
 }
 
 func TestValidationErrorsNameTheKey(t *testing.T) {
