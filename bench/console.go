@@ -3,19 +3,23 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 
+	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/runner/queue"
 	"github.com/wasmdrive/wasmdrive/web"
 	"github.com/wasmdrive/wasmdrive/web/webtest"
 )
@@ -56,7 +60,7 @@ func benchLine(mem *webtest.MemRuns, run string, i int) (runner.LogLine, error) 
 // ConsoleFanout logs lines to one run as fast as it can while clients
 // websocket clients follow its log, and returns the lines per second each
 // client received (from the first log call to the last line at the last
-// client).
+// client). The RunService is in memory: this measures the console.
 func ConsoleFanout(ctx context.Context, clients, lines int) (float64, error) {
 	// A ring that holds the whole burst measures the hub, not the store.
 	mem, addr, stop, err := consoleServer(ctx, web.Options{LogRing: lines + 16})
@@ -65,30 +69,49 @@ func ConsoleFanout(ctx context.Context, clients, lines int) (float64, error) {
 	}
 	defer stop()
 	run := mem.Create("bench", "manual", "", nil).ID
+	wait, err := followLog(ctx, addr, run, clients, lines)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	for i := range lines {
+		if _, err := benchLine(mem, run, i); err != nil {
+			return 0, err
+		}
+	}
+	if err := wait(); err != nil {
+		return 0, err
+	}
+	return float64(lines) / time.Since(start).Seconds(), nil
+}
+
+// followLog connects clients websocket clients to the console at addr,
+// subscribes each to run's log, and returns a function that waits until
+// every client has received lines lines.
+func followLog(ctx context.Context, addr, run string, clients, lines int) (wait func() error, err error) {
 	hdr := http.Header{"Origin": {"http://" + addr}}
 	done := make(chan error, clients)
+	var conns []*websocket.Conn
+	closeAll := func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}
 	for range clients {
 		conn, _, err := websocket.DefaultDialer.DialContext(ctx, "ws://"+addr+"/ws", hdr)
 		if err != nil {
-			return 0, fmt.Errorf("dial: %w", err)
+			closeAll()
+			return nil, fmt.Errorf("dial: %w", err)
 		}
-		defer conn.Close()
+		conns = append(conns, conn)
 		if err := conn.WriteJSON(map[string]any{"op": "sub", "topic": "log", "run": run}); err != nil {
-			return 0, err
-		}
-		for { // wait until subscribed
-			_, msg, err := conn.ReadMessage()
-			if err != nil {
-				return 0, err
-			}
-			if bytes.Contains(msg, []byte(`"t":"live"`)) {
-				break
-			}
+			closeAll()
+			return nil, err
 		}
 		go func() {
 			n := 0
 			for n < lines {
-				_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				_ = conn.SetReadDeadline(time.Now().Add(60 * time.Second))
 				_, msg, err := conn.ReadMessage()
 				if err != nil {
 					done <- fmt.Errorf("client after %d lines: %w", n, err)
@@ -99,16 +122,79 @@ func ConsoleFanout(ctx context.Context, clients, lines int) (float64, error) {
 			done <- nil
 		}()
 	}
-	start := time.Now()
-	for i := range lines {
-		if _, err := benchLine(mem, run, i); err != nil {
-			return 0, err
+	return func() error {
+		defer closeAll()
+		for range clients {
+			if err := <-done; err != nil {
+				return err
+			}
 		}
+		return nil
+	}, nil
+}
+
+// lineCaller is a plugin host stand-in that logs its input's number of
+// lines as fast as the sink takes them.
+type lineCaller struct{}
+
+func (lineCaller) Call(_ context.Context, req runner.CallRequest, sink runner.RunSink) (*runner.CallResult, error) {
+	var in struct{ Lines int }
+	_ = json.Unmarshal(req.Input, &in)
+	for i := range in.Lines {
+		sink.Log(runner.LogLine{Time: time.Now(), Level: runner.LevelInfo, Source: "plugin",
+			Msg: fmt.Sprintf("uploaded /backups/2026-11-27/photos/IMG_%05d.jpg", i), Fields: map[string]any{"bytes": 2_400_000 + i, "ms": 31}})
 	}
-	for range clients {
-		if err := <-done; err != nil {
-			return 0, err
-		}
+	return &runner.CallResult{Plugin: req.Plugin, Version: "1.0.0"}, nil
+}
+
+type benchCatalog struct{}
+
+func (benchCatalog) Plugins(context.Context) ([]runner.PluginInfo, error) {
+	return []runner.PluginInfo{{Name: "bench", Version: "1.0.0", Enabled: true}}, nil
+}
+func (benchCatalog) SetEnabled(context.Context, string, bool) error { return nil }
+
+// ConsoleFanoutJetStream is ConsoleFanout end to end: a run queued on the
+// embedded NATS server logs lines through the run queue's sink into
+// JetStream, and the console's one watch fans them out to the clients.
+func ConsoleFanoutJetStream(ctx context.Context, dir string, clients, lines int) (float64, error) {
+	nc, err := natsx.Open(ctx, natsx.Options{DataDir: dir, Name: "bench-console"})
+	if err != nil {
+		return 0, err
+	}
+	defer nc.Close()
+	q, err := queue.Setup(ctx, nc, queue.Options{Node: "bench", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return 0, err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	wdone := make(chan struct{})
+	go func() { _ = queue.NewWorker(q, lineCaller{}, queue.WorkerOptions{Slots: 1}).Run(wctx); close(wdone) }()
+	defer func() { cancel(); <-wdone }()
+	svc := &queue.Service{Q: q, Catalog: benchCatalog{}}
+	srv, err := web.New(web.Options{Runs: svc, LogRing: lines + 16, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return 0, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	sctx, scancel := context.WithCancel(ctx)
+	sdone := make(chan struct{})
+	go func() { _ = srv.Serve(sctx, ln); close(sdone) }()
+	defer func() { scancel(); <-sdone }()
+	start := time.Now()
+	rec, err := svc.Trigger(ctx, "bench", "", json.RawMessage(fmt.Sprintf(`{"lines":%d}`, lines)), "")
+	if err != nil {
+		return 0, err
+	}
+	wait, err := followLog(ctx, ln.Addr().String(), rec.ID, clients, lines)
+	if err != nil {
+		return 0, err
+	}
+	if err := wait(); err != nil {
+		return 0, err
 	}
 	return float64(lines) / time.Since(start).Seconds(), nil
 }
@@ -221,6 +307,13 @@ func runConsole(ctx context.Context, cfg Config) ([]Row, error) {
 		Row{Name: fmt.Sprintf("log lines/s of one run received by each of %d websocket clients", clients), Value: rate, Unit: "lines/s",
 			Note: fmt.Sprintf("%d lines logged as fast as possible; in-memory RunService; loopback", lines)},
 		Row{Name: fmt.Sprintf("log lines/s delivered in total (%d clients)", clients), Value: rate * clients, Unit: "lines/s"})
+	jsRate, err := ConsoleFanoutJetStream(ctx, filepath.Join(cfg.Dir, "console-nats"), clients, lines)
+	if err != nil {
+		return rows, fmt.Errorf("fan-out over JetStream: %w", err)
+	}
+	rows = append(rows, Row{Name: fmt.Sprintf("log lines/s of one run through JetStream to each of %d clients", clients), Value: jsRate, Unit: "lines/s",
+		Peer: "in-memory RunService", Ratio: jsRate / rate,
+		Note: "run queued, plugin logs via the queue's sink, one JetStream watch fanned out"})
 	const gap = 5 * time.Millisecond
 	msg, dom, err := ConsoleLatency(ctx, n, gap)
 	if err != nil {
