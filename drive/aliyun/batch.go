@@ -205,7 +205,7 @@ func (c *Client) batchEndpoint(ctx context.Context, did string, reqs []drive.Bat
 		return nil
 	}
 	var resp openapi.BatchResponse
-	if err := c.call(ctx, openapi.PathBatch, body, &resp, mutate); err != nil {
+	if err := c.call(ctx, openapi.PathBatch, body, &resp, notIdempotent); err != nil {
 		if isUnknownRoute(err) || ctx.Err() != nil || isAuthLost(err) {
 			return err
 		}

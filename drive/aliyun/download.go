@@ -28,7 +28,7 @@ func (c *Client) DownloadURL(ctx context.Context, fileID string, expire time.Dur
 	}
 	var u drive.DownloadURL
 	req := openapi.DownloadURLRequest{DriveID: did, FileID: fileID, ExpireSec: sec}
-	if err := c.call(ctx, openapi.PathGetDownloadURL, req, &u, read); err != nil {
+	if err := c.call(ctx, openapi.PathGetDownloadURL, req, &u, idempotent); err != nil {
 		return nil, err
 	}
 	if u.URL == "" {

@@ -21,7 +21,7 @@ func (c *Client) ListTrash(ctx context.Context, o drive.ListOptions) (*drive.Lis
 // Restore takes a file out of the recycle bin (drive.ErrUnsupported on the
 // real Open API).
 func (c *Client) Restore(ctx context.Context, fileID string) error {
-	err := c.fileCall(ctx, openapi.PathRestore, fileID, read)
+	err := c.fileCall(ctx, openapi.PathRestore, fileID, idempotent)
 	if isUnknownRoute(err) {
 		return unsupported(openapi.PathRestore, c.base)
 	}
@@ -39,7 +39,7 @@ func (c *Client) CreateShare(ctx context.Context, r drive.ShareRequest) (*drive.
 		req.Expiration = r.Expiration.UTC().Format(time.RFC3339)
 	}
 	var s drive.Share
-	if err := c.call(ctx, openapi.PathCreateShare, req, &s, mutate); err != nil {
+	if err := c.call(ctx, openapi.PathCreateShare, req, &s, notIdempotent); err != nil {
 		return nil, err
 	}
 	if len(s.FileIDs) == 0 {
@@ -51,7 +51,7 @@ func (c *Client) CreateShare(ctx context.Context, r drive.ShareRequest) (*drive.
 // ListShares lists share links (drive.ErrUnsupported on the real Open API).
 func (c *Client) ListShares(ctx context.Context, o drive.ListOptions) (*drive.ShareList, error) {
 	var l drive.ShareList
-	err := c.call(ctx, openapi.PathListShares, openapi.ShareListRequest{Limit: o.Limit, Marker: o.Marker}, &l, read)
+	err := c.call(ctx, openapi.PathListShares, openapi.ShareListRequest{Limit: o.Limit, Marker: o.Marker}, &l, idempotent)
 	if isUnknownRoute(err) {
 		return nil, unsupported(openapi.PathListShares, c.base)
 	}
@@ -66,7 +66,7 @@ func (c *Client) ListShares(ctx context.Context, o drive.ListOptions) (*drive.Sh
 
 // CancelShare cancels a share link (drive.ErrUnsupported on the real Open API).
 func (c *Client) CancelShare(ctx context.Context, shareID string) error {
-	err := c.call(ctx, openapi.PathCancelShare, openapi.ShareCancelRequest{ShareID: shareID}, nil, read)
+	err := c.call(ctx, openapi.PathCancelShare, openapi.ShareCancelRequest{ShareID: shareID}, nil, idempotent)
 	if isUnknownRoute(err) {
 		return unsupported(openapi.PathCancelShare, c.base)
 	}

@@ -11,16 +11,17 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive/openapi"
 )
 
+// Retry classes of the calls (see callOpts).
 var (
-	read    = callOpts{idempotent: true}
-	mutate  = callOpts{}
-	removal = callOpts{idempotent: true, goneOK: true}
+	idempotent    = callOpts{idempotent: true}
+	notIdempotent = callOpts{}
+	removal       = callOpts{idempotent: true, goneOK: true}
 )
 
 // DriveInfo returns the account's user and drive ids.
 func (c *Client) DriveInfo(ctx context.Context) (*drive.DriveInfo, error) {
 	var info drive.DriveInfo
-	if err := c.call(ctx, openapi.PathDriveInfo, nil, &info, read); err != nil {
+	if err := c.call(ctx, openapi.PathDriveInfo, nil, &info, idempotent); err != nil {
 		return nil, err
 	}
 	return &info, nil
@@ -29,7 +30,7 @@ func (c *Client) DriveInfo(ctx context.Context) (*drive.DriveInfo, error) {
 // SpaceInfo returns used and total bytes.
 func (c *Client) SpaceInfo(ctx context.Context) (*drive.SpaceInfo, error) {
 	var r openapi.SpaceInfoResponse
-	if err := c.call(ctx, openapi.PathSpaceInfo, nil, &r, read); err != nil {
+	if err := c.call(ctx, openapi.PathSpaceInfo, nil, &r, idempotent); err != nil {
 		return nil, err
 	}
 	return &r.PersonalSpaceInfo, nil
@@ -42,7 +43,7 @@ func (c *Client) Get(ctx context.Context, fileID string) (*drive.File, error) {
 		return nil, err
 	}
 	var f drive.File
-	if err := c.call(ctx, openapi.PathGet, openapi.FileRequest{DriveID: did, FileID: fileID}, &f, read); err != nil {
+	if err := c.call(ctx, openapi.PathGet, openapi.FileRequest{DriveID: did, FileID: fileID}, &f, idempotent); err != nil {
 		return nil, err
 	}
 	return &f, nil
@@ -62,7 +63,7 @@ func (c *Client) GetByPath(ctx context.Context, p string) (*drive.File, error) {
 		return &drive.File{DriveID: did, FileID: drive.RootID, Type: drive.TypeFolder, Path: "/"}, nil
 	}
 	var f drive.File
-	if err := c.call(ctx, openapi.PathGetByPath, openapi.GetByPathRequest{DriveID: did, FilePath: clean}, &f, read); err != nil {
+	if err := c.call(ctx, openapi.PathGetByPath, openapi.GetByPathRequest{DriveID: did, FilePath: clean}, &f, idempotent); err != nil {
 		return nil, err
 	}
 	if f.Path == "" {
@@ -98,7 +99,7 @@ func (c *Client) list(ctx context.Context, p string, o drive.ListOptions) (*driv
 		OrderBy: o.OrderBy, OrderDirection: o.OrderDirection, Type: o.Type, Category: o.Category,
 	}
 	var r openapi.ListResponse
-	if err := c.call(ctx, p, req, &r, read); err != nil {
+	if err := c.call(ctx, p, req, &r, idempotent); err != nil {
 		return nil, err
 	}
 	if r.Items == nil {
@@ -116,7 +117,7 @@ func (c *Client) Search(ctx context.Context, o drive.SearchOptions) (*drive.List
 	req := openapi.SearchRequest{DriveID: did, Query: o.Query, Limit: o.Limit, Marker: o.Marker,
 		OrderBy: o.OrderBy, ReturnTotalCount: o.ReturnTotal}
 	var r openapi.ListResponse
-	if err := c.call(ctx, openapi.PathSearch, req, &r, read); err != nil {
+	if err := c.call(ctx, openapi.PathSearch, req, &r, idempotent); err != nil {
 		return nil, err
 	}
 	if r.Items == nil {
@@ -135,9 +136,9 @@ func (c *Client) CreateFolder(ctx context.Context, parentID, name string, mode d
 	if mode == "" || mode == drive.NameOverwrite {
 		mode = drive.NameRefuse
 	}
-	co := mutate
+	co := notIdempotent
 	if mode == drive.NameRefuse {
-		co = read
+		co = idempotent
 	}
 	req := openapi.CreateRequest{DriveID: did, ParentFileID: parentID, Name: name, Type: drive.TypeFolder, CheckNameMode: mode}
 	var r openapi.CreateResponse
@@ -206,7 +207,7 @@ func (c *Client) Update(ctx context.Context, fileID string, o drive.UpdateOption
 		req.Name = *o.Name
 	}
 	var f drive.File
-	if err := c.call(ctx, openapi.PathUpdate, req, &f, read); err != nil {
+	if err := c.call(ctx, openapi.PathUpdate, req, &f, idempotent); err != nil {
 		return nil, err
 	}
 	return &f, nil
@@ -224,7 +225,7 @@ func (c *Client) Move(ctx context.Context, fileID, toParentID string, o drive.Mo
 	}
 	req := openapi.MoveRequest{DriveID: did, FileID: fileID, ToParentFileID: toParentID, CheckNameMode: mode, NewName: o.NewName}
 	var r openapi.MoveResponse
-	if err := c.call(ctx, openapi.PathMove, req, &r, mutate); err != nil {
+	if err := c.call(ctx, openapi.PathMove, req, &r, notIdempotent); err != nil {
 		return nil, err
 	}
 	return &drive.MoveResult{FileID: r.FileID, Exist: r.Exist}, nil
@@ -238,7 +239,7 @@ func (c *Client) Copy(ctx context.Context, fileID, toParentID string, o drive.Co
 	}
 	req := openapi.CopyRequest{DriveID: did, FileID: fileID, ToParentFileID: toParentID, AutoRename: o.AutoRename, NewName: o.NewName}
 	var r openapi.CopyResponse
-	if err := c.call(ctx, openapi.PathCopy, req, &r, mutate); err != nil {
+	if err := c.call(ctx, openapi.PathCopy, req, &r, notIdempotent); err != nil {
 		return nil, err
 	}
 	return &drive.MoveResult{FileID: r.FileID}, nil

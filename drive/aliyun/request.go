@@ -46,7 +46,7 @@ func (c *Client) Request(ctx context.Context, path string, body json.RawMessage)
 		return nil, drive.Invalid("request body is not valid JSON")
 	}
 	var out json.RawMessage
-	if err := c.call(ctx, path, body, &out, mutate); err != nil {
+	if err := c.call(ctx, path, body, &out, notIdempotent); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {

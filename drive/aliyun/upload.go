@@ -148,7 +148,7 @@ func isPreHashMatched(err error) bool {
 // createFile starts an upload session (or a rapid upload).
 func (c *Client) createFile(ctx context.Context, create openapi.CreateRequest) (*openapi.CreateResponse, error) {
 	var r openapi.CreateResponse
-	if err := c.call(ctx, openapi.PathCreate, create, &r, mutate); err != nil {
+	if err := c.call(ctx, openapi.PathCreate, create, &r, notIdempotent); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -221,7 +221,7 @@ func (c *Client) complete(ctx context.Context, fileID, uploadID string) (*drive.
 	}
 	var f drive.File
 	req := openapi.CompleteRequest{DriveID: did, FileID: fileID, UploadID: uploadID}
-	if err := c.call(ctx, openapi.PathComplete, req, &f, read); err != nil {
+	if err := c.call(ctx, openapi.PathComplete, req, &f, idempotent); err != nil {
 		return nil, err
 	}
 	return &f, nil

@@ -63,7 +63,7 @@ func (c *Client) refreshURLs(ctx context.Context, s *partSet, p int, stale strin
 	}
 	var r openapi.UploadURLResponse
 	req := openapi.UploadURLRequest{DriveID: did, FileID: s.sess.FileID, UploadID: s.sess.UploadID, PartInfoList: want}
-	if err := c.call(ctx, openapi.PathGetUploadURL, req, &r, read); err != nil {
+	if err := c.call(ctx, openapi.PathGetUploadURL, req, &r, idempotent); err != nil {
 		return fmt.Errorf("renew part upload URLs: %w", err)
 	}
 	s.mu.Lock()
@@ -322,7 +322,7 @@ func (c *Client) uploadedParts(ctx context.Context, sess drive.UploadSession) (m
 	for range 10000 {
 		var r openapi.ListUploadedPartsResponse
 		req := openapi.ListUploadedPartsRequest{DriveID: did, FileID: sess.FileID, UploadID: sess.UploadID, PartNumberMarker: marker}
-		if err := c.call(ctx, openapi.PathListUploadedParts, req, &r, read); err != nil {
+		if err := c.call(ctx, openapi.PathListUploadedParts, req, &r, idempotent); err != nil {
 			return nil, err
 		}
 		for _, up := range r.UploadedParts {
