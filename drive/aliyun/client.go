@@ -288,3 +288,16 @@ func (c *Client) DriveID(ctx context.Context) (string, error) {
 	c.driveMu.Unlock()
 	return info.DefaultDriveID, nil
 }
+
+// String names the client without its credentials.
+func (c *Client) String() string {
+	return fmt.Sprintf("aliyun.Client{account: %s, base: %s}", c.opts.Account, c.base)
+}
+
+// String prints the options without the client secret or tokens.
+func (o Options) String() string {
+	return fmt.Sprintf("aliyun.Options{Account: %s, BaseURL: %s, ClientID: %s, TokenFile: %s}", o.Account, o.BaseURL, o.ClientID, o.TokenFile)
+}
+
+// GoString is String, for %#v.
+func (o Options) GoString() string { return o.String() }

@@ -194,3 +194,16 @@ func TestRotatedTokenSavedLater(t *testing.T) {
 		t.Fatalf("refreshed %d times; the rotated token must be kept, not refreshed again", c.Refreshes())
 	}
 }
+
+func TestNothingPrintsSecrets(t *testing.T) {
+	o := Options{Account: "a", ClientID: "id", ClientSecret: "SECRET", Token: &Token{AccessToken: "SECRET", RefreshToken: "SECRET"}}
+	c, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{fmt.Sprintf("%v %+v %#v %s", o, o, o, o), fmt.Sprintf("%v %+v %s", c, c, c)} {
+		if strings.Contains(s, "SECRET") {
+			t.Fatalf("printed a secret: %s", s)
+		}
+	}
+}
