@@ -156,6 +156,8 @@ func TestBrowserConsole(t *testing.T) {
 	poll(t, ctx, `document.querySelectorAll("#plugins .plugin-card").length === 3`)
 	poll(t, ctx, `/^in \d+h/.test(document.querySelector('[data-plugin="backup"] .countdown').textContent)`)
 	shot(t, ctx, "plugins-desktop")
+	must(t, "enable cleanup", chromedp.Do(ctx, chromedp.Click(`[data-plugin="cleanup"] button[data-action="toggle"]`)))
+	poll(t, ctx, `document.querySelector('[data-plugin="cleanup"] .badge').textContent === "enabled"`)
 	must(t, "run now", chromedp.Do(ctx,
 		chromedp.Click(`[data-plugin="backup"] button[data-action="run"]`),
 		chromedp.SendKeys(`form[data-plugin="backup"] input[name="source"]`, "/srv/photos"),

@@ -147,6 +147,12 @@
     });
     live.on("runs", () => {});
     live.subRuns({ limit: 1 });
-    return () => { live.unsubRuns(); live.on("run", null); live.on("runs", null); };
+    // When a schedule fires, its next time moves on: reload to show it.
+    const due = setInterval(() => {
+      for (const e of grid.querySelectorAll("[data-until]")) {
+        if (Number(e.dataset.until) && Number(e.dataset.until) + 3000 < W.now()) { load(); return; }
+      }
+    }, 5000);
+    return () => { clearInterval(due); live.unsubRuns(); live.on("run", null); live.on("runs", null); };
   };
 })();

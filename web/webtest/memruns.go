@@ -329,59 +329,6 @@ func after(lines []runner.LogLine, seq uint64, limit int) []runner.LogLine {
 	return append([]runner.LogLine(nil), out...)
 }
 
-// WatchLogs implements runner.RunService.
-func (s *MemRuns) WatchLogs(ctx context.Context, runID string, afterSeq uint64, fn func(runner.LogLine)) error {
-	w := newWatcher[runner.LogLine]()
-	s.pub.Lock() // no line is published between the backlog and registration
-	s.mu.Lock()
-	r := s.runs[runID]
-	if r == nil {
-		s.mu.Unlock()
-		s.pub.Unlock()
-		return fmt.Errorf("watch logs of run %q: %w", runID, ErrNotFound)
-	}
-	backlog := after(r.lines, afterSeq, 0)
-	r.lw[w] = struct{}{}
-	s.mu.Unlock()
-	s.pub.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(r.lw, w)
-		s.mu.Unlock()
-	}()
-	for _, l := range backlog {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		fn(l)
-	}
-	return w.run(ctx, fn)
-}
-
-// WatchRuns implements runner.RunService. It delivers changes only.
-func (s *MemRuns) WatchRuns(ctx context.Context, fn func(*runner.RunRecord)) error {
-	w := newWatcher[*runner.RunRecord]()
-	s.pub.Lock()
-	s.mu.Lock()
-	s.rw[w] = struct{}{}
-	s.mu.Unlock()
-	s.pub.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.rw, w)
-		s.mu.Unlock()
-	}()
-	return w.run(ctx, fn)
-}
-
-// RunWatchers reports how many WatchRuns calls are registered, so a test
-// can wait for a watch to be in place before changing runs.
-func (s *MemRuns) RunWatchers() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.rw)
-}
-
 // Plugins implements runner.RunService, with each plugin's last run.
 func (s *MemRuns) Plugins(_ context.Context) ([]runner.PluginInfo, error) {
 	s.mu.Lock()
