@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	extism "github.com/extism/go-sdk"
 	"syscall"
 	"testing"
 	"time"
@@ -138,4 +139,73 @@ func processCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// The batch copy figure: list a folder of 1,000 entries and copy them all in
+// one batch, from a plugin (two host calls) and natively (Drive.List +
+// Drive.Batch); the ratio is the ABI's share.
+//
+//	go test ./hostfuncs -run X -bench BatchCopy -benchtime 5x
+func BenchmarkBatchCopy(b *testing.B) {
+	const n = 1000
+	f := newFixture(b, AllowAll())
+	ctx := context.Background()
+	src, err := f.drive.MkdirAll(ctx, "/src")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		if _, err := f.drive.CreateFolder(ctx, src.FileID, fmt.Sprintf("f%04d", i), drive.NameRefuse); err != nil {
+			b.Fatal(err)
+		}
+	}
+	target := func(b *testing.B, i int) string {
+		d, err := f.drive.MkdirAll(ctx, fmt.Sprintf("/dst/%s/%d", b.Name(), i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return d.FileID
+	}
+	b.Run("native", func(b *testing.B) {
+		c := startCPU()
+		defer c.report(b)
+		for i := 0; b.Loop(); i++ {
+			b.StopTimer()
+			to := target(b, i)
+			b.StartTimer()
+			page, err := f.drive.List(ctx, drive.ListOptions{ParentFileID: src.FileID, Limit: n})
+			if err != nil || len(page.Items) != n {
+				b.Fatalf("list: %v", err)
+			}
+			reqs := make([]drive.BatchRequest, n)
+			for j, it := range page.Items {
+				reqs[j] = drive.BatchRequest{Op: drive.OpCopy, FileID: it.FileID, ToParentID: to}
+			}
+			if _, err := f.drive.Batch(ctx, reqs, drive.BatchOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, noClose := range []bool{false, true} {
+		b.Run(fmt.Sprintf("plugin/interruptible=%v", !noClose), func(b *testing.B) {
+			benchBatchPlugin(b, f, newPlugin(b, buildPlugin(b, "all"), pluginOpts{noClose: noClose}), target)
+		})
+	}
+}
+
+func benchBatchPlugin(b *testing.B, f *fixture, p *extism.Plugin, target func(*testing.B, int) string) {
+	ctx := context.Background()
+	{
+		c := startCPU()
+		defer c.report(b)
+		for i := 0; b.Loop(); i++ {
+			b.StopTimer()
+			in, _ := json.Marshal(map[string]any{"local_dir": "/src", "target": target(b, i)})
+			b.StartTimer()
+			_, out, err := p.CallWithContext(WithEnv(ctx, f.env), "batch_copy", in)
+			if err != nil || string(out) != "0" {
+				b.Fatalf("batch_copy: %s %v", out, err)
+			}
+		}
+	}
 }

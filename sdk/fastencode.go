@@ -41,6 +41,8 @@ func fastRequest(req any) (b []byte, ok bool) {
 		if r.Trash {
 			b = append(comma(b), `"trash":true`...)
 		}
+	case abi.BatchRequest:
+		return appendBatch(b, r)
 	default:
 		return nil, false
 	}
@@ -48,6 +50,55 @@ func fastRequest(req any) (b []byte, ok bool) {
 		return nil, false
 	}
 	return append(b, '}'), true
+}
+
+// appendBatch encodes a batch request.
+func appendBatch(b []byte, r abi.BatchRequest) ([]byte, bool) {
+	b = append(b, `{"items":`...)
+	if r.Items == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, it := range r.Items {
+			if !validUTF8(it.ID, it.Op, it.FileID, it.ToParentID, it.NewName, it.CheckNameMode) {
+				return nil, false
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			if it.ID != "" {
+				b = append(appendStr(append(b, `"id":`...), it.ID), ',')
+			}
+			b = appendStr(append(b, `"op":`...), it.Op)
+			b = appendStr(append(b, `,"file_id":`...), it.FileID)
+			b = appendOptStr(b, `,"to_parent_file_id":`, it.ToParentID)
+			b = appendOptStr(b, `,"new_name":`, it.NewName)
+			b = appendOptStr(b, `,"check_name_mode":`, it.CheckNameMode)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if r.ChunkSize != 0 {
+		b = strconv.AppendInt(append(b, `,"chunk_size":`...), int64(r.ChunkSize), 10)
+	}
+	if r.Concurrency != 0 {
+		b = strconv.AppendInt(append(b, `,"concurrency":`...), int64(r.Concurrency), 10)
+	}
+	return append(b, '}'), true
+}
+
+// appendStr appends a quoted, escaped string.
+func appendStr(b []byte, s string) []byte {
+	return append(appendEscaped(append(b, '"'), s), '"')
+}
+
+// appendOptStr appends key (with its comma and colon) and s unless s is "".
+func appendOptStr(b []byte, key, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendStr(append(b, key...), s)
 }
 
 // validUTF8 reports whether every string is valid UTF-8 (encoding/json

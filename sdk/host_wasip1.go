@@ -42,12 +42,21 @@ func pack(b []byte) uint64 {
 	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b))))<<32 | uint64(len(b))
 }
 
+// fnIndex maps function names to their wd_call index.
+var fnIndex = func() map[string]uint64 {
+	m := make(map[string]uint64, len(abi.Functions))
+	for i, fn := range abi.Functions {
+		m[fn] = uint64(i)
+	}
+	return m
+}()
+
 func fastTransport(fn string, req []byte) ([]byte, bool) {
-	idx := abi.FunctionIndex(fn)
-	if idx < 0 {
+	idx, ok := fnIndex[fn]
+	if !ok {
 		return nil, false
 	}
-	n := wdCall(uint64(idx), pack(req), pack(answer))
+	n := wdCall(idx, pack(req), pack(answer))
 	if n == abi.CallUnavailable {
 		return nil, false
 	}

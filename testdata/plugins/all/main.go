@@ -12,7 +12,7 @@ import (
 
 // Input is what the test passes to every entry.
 type Input struct {
-	LocalDir string   `json:"local_dir"` // holds hello.txt
+	LocalDir string   `json:"local_dir"` // holds hello.txt; batch_copy: the drive folder to copy
 	OutDir   string   `json:"out_dir"`
 	FileID   string   `json:"file_id"`
 	N        int      `json:"n"`
@@ -226,9 +226,12 @@ func batchCopy() int32 {
 		if err := ctx.Decode(&in); err != nil {
 			return nil, err
 		}
-		items := make([]sdk.BatchItem, len(in.IDs))
-		for i, id := range in.IDs {
-			items[i] = sdk.CopyItem(id, in.Target)
+		var items []sdk.BatchItem
+		for f, err := range sdk.ListAll(sdk.ListOptions{Path: in.LocalDir, Limit: 1000}) {
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, sdk.CopyItem(f.FileID, in.Target))
 		}
 		res, err := sdk.Batch(items, sdk.BatchOptions{})
 		if err != nil {
