@@ -14,27 +14,31 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive/openapi"
 )
 
-// liveUpload is this process's state of an upload being written. Parts are
-// received and hashed one at a time (the SHA-1 must see the bytes in
-// order) and recorded outside the lock.
+// liveUpload is this process's state of an upload being written. Parts
+// are received concurrently; the one that continues the running SHA-1
+// hashes while it is received, and parts that arrived ahead of it are
+// hashed from the page cache once it catches up to them.
 type liveUpload struct {
 	mu       sync.Mutex
 	loaded   bool
 	h        hash.Hash // SHA-1 of content[0:upto]; nil: unknown (completion re-reads)
 	upto     int64
+	hashing  bool         // a part continuing h is being received (with a copy of h)
+	gen      uint64       // bumped when h is dropped, so a hasher in flight does not bring it back
 	partSize int64        // once known
+	claimed  map[int]bool // parts being received or received
 	written  map[int]bool // parts whose bytes are in the data file
-	inflight map[int]bool // written, not yet recorded
+	pending  map[int]bool // claimed, not yet recorded
 }
 
-// liveUploads maps upload ids to *liveUpload.
+// live returns the in-process state of an upload.
 func (d *Drive) live(uploadID string) *liveUpload {
 	v, _ := d.uploads.LoadOrStore(uploadID, &liveUpload{})
 	return v.(*liveUpload)
 }
 
 // load fills the state from the session's persisted rows (first use in
-// this process: the running hash resumes from its last durable state).
+// this process: the running hash resumes from its last recorded state).
 func (lu *liveUpload) load(ctx context.Context, d *Drive, s *session) error {
 	if lu.loaded {
 		return nil
@@ -48,12 +52,18 @@ func (lu *liveUpload) load(ctx context.Context, d *Drive, s *session) error {
 		return err
 	}
 	lu.h, lu.upto, lu.partSize = h, s.hashedUpto, s.partSize
-	lu.written, lu.inflight = map[int]bool{}, map[int]bool{}
+	lu.claimed, lu.written, lu.pending = map[int]bool{}, map[int]bool{}, map[int]bool{}
 	for _, p := range parts {
-		lu.written[p.PartNumber] = true
+		lu.claimed[p.PartNumber], lu.written[p.PartNumber] = true, true
 	}
 	lu.loaded = true
 	return nil
+}
+
+// drop stops trusting the running hash (completion will re-read).
+func (lu *liveUpload) drop() {
+	lu.h, lu.upto = nil, 0
+	lu.gen++
 }
 
 // countingReader counts the bytes read through it, also into the drive's counter.
@@ -79,18 +89,47 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, body io.Reader, length int64) (string, error) {
 	lu := d.live(uploadID)
 	lu.mu.Lock()
-	w, err := d.receivePart(ctx, lu, uploadID, partNumber, body, length)
+	w, err := d.claimPart(ctx, lu, uploadID, partNumber, length)
 	lu.mu.Unlock()
 	if err != nil {
 		return "", err
 	}
+	defer w.f.Close()
+	err = d.receive(w, body)
+	lu.mu.Lock()
+	if err != nil {
+		delete(lu.claimed, partNumber)
+		delete(lu.pending, partNumber)
+		if w.h != nil {
+			lu.hashing = false
+		}
+		lu.mu.Unlock()
+		return "", err
+	}
+	lu.written[partNumber] = true
+	if w.h != nil {
+		lu.hashing = false
+		if w.gen == lu.gen {
+			lu.h, lu.upto = w.h, w.off+w.n
+		}
+	}
+	if lu.h != nil && !lu.hashing {
+		if err := lu.catchUp(w.f, w.s); err != nil {
+			lu.drop()
+		} else if w.state, err = lu.h.(encoding.BinaryMarshaler).MarshalBinary(); err == nil {
+			w.stateUpto = lu.upto
+		}
+	}
+	lu.mu.Unlock()
+
 	err = d.recordPart(ctx, w)
 	lu.mu.Lock()
-	delete(lu.inflight, partNumber)
+	delete(lu.pending, partNumber)
 	if err != nil {
+		delete(lu.claimed, partNumber)
 		delete(lu.written, partNumber)
 		if w.off < lu.upto {
-			lu.h, lu.upto = nil, 0 // hashed bytes that are not recorded: stop trusting the running hash
+			lu.drop() // hashed bytes that are not recorded: a resend might differ
 		}
 	}
 	lu.mu.Unlock()
@@ -100,22 +139,23 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 	return w.etag, nil
 }
 
-// receivedPart is a part written into the data file, to be made durable
-// and recorded.
+// receivedPart is a part being written into the data file and recorded.
 type receivedPart struct {
 	s         *session
 	f         *os.File
 	part      int
 	off, n    int64
+	h         hash.Hash // a copy of the running hash when this part continues it
+	gen       uint64
 	etag      string
 	fixSize   bool
 	state     []byte // hash state to persist (nil: none)
 	stateUpto int64
 }
 
-// receivePart writes the body at the part's offset, advancing the running
-// hash when the part continues it. It runs under lu.mu.
-func (d *Drive) receivePart(ctx context.Context, lu *liveUpload, uploadID string, part int, body io.Reader, length int64) (*receivedPart, error) {
+// claimPart checks a part against the session and claims it; the part
+// that continues the running hash takes a copy of it. It runs under lu.mu.
+func (d *Drive) claimPart(ctx context.Context, lu *liveUpload, uploadID string, part int, length int64) (*receivedPart, error) {
 	s, err := d.loadSession(ctx, d.r, uploadID)
 	if err != nil {
 		return nil, err
@@ -126,7 +166,7 @@ func (d *Drive) receivePart(ctx context.Context, lu *liveUpload, uploadID string
 	if part < 1 || part > s.parts() {
 		return nil, drive.Invalid("part number %d is out of range 1..%d", part, s.parts())
 	}
-	if lu.written[part] {
+	if lu.claimed[part] {
 		return nil, &drive.Error{Status: 409, Code: drive.CodePartAlreadyExist, Message: fmt.Sprintf("part %d was already uploaded", part)}
 	}
 	w := &receivedPart{s: s, part: part}
@@ -137,47 +177,41 @@ func (d *Drive) receivePart(ctx context.Context, lu *liveUpload, uploadID string
 		if s.partSize, err = s.derivePartSize(part, length); err != nil {
 			return nil, err
 		}
-		w.fixSize = true
+		w.fixSize, lu.partSize = true, s.partSize
 	}
 	w.off, w.n = openapi.PartRange(part, s.size, s.partSize)
 	if w.f, err = os.OpenFile(d.sessionPath(uploadID), os.O_RDWR|os.O_CREATE, 0o644); err != nil {
 		return nil, fmt.Errorf("local drive: open upload data: %w", err)
 	}
-	var h hash.Hash // a copy of the running hash, adopted only if the part arrives whole
-	if lu.h != nil && w.off == lu.upto {
-		if h, err = cloneSHA1(lu.h); err != nil {
+	if lu.h != nil && !lu.hashing && w.off == lu.upto {
+		if w.h, err = cloneSHA1(lu.h); err != nil {
 			w.f.Close()
 			return nil, err
 		}
+		lu.hashing, w.gen = true, lu.gen
 	}
+	lu.claimed[part], lu.pending[part] = true, true
+	return w, nil
+}
+
+// receive writes the body at the part's offset, computing its CRC (and
+// advancing w.h when set); the body must hold exactly the part.
+func (d *Drive) receive(w *receivedPart, body io.Reader) error {
 	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	sinks := []io.Writer{io.NewOffsetWriter(w.f, w.off), crc}
-	if h != nil {
-		sinks = append(sinks, h)
+	if w.h != nil {
+		sinks = append(sinks, w.h)
 	}
 	cr := &countingReader{r: body, d: d}
-	_, err = io.CopyBuffer(io.MultiWriter(sinks...), io.LimitReader(cr, w.n+1), make([]byte, 256<<10))
-	if err == nil && cr.n != w.n {
-		err = drive.Invalid("part %d has %d bytes; it must have %d (part size %d, file size %d)", part, cr.n, w.n, s.partSize, s.size)
-	} else if err != nil {
-		err = &drive.Error{Status: 400, Code: "IncompleteBody", Message: fmt.Sprintf("receiving part %d failed after %d bytes: %v", part, cr.n, err)}
-	}
-	if err != nil {
-		w.f.Close()
-		return nil, err
+	_, err := io.CopyBuffer(io.MultiWriter(sinks...), io.LimitReader(cr, w.n+1), make([]byte, 256<<10))
+	switch {
+	case err != nil:
+		return &drive.Error{Status: 400, Code: "IncompleteBody", Message: fmt.Sprintf("receiving part %d failed after %d bytes: %v", w.part, cr.n, err)}
+	case cr.n != w.n:
+		return drive.Invalid("part %d has %d bytes; it must have %d (part size %d, file size %d)", w.part, cr.n, w.n, w.s.partSize, w.s.size)
 	}
 	w.etag = fmt.Sprintf("%08X", crc.Sum32())
-	lu.partSize = s.partSize
-	lu.written[part], lu.inflight[part] = true, true
-	if h != nil {
-		lu.h, lu.upto = h, w.off+w.n
-		if err := lu.catchUp(w.f, s); err != nil {
-			lu.h, lu.upto = nil, 0
-		} else if w.state, err = lu.h.(encoding.BinaryMarshaler).MarshalBinary(); err == nil {
-			w.stateUpto = lu.upto
-		}
-	}
-	return w, nil
+	return nil
 }
 
 // catchUp advances the running hash over parts written earlier (out of
@@ -201,7 +235,6 @@ func (lu *liveUpload) catchUp(f *os.File, s *session) error {
 // fixed it and the hash state when every part it covers is recorded (so a
 // restart resumes hashing from recorded bytes).
 func (d *Drive) recordPart(ctx context.Context, w *receivedPart) error {
-	defer w.f.Close()
 	id := w.s.uploadID
 	return d.withTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_parts(upload_id, part_number, size, etag) VALUES(?,?,?,?)`, id, w.part, w.n, w.etag); err != nil {

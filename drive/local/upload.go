@@ -260,7 +260,7 @@ func (d *Drive) Complete(ctx context.Context, fileID, uploadID string) (*drive.F
 	if err := d.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM upload_parts WHERE upload_id = ?`, uploadID).Scan(&have); err != nil {
 		return nil, fmt.Errorf("local drive: count parts: %w", err)
 	}
-	if have != s.parts() || len(lu.inflight) > 0 {
+	if have != s.parts() || len(lu.pending) > 0 {
 		return nil, drive.Invalid("upload %s has %d of %d parts: upload the missing parts (listUploadedParts) before completing", uploadID, have, s.parts())
 	}
 	sum, preHash, err := d.contentHash(lu, s)
