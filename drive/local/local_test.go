@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -142,5 +144,46 @@ func TestConcurrentParts(t *testing.T) {
 	}
 	if want := fmt.Sprintf("%X", sha1.Sum(content)); f.ContentHash != want {
 		t.Fatalf("hash %s, want %s", f.ContentHash, want)
+	}
+}
+
+// TestRapidOverwrite replaces a file by a rapid upload of other stored
+// content (this once deadlocked on the blob lock) and of its own content.
+func TestRapidOverwrite(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t)
+	up := func(name, content string) *drive.UploadResult {
+		t.Helper()
+		res, err := d.Upload(ctx, drive.UploadRequest{ParentFileID: drive.RootID, Name: name, Size: int64(len(content)),
+			Content: strings.NewReader(content), CheckNameMode: drive.NameOverwrite})
+		if err != nil {
+			t.Fatalf("upload %s: %v", name, err)
+		}
+		return res
+	}
+	x, y := strings.Repeat("x", 3000), strings.Repeat("y", 3000)
+	up("keep.txt", x)
+	up("a.txt", y)
+	if r := up("a.txt", x); !r.RapidUpload {
+		t.Fatal("overwrite with stored content was not rapid")
+	}
+	if r := up("a.txt", x); !r.RapidUpload {
+		t.Fatal("overwrite with its own content was not rapid")
+	}
+	f, err := d.GetByPath(ctx, "/a.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := d.Download(ctx, f.FileID, 0, -1)
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != x {
+		t.Fatal("a.txt does not hold the overwriting content")
+	}
+	if si, _ := d.SpaceInfo(ctx); si.UsedSize != 6000 {
+		t.Fatalf("used = %d after overwrites, want 6000", si.UsedSize)
+	}
+	if _, err := os.Stat(d.blobs.path(fmt.Sprintf("%X", sha1.Sum([]byte(y))))); !os.IsNotExist(err) {
+		t.Fatalf("the overwritten content's blob is still stored: %v", err)
 	}
 }
