@@ -71,7 +71,7 @@ func spin() int32 {
 func bomb() int32 {
 	var keep [][]byte
 	for {
-		keep = append(keep, make([]byte, 8<<20))
+		keep = append(keep, make([]byte, 64<<20)) // beyond limits.memory_pages at once
 		sink = keep[len(keep)-1]
 	}
 }
