@@ -13,7 +13,7 @@ import (
 
 // recover removes the leftovers of a crash: blobs that no metadata names
 // (a crash between installing a blob and committing), and upload sessions
-// that can no longer finish.
+// that can no longer finish; and OAuth tokens expired for a day.
 func (d *Drive) recover(ctx context.Context) error {
 	if _, err := os.Stat(d.markerPath()); err == nil {
 		if err := d.verifyUploads(ctx); err != nil {
@@ -22,6 +22,12 @@ func (d *Drive) recover(ctx context.Context) error {
 	}
 	if err := d.removeOrphanUploads(ctx); err != nil {
 		return err
+	}
+	if err := d.withTx(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM oauth_tokens WHERE expires_at < ?`, nanos(time.Now().Add(-24*time.Hour)))
+		return err
+	}); err != nil {
+		return fmt.Errorf("local drive: drop expired tokens: %w", err)
 	}
 	return d.gcBlobs(ctx)
 }
