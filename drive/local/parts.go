@@ -237,8 +237,12 @@ func (lu *liveUpload) catchUp(f *os.File, s *session) error {
 func (d *Drive) recordPart(ctx context.Context, w *receivedPart) error {
 	id := w.s.uploadID
 	return d.withTx(ctx, func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_parts(upload_id, part_number, size, etag) VALUES(?,?,?,?)`, id, w.part, w.n, w.etag); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO upload_parts(upload_id, part_number, size, etag) VALUES(?,?,?,?)`, id, w.part, w.n, w.etag)
+		if err != nil {
 			return fmt.Errorf("local drive: record part %d: %w", w.part, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 { // another process recorded it first
+			return &drive.Error{Status: 409, Code: drive.CodePartAlreadyExist, Message: fmt.Sprintf("part %d was already uploaded", w.part)}
 		}
 		if w.fixSize {
 			if _, err := tx.ExecContext(ctx, `UPDATE uploads SET part_size = ? WHERE upload_id = ? AND part_size = 0`, w.s.partSize, id); err != nil {
@@ -256,7 +260,7 @@ func (d *Drive) recordPart(ctx context.Context, w *receivedPart) error {
 		if have < covered {
 			return nil // an earlier part is still being recorded; its own record saves the state
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE uploads SET hashed_upto = ?, hash_state = ? WHERE upload_id = ? AND hashed_upto < ?`, w.stateUpto, w.state, id, w.stateUpto)
+		_, err = tx.ExecContext(ctx, `UPDATE uploads SET hashed_upto = ?, hash_state = ? WHERE upload_id = ? AND hashed_upto < ?`, w.stateUpto, w.state, id, w.stateUpto)
 		return err
 	})
 }
