@@ -271,7 +271,7 @@ func TestUncleanOpenVerifiesParts(t *testing.T) {
 	}
 	d.Close()
 	// The crash: the marker stays, and part 2's bytes never reached the disk.
-	os.WriteFile(filepath.Join(dir, "open.pid"), []byte("1"), 0o644)
+	os.WriteFile(filepath.Join(dir, "open-999999999-dead"), nil, 0o644)
 	f, _ := os.OpenFile(filepath.Join(dir, "uploads", res.UploadID+".data"), os.O_RDWR, 0)
 	f.WriteAt(make([]byte, 10), 10)
 	f.Close()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 
@@ -109,5 +110,55 @@ func TestPaginationStableUnderInserts(t *testing.T) {
 		if n := seen[fmt.Sprintf("k%02d", i)]; n != 1 {
 			t.Fatalf("k%02d seen %d times across pages", i, n)
 		}
+	}
+}
+
+// TestTwoOpensShareOneDrive opens one folder twice, as two nodes sharing a
+// drive would: writers of one name in both obey the name mode, and each
+// sees the other's files and content.
+func TestTwoOpensShareOneDrive(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var ds [2]*Drive
+	for i := range ds {
+		d, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		ds[i] = d
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := ds[i%2].CreateFolder(ctx, drive.RootID, "shared", drive.NameRefuse); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	l, err := ds[1].List(ctx, drive.ListOptions{ParentFileID: drive.RootID})
+	if err != nil || len(l.Items) != 1 {
+		t.Fatalf("two drives racing on one name made %d folders (%v)", len(l.Items), err)
+	}
+	content := bytes.Repeat([]byte("shared content "), 1000)
+	up, err := ds[0].Upload(ctx, drive.UploadRequest{ParentFileID: drive.RootID, Name: "f", Size: int64(len(content)), Content: bytes.NewReader(content)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ds[1].Upload(ctx, drive.UploadRequest{ParentFileID: drive.RootID, Name: "g", Size: int64(len(content)), Content: bytes.NewReader(content)})
+	if err != nil || !again.RapidUpload {
+		t.Fatalf("the second drive did not find the first one's content: %+v, %v", again, err)
+	}
+	rc, err := ds[1].Download(ctx, up.File.FileID, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, content) {
+		t.Fatal("the second drive reads other content")
 	}
 }

@@ -45,9 +45,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 )
@@ -91,6 +91,7 @@ type Drive struct {
 	key       atomic.Value // []byte: URL-signing key
 	closeOnce sync.Once
 	inproc    *Server // handler of Request, made on first use
+	marker    string  // this Drive's open marker
 }
 
 // Open opens (creating if needed) the drive in dir, checks its schema and
@@ -133,17 +134,38 @@ func Open(dir string, opts Options) (*Drive, error) {
 		d.Close()
 		return nil, err
 	}
-	if err := os.WriteFile(d.markerPath(), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+	d.marker = filepath.Join(dir, fmt.Sprintf("open-%d-%s", os.Getpid(), randomToken(4)))
+	if err := os.WriteFile(d.marker, nil, 0o644); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("local drive: write open marker: %w", err)
 	}
 	return d, nil
 }
 
-// markerPath is a file present while the drive is open: finding it at open
-// means the last process did not close the drive (it crashed, or another
-// process has the drive open), so unfinished uploads are verified.
-func (d *Drive) markerPath() string { return filepath.Join(d.dir, "open.pid") }
+// markerGlob matches the files present while a Drive is open on the folder
+// ("open-<pid>-<random>"): one left by a dead process means it did not
+// close the drive, so Open verifies unfinished uploads.
+const markerGlob = "open-*"
+
+// staleMarkers returns the open markers of processes that are gone.
+func staleMarkers(dir string) []string {
+	all, _ := filepath.Glob(filepath.Join(dir, markerGlob))
+	var stale []string
+	for _, m := range all {
+		var pid int
+		var rest string
+		if _, err := fmt.Sscanf(filepath.Base(m), "open-%d-%s", &pid, &rest); err != nil || !processAlive(pid) {
+			stale = append(stale, m)
+		}
+	}
+	return stale
+}
+
+// processAlive reports whether a process with this pid exists.
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	return err == nil && p.Signal(syscall.Signal(0)) == nil
+}
 
 func openDB(path string, writer bool) (*sql.DB, error) {
 	q := url.Values{}
@@ -175,7 +197,7 @@ func (d *Drive) Close() error {
 	var err error
 	d.closeOnce.Do(func() {
 		err = errors.Join(d.r.Close(), d.w.Close())
-		os.Remove(d.markerPath())
+		os.Remove(d.marker)
 	})
 	return err
 }

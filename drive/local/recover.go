@@ -15,9 +15,12 @@ import (
 // (a crash between installing a blob and committing), and upload sessions
 // that can no longer finish; and OAuth tokens expired for a day.
 func (d *Drive) recover(ctx context.Context) error {
-	if _, err := os.Stat(d.markerPath()); err == nil {
+	if stale := staleMarkers(d.dir); len(stale) > 0 {
 		if err := d.verifyUploads(ctx); err != nil {
 			return err
+		}
+		for _, m := range stale {
+			os.Remove(m)
 		}
 	}
 	if err := d.removeOrphanUploads(ctx); err != nil {
