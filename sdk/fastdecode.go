@@ -14,7 +14,7 @@ func fastEnvelope(out []byte, res any) (env envelopeInto, ok bool) {
 	if dec == nil {
 		return env, false
 	}
-	l := &lexer{b: out}
+	l := newLexer(out)
 	l.object(func(k []byte) {
 		switch string(k) {
 		case "ok":

@@ -116,3 +116,20 @@ func FuzzFastEnvelope(f *testing.F) {
 		}
 	})
 }
+
+func TestParseUTC(t *testing.T) {
+	for _, s := range []string{"2026-11-27T13:21:42Z", "2026-11-27T13:21:42.1Z", "2026-11-27T13:21:42.123456789Z",
+		"2024-02-29T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z"} {
+		want, err := time.Parse(time.RFC3339Nano, s)
+		got, ok := parseUTC(s)
+		if err != nil || !ok || !got.Equal(want) || got.Location() != want.Location() {
+			t.Errorf("parseUTC(%q) = %v %v, want %v %v", s, got, ok, want, err)
+		}
+	}
+	for _, s := range []string{"2026-11-27T13:21:42+02:00", "2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z",
+		"2026-11-27T24:00:00Z", "2026-11-27T13:21:42.Z", "2026-11-27T13:21:42.1234567890Z", "2026-11-27 13:21:42Z", "x"} {
+		if _, ok := parseUTC(s); ok {
+			t.Errorf("parseUTC(%q) accepted", s)
+		}
+	}
+}
