@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 const goodManifest = `
@@ -231,6 +233,28 @@ func FuzzParseManifest(f *testing.F) {
 		}
 		if _, err := m.ApplyConfig(nil); err != nil && !strings.Contains(err.Error(), "is required") {
 			t.Fatalf("defaults do not apply: %v", err)
+		}
+	})
+}
+
+// FuzzApplyConfig feeds operator values (as YAML, the way koanf reads
+// them) to a schema: errors are fine, panics and unencodable configs not.
+func FuzzApplyConfig(f *testing.F) {
+	f.Add([]byte("sources: [/a, /b]\nevery: 2h\ntarget: x\n"))
+	f.Add([]byte("sources: \"/a,/b\"\nevery: 7\n"))
+	f.Add([]byte("sources: [{a: 1}]\ntarget: {x: y}\n"))
+	m, err := ParseManifest("fuzz", []byte(goodManifest))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var values map[string]any
+		if yaml.Unmarshal(data, &values) != nil {
+			return
+		}
+		out, err := m.ApplyConfig(values)
+		if err == nil && !json.Valid(out) {
+			t.Fatalf("invalid config JSON %q", out)
 		}
 	})
 }
