@@ -51,6 +51,9 @@ type Options struct {
 	ConsoleAddr string
 	// NATSToken protects the embedded server's loopback listener.
 	NATSToken string
+	// PluginCacheDir overrides where compiled plugins are cached (default
+	// DataDir/cache; tests share one across data folders).
+	PluginCacheDir string
 	// PluginBuilder overrides the plugin source builder (tests share a
 	// build cache across data folders).
 	PluginBuilder *build.Builder
@@ -119,7 +122,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	a.Emitter = trigger.NewEmitter(a.Conn, func(s string) bool { return a.Router != nil && a.Router.Captures(s) })
 	if a.Host, err = runner.New(ctx, runner.Options{
 		Config: cfg, Drives: a.drive, KV: a.KV, Emitter: a.Emitter, Audit: a.audit, Batcher: a.Batch,
-		Builder: o.PluginBuilder,
+		Builder: o.PluginBuilder, DataDir: o.PluginCacheDir,
 	}); err != nil {
 		return nil, fmt.Errorf("app: plugin host: %w", err)
 	}

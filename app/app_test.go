@@ -19,6 +19,9 @@ import (
 // builder shares compiled test plugins across the tests' data folders.
 var builder = &build.Builder{CacheDir: filepath.Join(os.TempDir(), "wasmdrive-app-test-build")}
 
+// pluginCache shares compiled modules (wazero's cache) across the tests.
+var pluginCache = filepath.Join(os.TempDir(), "wasmdrive-app-test-cache")
+
 func testConfig(t *testing.T, dir string, override map[string]any) *config.Config {
 	t.Helper()
 	abs, err := filepath.Abs("testdata/plugins")
@@ -47,7 +50,7 @@ type node struct {
 
 func startNode(t *testing.T, cfg *config.Config, grace time.Duration) *node {
 	t.Helper()
-	a, err := New(context.Background(), Options{Config: cfg, NoConsole: true, PluginBuilder: builder, Grace: grace,
+	a, err := New(context.Background(), Options{Config: cfg, NoConsole: true, PluginBuilder: builder, PluginCacheDir: pluginCache, Grace: grace,
 		Queue: queue.Options{AckWait: 2 * time.Second, LeaseTTL: time.Second}})
 	if err != nil {
 		t.Fatal(err)

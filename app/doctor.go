@@ -230,10 +230,17 @@ func doctorConsumers(ctx context.Context, r *Report, s jetstream.Stream, stream 
 	}
 }
 
+// doctorHostHook lets tests share plugin build caches with the doctor.
+var doctorHostHook func(*runner.Options)
+
 func doctorPlugins(ctx context.Context, r *Report, cfg *config.Config, q *queue.Queue) {
-	h, err := runner.New(ctx, runner.Options{Config: cfg, NoPrewarm: true, Drives: func(context.Context, string) (drive.Drive, error) {
+	ho := runner.Options{Config: cfg, NoPrewarm: true, Drives: func(context.Context, string) (drive.Drive, error) {
 		return nil, errors.New("doctor: no drive calls")
-	}})
+	}}
+	if doctorHostHook != nil {
+		doctorHostHook(&ho)
+	}
+	h, err := runner.New(ctx, ho)
 	if err != nil {
 		r.add(Check{Area: "plugin", Name: "host", Status: CheckFail, Detail: err.Error(), Fix: "check plugins.dirs and the data folder's cache"})
 		return

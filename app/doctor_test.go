@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/wasmdrive/wasmdrive/runner"
 )
 
 func TestDoctorReport(t *testing.T) {
+	doctorHostHook = func(o *runner.Options) { o.Builder, o.DataDir = builder, pluginCache }
+	defer func() { doctorHostHook = nil }()
 	cfg := testConfig(t, t.TempDir(), nil)
 	rep := Doctor(context.Background(), cfg, nil)
 	want := map[string]string{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -17,6 +18,7 @@ import (
 // holder that lost its lease cannot free somebody else's.
 type lease struct {
 	key string
+	mu  sync.Mutex // orders a heartbeat's refresh against the release
 	rev uint64
 }
 
@@ -44,6 +46,8 @@ func isWrongLastSeq(err error) bool {
 
 // refresh extends a lease; it fails if the lease was lost.
 func (q *Queue) refresh(ctx context.Context, l *lease, holder string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	rev, err := q.Leases.Update(ctx, l.key, []byte(holder), l.rev)
 	if err != nil {
 		return fmt.Errorf("queue: lease %s lost: %w", l.key, err)
@@ -53,6 +57,8 @@ func (q *Queue) refresh(ctx context.Context, l *lease, holder string) error {
 }
 
 func (q *Queue) release(ctx context.Context, l *lease) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if err := q.Leases.Delete(ctx, l.key, jetstream.LastRevision(l.rev)); err != nil {
 		q.log.Debug("release lease", "key", l.key, "err", err)
 	}
