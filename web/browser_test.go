@@ -119,6 +119,16 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
+// evalAwait evaluates an expression that returns a promise.
+func evalAwait[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
 const liveJS = `document.getElementById("conn").dataset.state === "live"`
 
 // seedRuns gives the console a realistic history.
@@ -302,4 +312,27 @@ func TestBrowserScrollAndPause(t *testing.T) {
 	must(t, "resume", chromedp.Do(ctx, chromedp.Click("#pause")))
 	poll(t, ctx, `document.querySelectorAll("#log .line").length === 260`)
 	poll(t, ctx, atBottom)
+}
+
+// With a token, the page asks for it once, then shows the console; an empty
+// console says what to do.
+func TestBrowserLoginAndEmptyState(t *testing.T) {
+	ctx := tab(t)
+	ts := newTestServer(t, Options{Token: "s3cret", BindAddr: "0.0.0.0:8377"})
+	must(t, "open", chromedp.Do(ctx, chromedp.EmulateViewport(1280, 640), chromedp.Navigate(ts.http.URL+"/")))
+	poll(t, ctx, `!!document.getElementById("token")`)
+	shot(t, ctx, "login")
+	must(t, "sign in", chromedp.Do(ctx, chromedp.SendKeys("#token", "s3cret"), chromedp.Submit("#token"), chromedp.WaitVisible("#conn")))
+	poll(t, ctx, liveJS)
+	poll(t, ctx, `document.querySelector("#runs-list .empty strong") && document.querySelector("#runs-list .empty strong").textContent === "No runs yet"`)
+	shot(t, ctx, "runs-empty")
+	// The cookie carries the session to the API, and the page's CSRF token
+	// to a mutation.
+	ok := evalAwait[bool](t, ctx, `fetch("/api/plugins/cleanup/enable", {method: "POST", headers: {"X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}}).then(r => r.ok)`)
+	if !ok {
+		t.Errorf("enable from the signed-in page failed")
+	}
+	if evalAwait[bool](t, ctx, `fetch("/api/plugins/cleanup/disable", {method: "POST"}).then(r => r.ok)`) {
+		t.Errorf("a POST without the CSRF token succeeded")
+	}
 }
