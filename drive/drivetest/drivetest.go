@@ -54,6 +54,9 @@ func Run(t *testing.T, newDrive func(t *testing.T) Harness) {
 		{"DownloadRanges", testDownloadRanges},
 		{"Shares", testShares},
 		{"CustomRequest", testRequest},
+		{"TrashFreesName", testTrashFreesName},
+		{"WrongTargets", testWrongTargets},
+		{"MoveAutoRename", testMoveAutoRename},
 		{"Faults", testFaults},
 	}
 	for _, tc := range tests {
