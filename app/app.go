@@ -225,9 +225,14 @@ func (a *App) loadTriggers(ctx context.Context) error {
 	return nil
 }
 
-// policy derives a plugin's queue policy from its manifest limits.
+// policy derives a plugin's queue policy from its manifest limits
+// (retries, backoff) and the operator's plugins.enabled.NAME.concurrency
+// (the cluster-wide cap, enforced with leases).
 func (a *App) policy(plugin string) queue.Policy {
 	p := queue.DefaultPolicy()
+	if c := a.Cfg.Plugins.Enabled[plugin].Concurrency; c > 0 {
+		p.MaxConcurrency = c
+	}
 	l, err := a.Host.Loaded(plugin)
 	if err != nil || l.Manifest == nil {
 		return p

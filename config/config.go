@@ -123,6 +123,9 @@ type PluginConfig struct {
 	Grants map[string]any `koanf:"grants"`
 	// Triggers overrides the manifest's triggers when set.
 	Triggers []map[string]any `koanf:"triggers"`
+	// Concurrency caps the plugin's simultaneous runs over all nodes
+	// sharing the NATS (0: no cap beyond each node's instance pool).
+	Concurrency int `koanf:"concurrency"`
 }
 
 // FieldError is a config error at a key path.
