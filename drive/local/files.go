@@ -29,7 +29,7 @@ func (d *Drive) scanFile(s scanner) (*drive.File, error) {
 		return nil, err
 	}
 	f.DriveID = d.opts.DriveID
-	f.Trashed = trashed != 0
+	f.Trashed = trashed != 0 // 1: in the recycle bin; 2: under a folder that is
 	f.Starred = starred != 0
 	f.CreatedAt, f.UpdatedAt = fromNanos(created), fromNanos(updated)
 	if f.Type == drive.TypeFile {
@@ -83,17 +83,10 @@ func (d *Drive) liveFile(ctx context.Context, q querier, id string) (*drive.File
 	if err != nil {
 		return nil, err
 	}
-	if f.Trashed || f.Status != openapi.StatusAvailable || d.hiddenByTrash(ctx, q, id) {
+	if f.Trashed || f.Status != openapi.StatusAvailable { // Trashed also when an ancestor is
 		return nil, drive.NotFound(id)
 	}
 	return f, nil
-}
-
-// hiddenByTrash reports whether an ancestor of id is trashed (trashed = 2).
-func (d *Drive) hiddenByTrash(ctx context.Context, q querier, id string) bool {
-	var t int
-	err := q.QueryRowContext(ctx, `SELECT trashed FROM files WHERE id = ?`, id).Scan(&t)
-	return err == nil && t == 2
 }
 
 // folder returns the live folder id (the root included) or NotFound.

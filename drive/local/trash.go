@@ -42,7 +42,8 @@ func (d *Drive) trashTx(ctx context.Context, tx *txn, fileID string) error {
 
 // Restore brings a file back from the recycle bin into its old folder (or
 // the root when that folder is gone or trashed), renaming it "name(n).ext"
-// if the name is taken meanwhile.
+// if the name is taken meanwhile. A file inside a trashed folder can be
+// restored on its own too: it goes to the root.
 func (d *Drive) Restore(ctx context.Context, fileID string) error {
 	return d.withTx(ctx, func(tx *txn) error { return d.restoreTx(ctx, tx, fileID) })
 }
