@@ -172,10 +172,15 @@
   // ---------- Run records ----------
   const runs = new Map(); // id → record, the freshest copy seen
   const rank = { queued: 0, running: 1, succeeded: 2, failed: 2, dead: 3, cancelled: 2 };
+  // A queued run that carries an error is waiting to retry: it comes after
+  // the attempt that ran.
+  const rankOf = (r) => (r.status === "queued" && r.error ? 1.5 : rank[r.status] || 0);
+  // statusText is what a badge says: "retrying" for a run waiting to retry.
+  const statusText = (r) => (r.status === "queued" && r.error ? "retrying" : r.status);
   // fresher reports whether record a is at least as new as b. Snapshot and
   // live frames may arrive in either order; a run never goes back.
   function fresher(a, b) {
-    const k = (r) => [r.attempt || 0, rank[r.status] || 0, ms(r.started), ms(r.ended), r.last_log_seq || 0, (r.progress && r.progress.done) || 0];
+    const k = (r) => [r.attempt || 0, rankOf(r), ms(r.started), ms(r.ended), r.last_log_seq || 0, (r.progress && r.progress.done) || 0];
     const x = k(a), y = k(b);
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] > y[i];
     return true;
@@ -222,7 +227,7 @@
     for (const e of document.querySelectorAll("[data-ago]")) e.textContent = fmtAgo(Number(e.dataset.ago));
   }, 1000);
 
-  const W = window.wasmdrive = { $, el, append, clear, api, live, runs, putRun, matches, fresher, pages, route, toast,
+  const W = window.wasmdrive = { statusText, $, el, append, clear, api, live, runs, putRun, matches, fresher, pages, route, toast,
     fmtDur, fmtAgo, fmtTime, fmtBytes, firstLine, pretty, describeTrigger, triggerEl, now, ms };
   // Page scripts (runs.js, run.js, plugins.js, drives.js) are deferred too,
   // so they have registered their pages by DOMContentLoaded.

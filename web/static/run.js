@@ -50,7 +50,7 @@
     return el("div", { class: "card run-head" },
       el("div", { class: "title" },
         el("h1", {}, rec.plugin || "run"),
-        el("span", { class: "badge " + rec.status, id: "run-status" }, rec.status),
+        el("span", { class: "badge " + W.statusText(rec), id: "run-status" }, W.statusText(rec)),
         el("span", { class: "tag" }, rec.id),
         el("div", { class: "actions" },
           failed ? el("button", { class: "btn primary", id: "retry", onclick: retry }, "↻ Retry") : null,

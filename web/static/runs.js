@@ -32,14 +32,14 @@
   function runRow(r) {
     const at = W.ms(r.started) || W.ms(r.queued);
     const row = el("a", { class: "run " + r.status, href: "#/runs/" + encodeURIComponent(r.id), dataset: { id: r.id, status: r.status } },
-      el("span", { class: "status" }, el("span", { class: "badge " + r.status }, r.status)),
+      el("span", { class: "status" }, el("span", { class: "badge " + W.statusText(r) }, W.statusText(r))),
       el("span", { class: "plugin", title: r.plugin }, r.plugin, r.version ? el("small", {}, "v" + r.version) : null),
       el("span", { class: "trigger", title: r.trigger }, W.triggerEl(r.trigger)),
       el("span", { class: "where" }, [r.account, r.node].filter(Boolean).join(" · ") || "—"),
       el("span", { class: "when", title: at ? W.fmtTime(at) : "", dataset: at ? { ago: at } : {} }, at ? W.fmtAgo(at) : "—"),
       el("span", { class: "dur" }, W.duration(r)));
     if (r.status === "running") row.appendChild(el("div", { class: "bar-cell" }, W.progressBar(r.progress)));
-    if ((r.status === "failed" || r.status === "dead") && r.error) row.appendChild(el("span", { class: "err", title: r.error }, W.firstLine(r.error)));
+    if ((r.status === "failed" || r.status === "dead" || r.status === "queued") && r.error) row.appendChild(el("span", { class: "err", title: r.error }, W.firstLine(r.error)));
     return row;
   }
 
