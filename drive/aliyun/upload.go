@@ -256,13 +256,16 @@ func (c *Client) uploadOverwrite(ctx context.Context, req drive.UploadRequest) (
 	if c.nativeOverwrite.Load() {
 		res, err := c.upload(ctx, req)
 		var de *drive.Error
-		if err == nil || !errors.As(err, &de) || !strings.HasPrefix(de.Code, drive.CodeInvalidParameter) {
+		unknownMode := errors.As(err, &de) &&
+			(strings.HasPrefix(de.Code, drive.CodeInvalidParameter) || de.Code == drive.CodeAlreadyExist)
+		if !unknownMode {
 			if err != nil {
 				return nil, fmt.Errorf("upload %q: %w", req.Name, err)
 			}
 			return res, nil
 		}
-		c.nativeOverwrite.Store(false) // the service does not know the mode
+		// The service rejected the mode, or took it for refuse: emulate.
+		c.nativeOverwrite.Store(false)
 	}
 	req.CheckNameMode = drive.NameRefuse
 	res, err := c.upload(ctx, req)

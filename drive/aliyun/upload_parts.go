@@ -113,6 +113,15 @@ func (c *Client) sendAndComplete(ctx context.Context, req drive.UploadRequest, s
 	if err != nil {
 		return nil, err
 	}
+	if prog.conflicts.Load() > 0 {
+		// Some part answered PartAlreadyExist: an earlier, interrupted
+		// request may still be storing it and can yet fail. Check what the
+		// service holds before completing.
+		if err := c.sendMissing(ctx, s, n, req.Content, prog); err != nil {
+			return nil, err
+		}
+		sent = prog.acked.Load()
+	}
 	f, err := c.complete(ctx, sess.FileID, sess.UploadID)
 	if err != nil {
 		return nil, fmt.Errorf("complete: %w", err)
@@ -124,11 +133,47 @@ func (c *Client) sendAndComplete(ctx context.Context, req drive.UploadRequest, s
 	return &drive.UploadResult{File: f, BytesSent: sent, Resumed: resumed}, nil
 }
 
-// progressSink serialises Progress callbacks and keeps them monotonic.
+// sendMissing lists the parts the service holds and sends the missing
+// ones, until it holds all n (bounded by the attempt count).
+func (c *Client) sendMissing(ctx context.Context, s *partSet, n int, content io.ReaderAt, prog *progressSink) error {
+	for attempt := 1; attempt <= c.maxAttempts; attempt++ {
+		held, err := c.uploadedParts(ctx, s.sess)
+		if err != nil {
+			return fmt.Errorf("list uploaded parts: %w", err)
+		}
+		var missing []int
+		for p := 1; p <= n; p++ {
+			if !held[p] {
+				missing = append(missing, p)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		if err := c.sleep(ctx, backoff(attempt, c.backoffBase, c.backoffMax)); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		for _, p := range missing {
+			s.pending[p] = true
+		}
+		s.mu.Unlock()
+		if _, err := c.sendParts(ctx, s, missing, content, prog, c.partConc); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("the service still lacks parts after %d rounds of resending them", c.maxAttempts)
+}
+
+// progressSink serialises Progress callbacks. Progress reports bytes stored
+// plus bytes in flight; a failed attempt's bytes are taken back, so it can
+// step back on a retry. It also counts parts the service said it had.
 type progressSink struct {
-	fn   func(int64)
-	mu   sync.Mutex
-	sent atomic.Int64
+	fn        func(int64)
+	mu        sync.Mutex
+	sent      atomic.Int64 // reported: stored plus in flight
+	acked     atomic.Int64 // body bytes of parts the service stored
+	conflicts atomic.Int64
 }
 
 func (p *progressSink) add(n int64) {
@@ -150,7 +195,8 @@ func isNotSequential(err error) bool {
 const codePartNotSequential = "PartNotSequential"
 
 // sendParts PUTs the parts in todo, conc at a time, and returns the body
-// bytes sent (retries included). The first hard failure cancels the rest.
+// bytes of the parts the service stored so far in this upload. The first
+// hard failure cancels the rest.
 func (c *Client) sendParts(ctx context.Context, s *partSet, todo []int, content io.ReaderAt, prog *progressSink, conc int) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -179,9 +225,9 @@ func (c *Client) sendParts(ctx context.Context, s *partSet, todo []int, content 
 	}
 	wg.Wait()
 	if first != nil {
-		return prog.sent.Load(), first
+		return prog.acked.Load(), first
 	}
-	return prog.sent.Load(), ctx.Err()
+	return prog.acked.Load(), ctx.Err()
 }
 
 // sendPart PUTs one part, renewing its URL on 403 or near expiry and
@@ -224,6 +270,7 @@ func (c *Client) sendPart(ctx context.Context, s *partSet, p int, content io.Rea
 		lastErr = de
 		switch {
 		case de.Code == drive.CodePartAlreadyExist:
+			prog.conflicts.Add(1)
 			return nil
 		case de.Code == codePartNotSequential:
 			return de
@@ -244,7 +291,14 @@ func (c *Client) sendPart(ctx context.Context, s *partSet, p int, content io.Rea
 // putPart sends bytes [off, off+n) of content to a pre-signed URL, with no
 // Authorization header (the URL carries its own signature).
 func (c *Client) putPart(ctx context.Context, url string, content io.ReaderAt, off, n int64, prog *progressSink) (int, http.Header, []byte, error) {
-	body, counted := partBody(content, off, n, prog.add)
+	var inFlight atomic.Int64 // bytes of this attempt reported to Progress
+	body, counted := partBody(content, off, n, func(k int64) { inFlight.Add(k); prog.add(k) })
+	stored := false
+	defer func() {
+		if !stored { // the attempt failed: take its bytes back from Progress
+			prog.add(-inFlight.Load())
+		}
+	}()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, body)
 	if err != nil {
 		if c, ok := body.(io.Closer); ok {
@@ -263,7 +317,9 @@ func (c *Client) putPart(ctx context.Context, url string, content io.ReaderAt, o
 		return 0, nil, nil, err
 	}
 	if resp.StatusCode/100 == 2 {
+		stored = true
 		c.stats.bodyBytes.Add(n)
+		prog.acked.Add(n)
 		if !counted {
 			prog.add(n)
 		}
