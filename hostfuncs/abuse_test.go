@@ -24,7 +24,7 @@ func TestAbusivePlugins(t *testing.T) {
 		{entry: "loop", wantErr: "deadline exceeded"},
 		{entry: "bomb", timeout: 30000, wantErr: "unreachable", stderr: "out of memory"},
 		{entry: "panic", wantErr: "unreachable", stderr: "deliberate panic"},
-		{entry: "huge", timeout: 60000, output: `"` + abi.CodeInvalidArgument + `"`},
+		{entry: "huge", timeout: 20000, output: `{"fast":"` + abi.CodeInvalidArgument + `","kernel":"` + abi.CodeInvalidArgument + `"}`},
 		{entry: "hostloop", wantErr: "deadline exceeded"},
 	}
 	for _, tt := range tests {

@@ -4,9 +4,13 @@
 package main
 
 import (
-	"strings"
+	"encoding/json"
+	"unsafe"
+
+	"github.com/extism/go-pdk"
 
 	"github.com/wasmdrive/wasmdrive/sdk"
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 func main() {}
@@ -37,13 +41,39 @@ func panicky() int32 {
 	panic("abuse: deliberate panic")
 }
 
+//go:wasmimport extism:host/user wd_call
+func wdCall(fn, req, out uint64) uint64
+
+//go:wasmimport extism:host/user wd_drive_get_by_path
+func wdGetByPath(uint64) uint64
+
+// huge sends a 5 MiB request (over the host's 4 MiB limit) through both
+// calling conventions, as a plugin not using the sdk could, and returns the
+// error code each envelope carries.
+//
 //go:wasmexport huge
 func huge() int32 {
 	return sdk.Run(func(ctx sdk.Ctx) (any, error) {
-		// A 5 MiB path: above the host's 4 MiB request limit.
-		_, err := sdk.GetByPath("/" + strings.Repeat("a", 5<<20))
-		return sdk.CodeOf(err), nil
+		big := make([]byte, 5<<20)
+		out := make([]byte, 4096)
+		idx := uint64(abi.FunctionIndex(abi.FnDriveGetByPath))
+		n := wdCall(idx, ptr(big)<<32|uint64(len(big)), ptr(out)<<32|uint64(len(out)))
+		fast := codeOf(out[:min(n, uint64(len(out)))])
+		mem := pdk.Allocate(5 << 20) // uninitialised: no copy loop
+		env := pdk.FindMemory(wdGetByPath(mem.Offset()))
+		kernel := codeOf(env.ReadBytes())
+		return map[string]string{"fast": fast, "kernel": kernel}, nil
 	})
+}
+
+func ptr(b []byte) uint64 { return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b)))) }
+
+func codeOf(envelope []byte) string {
+	var e abi.Envelope
+	if err := json.Unmarshal(envelope, &e); err != nil || e.Error == nil {
+		return "decode: " + string(envelope)
+	}
+	return e.Error.Code
 }
 
 //go:wasmexport hostloop
