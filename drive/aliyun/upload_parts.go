@@ -133,38 +133,6 @@ func (c *Client) sendAndComplete(ctx context.Context, req drive.UploadRequest, s
 	return &drive.UploadResult{File: f, BytesSent: sent, Resumed: resumed}, nil
 }
 
-// sendMissing lists the parts the service holds and sends the missing
-// ones, until it holds all n (bounded by the attempt count).
-func (c *Client) sendMissing(ctx context.Context, s *partSet, n int, content io.ReaderAt, prog *progressSink) error {
-	for attempt := 1; attempt <= c.maxAttempts; attempt++ {
-		held, err := c.uploadedParts(ctx, s.sess)
-		if err != nil {
-			return fmt.Errorf("list uploaded parts: %w", err)
-		}
-		var missing []int
-		for p := 1; p <= n; p++ {
-			if !held[p] {
-				missing = append(missing, p)
-			}
-		}
-		if len(missing) == 0 {
-			return nil
-		}
-		if err := c.sleep(ctx, backoff(attempt, c.backoffBase, c.backoffMax)); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		for _, p := range missing {
-			s.pending[p] = true
-		}
-		s.mu.Unlock()
-		if _, err := c.sendParts(ctx, s, missing, content, prog, c.partConc); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("the service still lacks parts after %d rounds of resending them", c.maxAttempts)
-}
-
 // progressSink serialises Progress callbacks. Progress reports bytes stored
 // plus bytes in flight; a failed attempt's bytes are taken back, so it can
 // step back on a retry. It also counts parts the service said it had.
@@ -339,57 +307,4 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.add(int64(n))
 	}
 	return n, err
-}
-
-// resume continues req.Resume: it lists the parts the service holds and
-// sends only the others.
-func (c *Client) resume(ctx context.Context, req drive.UploadRequest) (*drive.UploadResult, error) {
-	sess := *req.Resume
-	if sess.Size != req.Size {
-		return nil, &drive.Error{Status: 400, Code: drive.CodeNotFoundUploadID,
-			Message: fmt.Sprintf("the saved session is for %d bytes, the file now has %d", sess.Size, req.Size)}
-	}
-	if sess.PartSize <= 0 {
-		sess.PartSize = openapi.PartSize(req.Size, req.PartSize)
-	}
-	done, err := c.uploadedParts(ctx, sess)
-	if err != nil {
-		return nil, err
-	}
-	if req.OnSession != nil {
-		req.OnSession(sess)
-	}
-	res, err := c.sendAndComplete(ctx, req, sess, map[int]string{}, done, openapi.NormalizeHash(req.ContentHash), true)
-	if err != nil {
-		return nil, fmt.Errorf("resume upload %q: %w", req.Name, err)
-	}
-	return res, nil
-}
-
-// uploadedParts lists the parts of a session the service already holds
-// with the expected size.
-func (c *Client) uploadedParts(ctx context.Context, sess drive.UploadSession) (map[int]bool, error) {
-	did, err := c.DriveID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	done := map[int]bool{}
-	marker := ""
-	for range 10000 {
-		var r openapi.ListUploadedPartsResponse
-		req := openapi.ListUploadedPartsRequest{DriveID: did, FileID: sess.FileID, UploadID: sess.UploadID, PartNumberMarker: marker}
-		if err := c.call(ctx, openapi.PathListUploadedParts, req, &r, idempotent); err != nil {
-			return nil, err
-		}
-		for _, up := range r.UploadedParts {
-			if _, n := openapi.PartRange(up.PartNumber, sess.Size, sess.PartSize); up.PartSize == 0 || up.PartSize == n {
-				done[up.PartNumber] = true
-			}
-		}
-		if r.NextPartNumberMarker == "" || r.NextPartNumberMarker == marker {
-			return done, nil
-		}
-		marker = r.NextPartNumberMarker
-	}
-	return done, nil
 }
