@@ -52,6 +52,9 @@ func TestBatchAcrossThreeExecutors(t *testing.T) {
 			t.Fatalf("result %d = %+v", i, r)
 		}
 	}
+	if n, _ := countKeys(ctx, execs[0].kv, "item.>"); n != 0 {
+		t.Fatalf("%d item records left after the job finished", n)
+	}
 	// Resubmitting the same job (a re-executed run) applies nothing again.
 	res2, err := execs[1].Submit(ctx, "job1", "run1", "", items(1000), nil)
 	if err != nil || len(res2) != 1000 {

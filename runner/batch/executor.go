@@ -82,7 +82,7 @@ func New(ctx context.Context, q *queue.Queue, applier Applier, o Options) (*Exec
 		return nil, fmt.Errorf("batch: consumer: %w", err)
 	}
 	if e.kv, err = q.Conn.EnsureKV(ctx, jetstream.KeyValueConfig{
-		Bucket: Bucket, Description: "wasmdrive batch progress", History: 1, TTL: 7 * 24 * time.Hour,
+		Bucket: Bucket, Description: "wasmdrive batch progress", History: 1, TTL: 24 * time.Hour,
 	}); err != nil {
 		return nil, err
 	}
@@ -185,5 +185,21 @@ func (e *Executor) Submit(ctx context.Context, job, runID, account string, reqs 
 			}
 		}
 	}
+	e.purge(ctx, job)
 	return results, nil
+}
+
+// purge drops a finished job's claims and item records (two subject purges,
+// not one delete per item). The done markers stay until the bucket's TTL so
+// a resubmission (the run re-executed) still gets its results.
+func (e *Executor) purge(ctx context.Context, job string) {
+	s, err := e.js.Stream(ctx, "KV_"+Bucket)
+	if err != nil {
+		return
+	}
+	for _, kind := range []string{"item", "claim"} {
+		if err := s.Purge(ctx, jetstream.WithPurgeSubject("$KV."+Bucket+"."+kind+"."+job+".>")); err != nil {
+			e.log.Debug("purge batch records", "job", job, "err", err)
+		}
+	}
 }
