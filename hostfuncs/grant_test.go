@@ -284,3 +284,37 @@ func TestSubjectIntersectionAgreesWithMatch(t *testing.T) {
 		}
 	}
 }
+
+// FuzzIntersect checks that the intersection of two grants never allows a
+// drive path, local path prefix or subject that one of them denies, and
+// allows what both allow.
+func FuzzIntersect(f *testing.F) {
+	f.Add("/a", "/a/b", "/a/b/c", "x.*", "x.>", "x.y")
+	f.Add("/", "/ab", "/a", ">", "a.*.c", "a.b.c")
+	f.Add("/a/../b", "/b", "/b/x", "*.*", "a.b", "a.b")
+	f.Fuzz(func(t *testing.T, asked, granted, p, askedSubj, grantedSubj, subj string) {
+		a := Grant{Drive: DriveGrant{Read: []string{asked}}, Emit: []string{askedSubj}}
+		g := Grant{Drive: DriveGrant{Read: []string{granted}}, Emit: []string{grantedSubj}}
+		i := Intersect(a, g)
+		if cp, err := CleanDrivePath(p); err == nil {
+			in := i.CheckDrive(DriveRead, cp) == nil
+			both := validPrefix(asked) && validPrefix(granted) && a.CheckDrive(DriveRead, cp) == nil && g.CheckDrive(DriveRead, cp) == nil
+			if in != both {
+				t.Fatalf("path %q: intersection allows=%v, both allow=%v (asked %q granted %q → %v)", cp, in, both, asked, granted, i.Drive.Read)
+			}
+		}
+		if validSubject(subj, false) == nil {
+			in := i.CheckSubject(subj) == nil
+			both := validSubject(askedSubj, true) == nil && validSubject(grantedSubj, true) == nil &&
+				a.CheckSubject(subj) == nil && g.CheckSubject(subj) == nil
+			if in != both {
+				t.Fatalf("subject %q: intersection allows=%v, both allow=%v (%q ∩ %q → %v)", subj, in, both, askedSubj, grantedSubj, i.Emit)
+			}
+		}
+	})
+}
+
+func validPrefix(p string) bool {
+	_, err := CleanDrivePath(p)
+	return err == nil
+}
