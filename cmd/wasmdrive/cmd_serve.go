@@ -38,6 +38,9 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if *node != "" {
 		cfg.NodeName = *node
 	}
+	if si, ok := app.ReadServeInfo(cfg.DataDir); ok && cfg.NATS.URL == "" && si.PID != os.Getpid() {
+		return fmt.Errorf("another wasmdrive serve (pid %d) already runs on %s; use another --data, or start more nodes against a shared NATS with nats.url", si.PID, cfg.DataDir)
+	}
 	level := slog.LevelInfo
 	if env.Verbose || cfg.LogLevel == "debug" {
 		level = slog.LevelDebug

@@ -100,7 +100,9 @@ func EncodeEvent(subject string, hdr nats.Header, data []byte, seq uint64, t tim
 // while no node runs) and one durable consumer every node pulls from, so
 // each event is turned into runs by one node; the run requests' idempotency
 // key is the event's stream sequence, so a redelivered event (its node died
-// before the ack) makes no second run.
+// before the ack) makes no second run. Nodes sharing a NATS must load the
+// same plugins: an event no trigger of the consuming node matches is acked
+// without a run.
 type Router struct {
 	q        *queue.Queue
 	triggers []*SubjectTrigger
