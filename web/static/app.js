@@ -106,6 +106,7 @@
       }
     }
     const r = await fetch(path, opt);
+    if (r.status === 401) { location.href = "/"; throw new Error("signed out: enter the token again"); }
     let data = null;
     try { data = await r.json(); } catch (e) { /* not JSON */ }
     if (!r.ok) throw new Error((data && data.error) || r.status + " " + r.statusText);
