@@ -95,7 +95,7 @@ func (c *Client) list(ctx context.Context, p string, o drive.ListOptions) (*driv
 		parent = drive.RootID
 	}
 	req := openapi.ListRequest{
-		DriveID: did, ParentFileID: parent, Limit: o.Limit, Marker: o.Marker,
+		DriveID: did, ParentFileID: parent, Limit: c.pageLimit(o.Limit), Marker: o.Marker,
 		OrderBy: o.OrderBy, OrderDirection: o.OrderDirection, Type: o.Type, Category: o.Category,
 	}
 	var r openapi.ListResponse
@@ -108,13 +108,23 @@ func (c *Client) list(ctx context.Context, p string, o drive.ListOptions) (*driv
 	return &drive.ListResult{Items: r.Items, NextMarker: r.NextMarker, TotalCount: r.TotalCount}, nil
 }
 
+// pageLimit caps a page size at the Open API's maximum (100) when talking
+// to the real service; drive/local serves larger pages. A smaller page is
+// safe: callers follow next_marker.
+func (c *Client) pageLimit(n int) int {
+	if c.base == DefaultBaseURL && n > openapi.MaxListLimit {
+		return openapi.MaxListLimit
+	}
+	return n
+}
+
 // Search runs a query in the Open API query language.
 func (c *Client) Search(ctx context.Context, o drive.SearchOptions) (*drive.ListResult, error) {
 	did, err := c.DriveID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	req := openapi.SearchRequest{DriveID: did, Query: o.Query, Limit: o.Limit, Marker: o.Marker,
+	req := openapi.SearchRequest{DriveID: did, Query: o.Query, Limit: c.pageLimit(o.Limit), Marker: o.Marker,
 		OrderBy: o.OrderBy, ReturnTotalCount: o.ReturnTotal}
 	var r openapi.ListResponse
 	if err := c.call(ctx, openapi.PathSearch, req, &r, idempotent); err != nil {
