@@ -335,7 +335,8 @@ func (b *pluginBench) batchCopy(ctx context.Context, h *runner.Host, cfg Config)
 	}, nil
 }
 
-// nativeCopyAll is what the plugin's copy_all does, in Go on the Drive.
+// nativeCopyAll is what the plugin's copy_all does (pages of 100, batches
+// of 500), in Go on the Drive.
 func nativeCopyAll(ctx context.Context, d drive.Drive, srcID, to string) error {
 	dst, err := d.MkdirAll(ctx, to)
 	if err != nil {
@@ -344,17 +345,30 @@ func nativeCopyAll(ctx context.Context, d drive.Drive, srcID, to string) error {
 	var reqs []drive.BatchRequest
 	marker := ""
 	for {
-		page, err := d.List(ctx, drive.ListOptions{ParentFileID: srcID, Limit: 1000, Marker: marker})
+		page, err := d.List(ctx, drive.ListOptions{ParentFileID: srcID, Limit: 100, Marker: marker})
 		if err != nil {
 			return err
 		}
 		for _, f := range page.Items {
 			reqs = append(reqs, drive.BatchRequest{Op: drive.OpCopy, FileID: f.FileID, ToParentID: dst.FileID})
+			if len(reqs) == 500 {
+				if err := nativeBatch(ctx, d, reqs); err != nil {
+					return err
+				}
+				reqs = reqs[:0]
+			}
 		}
 		if page.NextMarker == "" {
 			break
 		}
 		marker = page.NextMarker
+	}
+	return nativeBatch(ctx, d, reqs)
+}
+
+func nativeBatch(ctx context.Context, d drive.Drive, reqs []drive.BatchRequest) error {
+	if len(reqs) == 0 {
+		return nil
 	}
 	res, err := d.Batch(ctx, reqs, drive.BatchOptions{})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -72,11 +73,38 @@ func BenchmarkDriveGet(b *testing.B) {
 			}
 		}
 	})
-	b.Run("plugin", func(b *testing.B) {
-		benchCall(b, h, "gets", map[string]any{"file_id": id, "n": 1})
-		b.ResetTimer()
-		for i := 0; i < b.N; i += 1000 {
-			benchCall(b, h, "gets", map[string]any{"file_id": id, "n": 1000})
+	for _, per := range []int{100, 1000, 5000} {
+		b.Run(fmt.Sprintf("plugin-%d-per-call", per), func(b *testing.B) {
+			benchCall(b, h, "gets", map[string]any{"file_id": id, "n": 1})
+			b.ResetTimer()
+			for i := 0; i < b.N; i += per {
+				benchCall(b, h, "gets", map[string]any{"file_id": id, "n": per})
+			}
+		})
+	}
+}
+
+// BenchmarkBatchCopy copies a folder of files with list + batch from a
+// plugin; compare with bench.nativeCopyAll in the Plugin host suite.
+func BenchmarkBatchCopy(b *testing.B) {
+	h, d := benchHost(b)
+	ctx := context.Background()
+	src, err := d.MkdirAll(ctx, "/src")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 2000; i++ {
+		body := []byte(fmt.Sprint(i))
+		if _, err := d.Upload(ctx, drive.UploadRequest{ParentFileID: src.FileID, Name: fmt.Sprintf("f%d", i), Size: int64(len(body)), Content: bytes.NewReader(body)}); err != nil {
+			b.Fatal(err)
 		}
-	})
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		to := fmt.Sprintf("/dst%d", i)
+		if _, err := d.MkdirAll(ctx, to); err != nil {
+			b.Fatal(err)
+		}
+		benchCall(b, h, "copy_all", map[string]string{"from": "/src", "to": to})
+	}
 }

@@ -52,17 +52,36 @@ func copyAll() int32 {
 		if err != nil {
 			return nil, err
 		}
+		// Pages of 100 and batches of 500 keep every host payload small:
+		// extism memory is slow for big blocks and ages the instance.
+		copied, failed := 0, 0
+		flush := func(items []sdk.BatchItem) error {
+			res, err := sdk.Batch(items, sdk.BatchOptions{})
+			if err != nil {
+				return err
+			}
+			failed += len(sdk.Failed(res))
+			copied += len(res) - len(sdk.Failed(res))
+			return nil
+		}
 		var items []sdk.BatchItem
-		for f, err := range sdk.ListAll(sdk.ListOptions{Path: in.From, Limit: 1000}) {
+		for f, err := range sdk.ListAll(sdk.ListOptions{Path: in.From, Limit: 100}) {
 			if err != nil {
 				return nil, err
 			}
 			items = append(items, sdk.CopyItem(f.FileID, to.FileID))
+			if len(items) == 500 {
+				if err := flush(items); err != nil {
+					return nil, err
+				}
+				items = items[:0]
+			}
 		}
-		res, err := sdk.Batch(items, sdk.BatchOptions{})
-		if err != nil {
-			return nil, err
+		if len(items) > 0 {
+			if err := flush(items); err != nil {
+				return nil, err
+			}
 		}
-		return map[string]int{"copied": len(res) - len(sdk.Failed(res)), "failed": len(sdk.Failed(res))}, nil
+		return map[string]int{"copied": copied, "failed": failed}, nil
 	})
 }
