@@ -135,11 +135,37 @@ func appendStrField(b []byte, name, value string, omitEmpty bool) []byte {
 	return append(appendEscaped(b, value), '"')
 }
 
+// plain reports whether s needs no escaping: no '"', '\\', '<', '>', '&',
+// control or non-ASCII bytes. It tests eight bytes per iteration.
+func plain(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// High bit of each byte of m: non-ASCII, control, or one of the five
+		// (x-lo8)&^x flags zero bytes of x = v^c). Unrolled: no inner loop.
+		q, bs, lt, gt, amp := v^('"'*lo8), v^('\\'*lo8), v^('<'*lo8), v^('>'*lo8), v^('&'*lo8)
+		m := v | (v-0x20*lo8)&^v | (q-lo8)&^q | (bs-lo8)&^bs | (lt-lo8)&^lt | (gt-lo8)&^gt | (amp-lo8)&^amp
+		if m&hi8 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
 const hexDigits = "0123456789abcdef"
 
 // appendEscaped appends s with JSON escapes, as encoding/json does with
 // HTML escaping on (<, >, & and U+2028/9 escaped).
 func appendEscaped(b []byte, s string) []byte {
+	if plain(s) {
+		return append(b, s...)
+	}
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]

@@ -39,6 +39,9 @@ func (l *lexer) fail() {
 
 // ws skips white space.
 func (l *lexer) ws() {
+	if l.i < len(l.b) && l.b[l.i] > ' ' {
+		return // the usual case, without entering a loop (each loop iteration costs inside Wasm)
+	}
 	for l.i < len(l.b) {
 		switch l.b[l.i] {
 		case ' ', '\n', '\r', '\t':
