@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "drive serve", usage: "[--account NAME | --dir DIR] [--addr 127.0.0.1:8378] [--faults SPEC]",
+	register(&command{name: "drive serve", usage: "[--account NAME | --dir DIR] [--addr 127.0.0.1:8378] [--rate N] [--faults SPEC]",
 		summary: "serve a local drive over HTTP in the Aliyun Open API dialect", run: runDriveServe})
 }
 
@@ -27,6 +27,7 @@ func runDriveServe(ctx context.Context, env *cliEnv, args []string) error {
 	acct := fs.String("account", "", "local account whose drive to serve (default: the config's default_account)")
 	dir := fs.String("dir", "", "serve the local drive in this folder instead of an account's")
 	addr := fs.String("addr", "127.0.0.1:8378", "address to listen on")
+	rateLimit := fs.Float64("rate", 0, "API calls per second before answering 429 with x-retry-after (0: unlimited)")
 	faults := fs.String("faults", "", `faults to inject, e.g. "429:0.1,500:0.05,reset:0.02,latency:5ms,route=/adrive/v1.0/openFile/*"`)
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return errUsage
@@ -60,7 +61,7 @@ func runDriveServe(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("listen on %s: %w (pick another with --addr)", *addr, err)
 	}
 	url := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: local.NewServer(d, local.ServerOptions{PublicURL: url, Faults: fl, FaultSeed: seed}),
+	srv := &http.Server{Handler: local.NewServer(d, local.ServerOptions{PublicURL: url, Faults: fl, FaultSeed: seed, RateLimit: *rateLimit, Burst: max(1, int(*rateLimit))}),
 		ReadHeaderTimeout: 10 * time.Second}
 	id, secret, refresh, err := d.NewClientCredentials(ctx)
 	if err != nil {

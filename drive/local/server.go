@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/openapi"
 )
@@ -29,6 +31,11 @@ type ServerOptions struct {
 	AccessTokenTTL time.Duration
 	// UploadURLTTL is the lifetime of part upload URLs (default 1 h).
 	UploadURLTTL time.Duration
+	// RateLimit throttles API calls (/adrive/...) to this many per second,
+	// answering 429 TooManyRequests with x-retry-after like the real
+	// service (0: unlimited). Burst is the bucket size (default 1).
+	RateLimit float64
+	Burst     int
 	// Faults to inject, and the seed of their random choices.
 	Faults    []Fault
 	FaultSeed uint64
@@ -42,6 +49,7 @@ type Server struct {
 	opts   ServerOptions
 	mux    *http.ServeMux
 	faults atomic.Pointer[faultSet]
+	lim    *rate.Limiter // nil: unlimited
 	log    *slog.Logger
 
 	bodyBytes atomic.Int64 // bytes received in part PUT bodies
@@ -61,6 +69,9 @@ func NewServer(d *Drive, opts ServerOptions) *Server {
 		opts.Logger = d.log
 	}
 	s := &Server{d: d, opts: opts, mux: http.NewServeMux(), log: opts.Logger}
+	if opts.RateLimit > 0 {
+		s.lim = rate.NewLimiter(rate.Limit(opts.RateLimit), max(opts.Burst, 1))
+	}
 	if opts.PublicURL != "" {
 		d.SetPublicURL(strings.TrimSuffix(opts.PublicURL, "/"))
 	}
@@ -89,11 +100,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.d.SetPublicURL("http://" + r.Host)
 		}
 	}
+	if s.throttled(w, r) {
+		return
+	}
 	w, answered := s.inject(w, r)
 	if answered {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// throttled answers 429 when an API call exceeds the rate limit.
+func (s *Server) throttled(w http.ResponseWriter, r *http.Request) bool {
+	if s.lim == nil || !strings.HasPrefix(r.URL.Path, "/adrive/") {
+		return false
+	}
+	res := s.lim.Reserve()
+	wait := res.Delay()
+	if wait == 0 {
+		return false
+	}
+	res.Cancel()
+	w.Header().Set(openapi.HeaderRetryAfter, strconv.FormatInt(max(wait.Milliseconds(), 1), 10))
+	s.writeError(w, r, &drive.Error{Status: 429, Code: drive.CodeTooManyRequests, Message: openapi.MessageTooManyRequests})
+	return true
 }
 
 type ridKey struct{}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -340,5 +341,20 @@ func TestSignedURLs(t *testing.T) {
 	}
 	if st, _, body := c.do(http.MethodGet, past, nil); st != 403 || !strings.Contains(string(body), "Request has expired.") {
 		t.Fatalf("expired URL: HTTP %d %s", st, body)
+	}
+}
+
+func TestServerRateLimit(t *testing.T) {
+	c := newRaw(t, ServerOptions{RateLimit: 0.01, Burst: 2}) // a token per 100 s
+	// The token exchange is not an API call; two calls fit the burst.
+	for i := range 2 {
+		if st := c.call(openapi.PathDriveInfo, struct{}{}, nil); st != 200 {
+			t.Fatalf("call %d within the burst: HTTP %d", i, st)
+		}
+	}
+	st, h, body := c.do(http.MethodPost, c.ts.URL+openapi.PathDriveInfo, struct{}{})
+	ms, _ := strconv.Atoi(h.Get(openapi.HeaderRetryAfter))
+	if st != 429 || ms <= 0 || ms > 100000 || !strings.Contains(string(body), drive.CodeTooManyRequests) {
+		t.Fatalf("call over the limit: HTTP %d, x-retry-after %q, %s", st, h.Get(openapi.HeaderRetryAfter), body)
 	}
 }
