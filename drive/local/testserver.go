@@ -3,8 +3,16 @@ package local
 import (
 	"context"
 	"net/http/httptest"
-	"testing"
 )
+
+// TB is the part of testing.TB that NewTestServer uses (so that this
+// package does not link the testing package into binaries).
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	TempDir() string
+	Cleanup(func())
+}
 
 // TestServer is a local drive served over loopback HTTP for tests, with a
 // registered OAuth client and a first refresh token.
@@ -19,7 +27,7 @@ type TestServer struct {
 
 // NewTestServer opens a drive in t.TempDir(), serves it with httptest and
 // registers a client. Everything is closed when the test ends.
-func NewTestServer(t testing.TB, opts ServerOptions) *TestServer {
+func NewTestServer(t TB, opts ServerOptions) *TestServer {
 	t.Helper()
 	d, err := Open(t.TempDir(), Options{})
 	if err != nil {
