@@ -112,7 +112,10 @@ func call(ctx context.Context, h *runner.Host, entry string, input any) (json.Ra
 
 type discardSink struct{}
 
-func (discardSink) Log(runner.LogLine)       {}
+// Log drops the line.
+func (discardSink) Log(runner.LogLine) {}
+
+// Progress drops the report.
 func (discardSink) Progress(runner.Progress) {}
 
 // coldStart times loading the plugin (manifest, hash, compile) with an

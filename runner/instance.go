@@ -110,6 +110,7 @@ type lineWriter struct {
 	emit    func(string)
 }
 
+// Write splits p into lines and emits the complete ones.
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -151,6 +151,7 @@ type ManifestError struct {
 	Reason string
 }
 
+// Error names the plugin and the field.
 func (e *ManifestError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("plugin %s: %s", e.Plugin, e.Reason)

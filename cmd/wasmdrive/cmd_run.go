@@ -79,6 +79,7 @@ type stderrSink struct {
 	progress bool // a progress line is open (no newline yet)
 }
 
+// Log prints a line (debug lines only with -v).
 func (s *stderrSink) Log(l runner.LogLine) {
 	if l.Level == runner.LevelDebug && !s.verbose {
 		return
@@ -99,6 +100,7 @@ func (s *stderrSink) Log(l runner.LogLine) {
 	fmt.Fprintln(s.w, b.String())
 }
 
+// Progress rewrites one progress line.
 func (s *stderrSink) Progress(p runner.Progress) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
