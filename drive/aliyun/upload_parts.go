@@ -163,13 +163,15 @@ func isNotSequential(err error) bool {
 const codePartNotSequential = "PartNotSequential"
 
 // sendParts PUTs the parts in todo, conc at a time, and returns the body
-// bytes of the parts the service stored so far in this upload. The first
-// hard failure cancels the rest.
+// bytes of the parts the service stored so far in this upload. After the
+// first hard failure no new part starts and parts in flight stop at their
+// next retry, but a part being sent is allowed to finish: it is good work
+// for a resume, and no request is left behind to land after Upload
+// returns.
 func (c *Client) sendParts(ctx context.Context, s *partSet, todo []int, content io.ReaderAt, prog *progressSink, conc int) (int64, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var (
 		next    atomic.Int64
+		stop    atomic.Bool
 		wg      sync.WaitGroup
 		errOnce sync.Once
 		first   error
@@ -180,11 +182,13 @@ func (c *Client) sendParts(ctx context.Context, s *partSet, todo []int, content 
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(todo) || ctx.Err() != nil {
+				if i >= len(todo) || stop.Load() || ctx.Err() != nil {
 					return
 				}
-				if err := c.sendPart(ctx, s, todo[i], content, prog); err != nil {
-					errOnce.Do(func() { first = err; cancel() })
+				if err := c.sendPart(ctx, s, todo[i], content, prog, &stop); err != nil {
+					if !errors.Is(err, errStopped) {
+						errOnce.Do(func() { first = err; stop.Store(true) })
+					}
 					return
 				}
 				s.finish(todo[i])
@@ -198,14 +202,20 @@ func (c *Client) sendParts(ctx context.Context, s *partSet, todo []int, content 
 	return prog.acked.Load(), ctx.Err()
 }
 
+// errStopped ends a part's retries after another part failed.
+var errStopped = errors.New("stopped: another part failed")
+
 // sendPart PUTs one part, renewing its URL on 403 or near expiry and
 // retrying transport failures, 429 and 5xx. 409 PartAlreadyExist counts as
 // success (an earlier attempt got through).
-func (c *Client) sendPart(ctx context.Context, s *partSet, p int, content io.ReaderAt, prog *progressSink) error {
+func (c *Client) sendPart(ctx context.Context, s *partSet, p int, content io.ReaderAt, prog *progressSink, stop *atomic.Bool) error {
 	off, n := openapi.PartRange(p, s.sess.Size, s.sess.PartSize)
 	var lastErr error
 	for attempt := 1; attempt <= c.maxAttempts; attempt++ {
 		if attempt > 1 {
+			if stop.Load() {
+				return errStopped
+			}
 			wait := backoff(attempt-1, c.backoffBase, c.backoffMax)
 			var de *drive.Error
 			if errors.As(lastErr, &de) && (de.RetryAfter > 0 || de.Status == http.StatusForbidden) {

@@ -78,7 +78,10 @@ func newFakeUploads(f *fakeAPI) *fakeUploads {
 		}
 		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/part/"))
 		gen, _ := strconv.Atoi(r.URL.Query().Get("gen"))
-		b, _ := io.ReadAll(r.Body)
+		b, err := io.ReadAll(r.Body)
+		if err != nil { // the client gave up on this request
+			return
+		}
 		u.mu.Lock()
 		defer u.mu.Unlock()
 		u.puts[n]++
