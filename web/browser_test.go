@@ -56,7 +56,16 @@ func startBrowser() {
 }
 
 // tab opens a browser tab for one test, or skips the test without a browser.
+// Browser tests run in parallel: each has its own tab and server, and much of
+// their time is spent waiting on the page.
 func tab(t *testing.T) context.Context {
+	t.Helper()
+	t.Parallel()
+	return newTab(t)
+}
+
+// newTab opens a tab in the shared browser, or skips the test without one.
+func newTab(t *testing.T) context.Context {
 	t.Helper()
 	startBrowser()
 	if browserCtx == nil {
@@ -64,7 +73,7 @@ func tab(t *testing.T) context.Context {
 	}
 	ctx, cancel := chromedp.NewContext(browserCtx)
 	t.Cleanup(cancel)
-	ctx, cancel2 := context.WithTimeout(ctx, 40*time.Second)
+	ctx, cancel2 := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancel2)
 	return ctx
 }
@@ -104,7 +113,7 @@ func must(t *testing.T, what string, err error) {
 // poll waits until a JS expression is truthy.
 func poll(t *testing.T, ctx context.Context, expr string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(45*time.Second))); err != nil {
 		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | conn: " + (document.getElementById("conn") || {}).textContent + " | " + (document.getElementById("main") || document.body).innerText.slice(0, 600)`))
 		t.Fatalf("waiting for %s: %v\npage: %s", expr, err, state)
 	}

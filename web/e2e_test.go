@@ -169,7 +169,7 @@ func TestJetStreamEndToEnd(t *testing.T) {
 
 	// And the page shows it all.
 	if browserAvailable() {
-		ctx := tab(t)
+		ctx := newTab(t)
 		must(t, "login", chromedp.Do(ctx, chromedp.Navigate(ts.http.URL+"/?token=tok")))
 		must(t, "run page", chromedp.Do(ctx, chromedp.Navigate(ts.http.URL+"/#/runs/"+bad.ID)))
 		poll(t, ctx, `document.querySelectorAll("#log .line").length >= 3 && !!document.getElementById("retry")`)
