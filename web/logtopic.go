@@ -131,7 +131,7 @@ func (t *logTopic) backfill(ctx context.Context, s *logSub, max int) ([][]byte, 
 			s.cursor = l.Seq
 		}
 	}
-	if len(got) == 0 && s.cursor < t.floor {
+	if s.cursor == from && s.cursor < t.floor {
 		s.cursor = t.floor // the store no longer has them (retention); skip
 	}
 	return lines, nil
