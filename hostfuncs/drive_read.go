@@ -65,7 +65,11 @@ func driveList(ctx context.Context, env *Env, in []byte) (any, error) {
 	opts := drive.ListOptions{ParentFileID: req.ParentFileID, Limit: req.Limit, Marker: req.Marker,
 		OrderBy: req.OrderBy, OrderDirection: req.OrderDirection, Type: req.Type, Category: req.Category}
 	if req.Trash {
-		return listTrash(ctx, env, opts)
+		res, err := listTrash(ctx, env, opts)
+		if err != nil {
+			return nil, err
+		}
+		return project(res, req.Fields), nil
 	}
 	var dir string
 	switch {
@@ -103,10 +107,10 @@ func driveList(ctx context.Context, env *Env, in []byte) (any, error) {
 			env.storePath(f.FileID, f.Path)
 		}
 	}
-	return res, nil
+	return project(res, req.Fields), nil
 }
 
-func listTrash(ctx context.Context, env *Env, opts drive.ListOptions) (any, error) {
+func listTrash(ctx context.Context, env *Env, opts drive.ListOptions) (*drive.ListResult, error) {
 	tm, ok := env.Drive.(drive.TrashManager)
 	if !ok {
 		return nil, fmt.Errorf("list trash: %w", drive.ErrUnsupported)
@@ -129,8 +133,11 @@ func driveSearch(ctx context.Context, env *Env, in []byte) (any, error) {
 	}
 	res, err := env.Drive.Search(ctx, drive.SearchOptions{Query: req.Query, Limit: req.Limit,
 		Marker: req.Marker, OrderBy: req.OrderBy, ReturnTotal: req.ReturnTotal})
-	if err != nil || env.Grant.DriveAll(DriveRead) {
-		return res, err
+	if err != nil {
+		return nil, err
+	}
+	if env.Grant.DriveAll(DriveRead) {
+		return project(res, req.Fields), nil
 	}
 	// Keep only results inside the read grant.
 	kept := res.Items[:0]
@@ -141,7 +148,7 @@ func driveSearch(ctx context.Context, env *Env, in []byte) (any, error) {
 	}
 	res.Items = kept
 	res.TotalCount = 0 // unknown after filtering
-	return res, nil
+	return project(res, req.Fields), nil
 }
 
 func driveDownloadURL(ctx context.Context, env *Env, in []byte) (any, error) {

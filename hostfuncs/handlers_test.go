@@ -149,6 +149,27 @@ func TestRestrictedGrantResolvesIDs(t *testing.T) {
 	}
 }
 
+func TestListFieldsProjection(t *testing.T) {
+	f := newFixture(t, AllowAll())
+	if _, err := f.drive.MkdirAll(context.Background(), "/p/q"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		req  any
+		fn   string
+		want string
+	}{
+		{abi.ListRequest{Path: "/p", Fields: []string{"name", "type", "nope"}}, abi.FnDriveList, `{"name":"q","type":"folder"}`},
+		{abi.SearchRequest{Query: `name = "q"`, Fields: []string{"name"}}, abi.FnDriveSearch, `{"name":"q"}`},
+	} {
+		e := callHandler(t, context.Background(), f.env, tt.fn, tt.req)
+		var res struct{ Items []json.RawMessage }
+		if err := json.Unmarshal(e.Result, &res); err != nil || len(res.Items) != 1 || string(res.Items[0]) != tt.want {
+			t.Errorf("%s: %s (%v), want one item %s", tt.fn, e.Result, err, tt.want)
+		}
+	}
+}
+
 func TestLocalListPaging(t *testing.T) {
 	f := newFixture(t, AllowAll())
 	root := filepath.Join(f.dir, "tree")

@@ -41,6 +41,19 @@ func fastRequest(req any) (b []byte, ok bool) {
 		if r.Trash {
 			b = append(comma(b), `"trash":true`...)
 		}
+		if len(r.Fields) > 0 {
+			if !validUTF8(r.Fields...) {
+				return nil, false
+			}
+			b = append(comma(b), `"fields":[`...)
+			for i, f := range r.Fields {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendStr(b, f)
+			}
+			b = append(b, ']')
+		}
 	case abi.BatchRequest:
 		return appendBatch(b, r)
 	default:

@@ -15,7 +15,7 @@ func TestFastRequestMatchesEncodingJSON(t *testing.T) {
 		reqs := []any{abi.GetRequest{FileID: s}, abi.FileRequest{FileID: s}, abi.GetByPathRequest{Path: s},
 			abi.LocalPathRequest{Path: s}, abi.KVKeyRequest{Key: s},
 			abi.ListRequest{ParentFileID: s, Limit: r.IntN(3) * 50, Marker: randString(r), Trash: r.IntN(2) == 0, Type: randString(r)},
-			abi.ListRequest{}, abi.GetRequest{FileID: "\xff"}, abi.BatchRequest{},
+			abi.ListRequest{Fields: []string{s, "file_id"}}, abi.GetRequest{FileID: "\xff"}, abi.BatchRequest{},
 			abi.BatchRequest{Items: []abi.BatchItem{{ID: s, Op: "copy", FileID: randString(r), ToParentID: s},
 				{Op: "trash", NewName: s, CheckNameMode: "x"}}, ChunkSize: r.IntN(2) * 10, Concurrency: r.IntN(2) * 3}}
 		for _, req := range reqs {

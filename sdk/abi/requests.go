@@ -31,6 +31,9 @@ type ListRequest struct {
 	Type           string `json:"type,omitempty"`
 	Category       string `json:"category,omitempty"`
 	Trash          bool   `json:"trash,omitempty"`
+	// Fields, if set, limits each item to these File fields (JSON names,
+	// e.g. ["file_id","name","type"]): less to decode for big listings.
+	Fields []string `json:"fields,omitempty"`
 }
 
 // SearchRequest is wd_drive_search's input (drive.SearchOptions).
@@ -40,6 +43,8 @@ type SearchRequest struct {
 	Marker      string `json:"marker,omitempty"`
 	OrderBy     string `json:"order_by,omitempty"`
 	ReturnTotal bool   `json:"return_total_count,omitempty"`
+	// Fields limits each item to these File fields, as in ListRequest.
+	Fields []string `json:"fields,omitempty"`
 }
 
 // MkdirRequest is wd_drive_mkdir's input. With Path, every missing folder of

@@ -227,7 +227,8 @@ func batchCopy() int32 {
 			return nil, err
 		}
 		var items []sdk.BatchItem
-		for f, err := range sdk.ListAll(sdk.ListOptions{Path: in.LocalDir, Limit: 1000}) {
+		opts := sdk.ListOptions{Path: in.LocalDir, Limit: 1000, Fields: []string{"file_id"}}
+		for f, err := range sdk.ListAll(opts) {
 			if err != nil {
 				return nil, err
 			}
