@@ -141,14 +141,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	if o.WrapCaller != nil {
 		caller = o.WrapCaller(caller)
 	}
-	skip := map[string]bool{} // plugins whose schedules skip on overlap
-	for _, s := range a.Schedules {
-		if s.Overlap == runner.OverlapSkip {
-			skip[s.Plugin] = true
-		}
-	}
-	a.Worker = queue.NewWorker(a.Queue, caller, queue.WorkerOptions{Slots: o.Slots, Policy: a.policy, Grace: o.Grace,
-		Markers: func(p string) bool { return skip[p] }})
+	a.Worker = queue.NewWorker(a.Queue, caller, queue.WorkerOptions{Slots: o.Slots, Policy: a.policy, Grace: o.Grace})
 	if !o.NoConsole && !cfg.Console.Disabled {
 		if a.console, err = newConsole(a, o); err != nil {
 			return nil, err

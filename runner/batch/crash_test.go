@@ -52,11 +52,20 @@ func (c crashCaller) Call(ctx context.Context, req runner.CallRequest, sink runn
 		if err != nil {
 			return nil, err
 		}
-		ok := 0
+		ok, bad := 0, map[string]int{}
 		for _, r := range res {
 			if r.Status == http.StatusCreated || r.Status == http.StatusOK {
 				ok++
+				continue
 			}
+			msg := strconv.Itoa(r.Status)
+			if r.Error != nil {
+				msg += " " + r.Error.Message
+			}
+			bad[msg]++
+		}
+		if len(bad) > 0 {
+			fmt.Fprintf(os.Stderr, "bulk: item failures: %v\n", bad)
 		}
 		out, _ := json.Marshal(ok)
 		return &runner.CallResult{Plugin: req.Plugin, Output: out}, nil

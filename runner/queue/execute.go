@@ -32,6 +32,12 @@ func (w *Worker) handle(base context.Context, m jetstream.Msg) {
 	// read it for the attempt count and a final state.
 	rec := recordFor(req)
 	if md, err := m.Metadata(); err != nil || md.NumDelivered > 1 {
+		// A redelivery while the run's running marker is fresh means its
+		// node is alive but missed a heartbeat: do not run it twice.
+		if _, err := q.Leases.Get(ctx, markerKey(req.Plugin, req.ID)); err == nil {
+			_ = m.NakWithDelay(q.Opts.LeaseTTL)
+			return
+		}
 		r, err := q.GetRun(ctx, req.ID)
 		switch {
 		case err == nil:
@@ -99,10 +105,8 @@ func (w *Worker) handle(base context.Context, m jetstream.Msg) {
 	rec.Attempt++
 	rec.Status, rec.Node, rec.Started, rec.Error = runner.StatusRunning, q.Opts.Node, time.Now(), ""
 	q.putRecordAsync(rec)
-	if w.o.Markers == nil || w.o.Markers(req.Plugin) {
-		q.markRunning(req.Plugin, req.ID, q.Opts.Node)
-		defer q.unmarkRunning(req.Plugin, req.ID)
-	}
+	q.markRunning(req.Plugin, req.ID, q.Opts.Node)
+	defer q.unmarkRunning(req.Plugin, req.ID)
 
 	hbDone := make(chan struct{})
 	go w.heartbeat(m, leases, req, cancel, hbDone)
@@ -129,9 +133,7 @@ func (w *Worker) heartbeat(m jetstream.Msg, leases []*lease, req *Request, cance
 			return
 		case <-t.C:
 			_ = m.InProgress()
-			if w.o.Markers == nil || w.o.Markers(req.Plugin) {
-				w.q.markRunning(req.Plugin, req.ID, w.q.Opts.Node)
-			}
+			w.q.markRunning(req.Plugin, req.ID, w.q.Opts.Node)
 			for _, l := range leases {
 				if err := w.q.refresh(context.Background(), l, req.ID); err != nil {
 					w.q.log.Warn("run lost its concurrency lease; stopping it", "run", req.ID, "err", err)

@@ -64,9 +64,11 @@ func (q *Queue) release(ctx context.Context, l *lease) {
 	}
 }
 
-// Running markers ("run.<plugin>.<runid>") say which runs of a plugin are
-// executing anywhere; the overlap policy "skip" looks for them. They are
-// written asynchronously and expire with the bucket TTL unless refreshed.
+// Running markers ("run.<plugin>.<runid>") say which runs are executing
+// anywhere: the overlap policy "skip" looks for them, and a redelivered
+// request whose marker is fresh is put back instead of run a second time
+// (its node is alive, only late with a heartbeat). They are written
+// asynchronously and expire with the bucket TTL unless refreshed.
 func markerKey(plugin, runID string) string { return "run." + Token(plugin) + "." + runID }
 
 func (q *Queue) markRunning(plugin, runID, node string) {

@@ -151,6 +151,12 @@ func (s *Service) Retry(ctx context.Context, runID string) (*runner.RunRecord, e
 // Cancel stops a queued or running run.
 func (s *Service) Cancel(ctx context.Context, runID string) error {
 	rec, err := s.Q.GetRun(ctx, runID)
+	for i := 0; errors.Is(err, ErrRunNotFound) && i < 10; i++ {
+		// Records are written asynchronously: a run queued a moment ago
+		// may not have one yet.
+		time.Sleep(20 * time.Millisecond)
+		rec, err = s.Q.GetRun(ctx, runID)
+	}
 	if err != nil {
 		return err
 	}

@@ -27,9 +27,6 @@ type WorkerOptions struct {
 	// Grace is how long Run waits for running plugins after ctx ends before
 	// cancelling them (default 10s); cancelled runs go back to the queue.
 	Grace time.Duration
-	// Markers says which plugins' runs write "running" markers (needed by
-	// the overlap policy skip); nil: all.
-	Markers func(plugin string) bool
 	// LeaseWait is the delay before a run that found no free concurrency
 	// slot is offered again (default 500ms).
 	LeaseWait time.Duration

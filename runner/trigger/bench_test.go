@@ -49,7 +49,7 @@ func BenchmarkEventToEntry(b *testing.B) {
 	}
 	calls := make(stampCaller, 1)
 	go func() { _ = r.Run(ctx) }()
-	go func() { _ = queue.NewWorker(q, calls, queue.WorkerOptions{Markers: func(string) bool { return false }}).Run(ctx) }()
+	go func() { _ = queue.NewWorker(q, calls, queue.WorkerOptions{}).Run(ctx) }()
 	lats := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
