@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wasmdrive/wasmdrive/config"
 )
@@ -30,7 +31,18 @@ func TestMain(m *testing.M) {
 	if err := os.MkdirAll(sharedData, 0o755); err != nil {
 		panic(err)
 	}
+	pruneOld(filepath.Join(sharedData, "cache", "build"), 7*24*time.Hour)
 	os.Exit(m.Run())
+}
+
+// pruneOld removes files in dir not modified for age (old plugin builds).
+func pruneOld(dir string, age time.Duration) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > age {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // memSink collects a run's log lines and progress.
