@@ -67,17 +67,7 @@ func writeRandomFile(p string, size int64) error {
 
 func benchUpload(ctx context.Context, d *local.Drive, dir, src string, size int64) ([]Row, error) {
 	mb := float64(size) / 1e6
-	cpTime, err := Timed(func() error {
-		dst := filepath.Join(dir, "copy.bin")
-		if err := exec.CommandContext(ctx, "cp", src, dst).Run(); err != nil {
-			return err
-		}
-		return fsyncFile(dst) // the drive fsyncs what it stores; so must the peer
-	})
-	if err != nil {
-		return nil, fmt.Errorf("drive bench: cp: %w", err)
-	}
-	f, err := os.Open(src)
+	f, err := os.OpenFile(src, os.O_RDWR, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -91,9 +81,28 @@ func benchUpload(ctx context.Context, d *local.Drive, dir, src string, size int6
 		})
 		return res, t, err
 	}
-	_, upTime, err := upload("first.bin")
-	if err != nil {
-		return nil, err
+	// The machine is shared: best of three, cp and upload interleaved, each
+	// upload of new content (its first bytes changed).
+	cpTime, upTime := time.Duration(1<<62), time.Duration(1<<62)
+	for i := range 3 {
+		t, err := Timed(func() error {
+			dst := filepath.Join(dir, "copy.bin")
+			if err := exec.CommandContext(ctx, "cp", src, dst).Run(); err != nil {
+				return err
+			}
+			return fsyncFile(dst) // the drive fsyncs what it stores; so must the peer
+		})
+		if err != nil {
+			return nil, fmt.Errorf("drive bench: cp: %w", err)
+		}
+		if _, err := f.WriteAt([]byte(fmt.Sprintf("run %d", i)), 0); err != nil {
+			return nil, fmt.Errorf("drive bench: %w", err)
+		}
+		_, u, err := upload(fmt.Sprintf("first%d.bin", i))
+		if err != nil {
+			return nil, err
+		}
+		cpTime, upTime = min(cpTime, t), min(upTime, u)
 	}
 	// The machine is shared: take the best of three of both timings.
 	shaTime, rapidTime := time.Duration(1<<62), time.Duration(1<<62)
@@ -117,7 +126,7 @@ func benchUpload(ctx context.Context, d *local.Drive, dir, src string, size int6
 	rapidRatio := rapidTime.Seconds() / shaTime.Seconds()
 	return []Row{
 		{Name: fmt.Sprintf("upload %.0f MB in process", mb), Value: mb / upTime.Seconds(), Unit: "MB/s", Peer: "cp + fsync",
-			Ratio: upRatio, Goal: "≥ 0.6", Met: localMet(upRatio >= 0.6), Note: fmt.Sprintf("cp %s, upload %s", cpTime.Round(time.Millisecond), upTime.Round(time.Millisecond))},
+			Ratio: upRatio, Goal: "≥ 0.6", Met: localMet(upRatio >= 0.6), Note: fmt.Sprintf("best of 3: cp %s, upload %s", cpTime.Round(time.Millisecond), upTime.Round(time.Millisecond))},
 		{Name: "rapid upload of stored content", Value: float64(rapidTime.Milliseconds()), Unit: "ms", Peer: "SHA-1 of the file",
 			Ratio: rapidRatio, Goal: "≤ 1.3", Met: localMet(rapidRatio <= 1.3 && res.RapidUpload && res.BytesSent == 0),
 			Note: fmt.Sprintf("rapid=%v, %d body bytes", res.RapidUpload, res.BytesSent)},
