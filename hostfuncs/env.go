@@ -12,6 +12,10 @@
 //	plugin.CallWithContext(ctx, "backup", input)
 //
 // and the plugin must have been built with hostfuncs.Functions().
+//
+// Go plugins built with sdk take a faster route to the same handlers,
+// wd_call (fastpath.go), which moves the JSON through the plugin's own
+// memory instead of extism kernel blocks.
 package hostfuncs
 
 import (
