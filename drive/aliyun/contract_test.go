@@ -33,8 +33,8 @@ func TestContract(t *testing.T) {
 // TestContractBatchEndpoint runs the suite again with Batch chunks sent to
 // drive/local's batch extension instead of single calls.
 func TestContractBatchEndpoint(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the suite already ran against single calls; -short skips the batch-endpoint rerun")
+	if testing.Short() || raceEnabled {
+		t.Skip("the suite already ran against single calls; -short and -race skip the batch-endpoint rerun")
 	}
 	drivetest.Run(t, func(t *testing.T) drivetest.Harness {
 		c, ts := newLocalClient(t, local.ServerOptions{}, func(o *Options) {
