@@ -117,8 +117,8 @@ func driveCodeOf(status int) string {
 
 // batchIDs lists the file ids of a batch for the audit record (capped).
 func batchIDs(reqs []drive.BatchRequest) []string {
-	const max = 1000
-	n := min(len(reqs), max)
+	const maxIDs = 1000
+	n := min(len(reqs), maxIDs)
 	ids := make([]string, n)
 	for i := range n {
 		ids[i] = reqs[i].FileID

@@ -48,14 +48,14 @@ func (e *Env) kernelFor(ctx context.Context) (*kernel, error) {
 }
 
 // read returns a view of the block at off (valid until the next write).
-func (k *kernel) read(ctx context.Context, off uint64, max uint64) ([]byte, error) {
+func (k *kernel) read(ctx context.Context, off uint64, limit uint64) ([]byte, error) {
 	k.stack[0] = off
 	if err := k.length.CallWithStack(ctx, k.stack[:]); err != nil {
 		return nil, fmt.Errorf("read request: %w", err)
 	}
 	n := k.stack[0]
-	if n > max {
-		return nil, badArg("request of %d bytes exceeds the %d-byte limit; split it", n, max)
+	if n > limit {
+		return nil, badArg("request of %d bytes exceeds the %d-byte limit; split it", n, limit)
 	}
 	b, ok := k.mem.Read(uint32(off), uint32(n))
 	if !ok {
