@@ -91,7 +91,11 @@ func printBanner(env *cliEnv, a *app.App, info app.ServeInfo) {
 			names = append(names, p.Name)
 		}
 	}
-	fmt.Fprintf(w, "  plugins:   %s\n", strings.Join(names, ", "))
+	if len(names) == 0 {
+		fmt.Fprintln(w, "  plugins:   none enabled (list them under plugins.enabled in the config; see `wasmdrive plugin list`)")
+	} else {
+		fmt.Fprintf(w, "  plugins:   %s\n", strings.Join(names, ", "))
+	}
 	for _, s := range a.Schedules {
 		fmt.Fprintf(w, "  schedule:  %s %q (%s), next %s\n", s.ID, s.Spec, s.Loc, s.Next(time.Now()).Local().Format(time.RFC3339))
 	}
