@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -234,18 +235,11 @@ func (h *Host) namesLocked() string {
 	for n := range h.plugins {
 		names = append(names, n)
 	}
-	sort.Strings(names)
 	if len(names) == 0 {
 		return "none; check plugins.dirs"
 	}
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 func (h *Host) info(e *entry) PluginInfo {
