@@ -86,7 +86,7 @@ func (b *pluginBench) host(ctx context.Context, dataDir string) (*runner.Host, e
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	h, err := runner.New(ctx, runner.Options{Config: c, RunUnlisted: true, NoPrewarm: true, Builder: b.builder,
+	h, err := runner.New(ctx, runner.Options{Config: c, RunUnlisted: true, NoPrewarm: true, NoWatch: true, Builder: b.builder,
 		Drives: func(context.Context, string) (drive.Drive, error) { return b.d, nil }})
 	if err != nil {
 		return nil, err

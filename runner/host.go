@@ -61,9 +61,10 @@ type Options struct {
 	// plugins.enabled, with the grants their manifest asks (the `run`
 	// command: the operator asked for that one call).
 	RunUnlisted bool
-	// Watch polls the plugin folders (every WatchInterval, default 1s) and
-	// loads new or changed plugins without a restart.
-	Watch         bool
+	// NoWatch turns off polling the plugin folders. By default they are
+	// polled every WatchInterval (default 1s) and new, changed or removed
+	// plugins are loaded, swapped or dropped without a restart.
+	NoWatch       bool
 	WatchInterval time.Duration
 	// NoPrewarm skips creating an idle instance when a plugin loads.
 	NoPrewarm bool
@@ -131,7 +132,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	}
 	h.dirs = PluginDirs(opts.Config, h.dataDir)
 	h.rescan(ctx)
-	if opts.Watch {
+	if !opts.NoWatch {
 		h.stop, h.done = make(chan struct{}), make(chan struct{})
 		go h.watch()
 	}

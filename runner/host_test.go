@@ -100,6 +100,9 @@ func newTestHost(t testing.TB, opts Options, dirs ...string) *Host {
 	}
 	opts.Config = cfg
 	opts.RunUnlisted = true
+	if opts.WatchInterval == 0 {
+		opts.NoWatch = true
+	}
 	h, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)

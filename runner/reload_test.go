@@ -97,7 +97,7 @@ func TestHotReload(t *testing.T) {
 	hot := filepath.Join(root, "hot")
 	writePlugin(t, hot, "hot", v1wasm)
 	changes := make(chan string, 16)
-	h := newTestHost(t, Options{Watch: true, WatchInterval: 20 * time.Millisecond, OnChange: func(p string) {
+	h := newTestHost(t, Options{WatchInterval: 20 * time.Millisecond, OnChange: func(p string) {
 		select {
 		case changes <- p:
 		default:

@@ -115,7 +115,7 @@ func openHost(ctx context.Context, env *cliEnv, dir string, run bool) (*cliHost,
 		cfg.Plugins.Dirs = []string{dir}
 	}
 	c := &cliHost{cfg: cfg, drives: accounts.NewRegistry(cfg, nil)}
-	opts := runner.Options{Config: cfg, RunUnlisted: run, NoPrewarm: true,
+	opts := runner.Options{Config: cfg, RunUnlisted: run, NoPrewarm: true, NoWatch: true,
 		Drives: func(ctx context.Context, account string) (drive.Drive, error) { return c.drives.Get(account) }}
 	if run {
 		if c.kv, err = kvfile.Open(filepath.Join(cfg.DataDir, "kv", "plugins.db")); err != nil {
