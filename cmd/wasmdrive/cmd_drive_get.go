@@ -19,8 +19,8 @@ import (
 )
 
 func init() {
-	register(&command{name: "drive get", usage: "[--account NAME] [-j N] REMOTE LOCAL",
-		summary: "download a file or folder (recursively); content is checked against its SHA-1", run: runDriveGet})
+	register(&command{name: "drive get", usage: "[--account NAME] [-j N] REMOTE LOCAL|-",
+		summary: "download a file or folder (recursively; - writes a file to stdout); content is checked against its SHA-1", run: runDriveGet})
 }
 
 // getJob is one file to download.
@@ -44,6 +44,9 @@ func runDriveGet(ctx context.Context, env *cliEnv, args []string) error {
 	root, err := c.d.GetByPath(ctx, src)
 	if err != nil {
 		return withExit(fmt.Errorf("%s: %w", src, err))
+	}
+	if dst == "-" {
+		return getToStdout(ctx, env, c.d, root)
 	}
 	if st, err := os.Stat(dst); err == nil && st.IsDir() {
 		name := root.Name
@@ -202,4 +205,28 @@ type barWriter struct{ b *progress.Bar }
 func (w barWriter) Write(p []byte) (int, error) {
 	w.b.Add(int64(len(p)))
 	return len(p), nil
+}
+
+// getToStdout streams one file to stdout, checking its SHA-1 at the end.
+func getToStdout(ctx context.Context, env *cliEnv, d drive.Drive, f *drive.File) error {
+	if f.IsFolder() {
+		return withExit(fmt.Errorf("%s is a folder: give a local folder instead of -: %w", f.Path, drive.ErrInvalid))
+	}
+	if f.Size == 0 {
+		return nil
+	}
+	rc, err := d.Download(ctx, f.FileID, 0, -1)
+	if err != nil {
+		return withExit(err)
+	}
+	defer rc.Close()
+	h := sha1.New()
+	n, err := io.Copy(io.MultiWriter(env.Stdout, h), rc)
+	if err != nil {
+		return withExit(fmt.Errorf("download %s: %w", f.Path, err))
+	}
+	if n != f.Size || f.ContentHash != "" && !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), f.ContentHash) {
+		return fmt.Errorf("download %s: got %d bytes that do not match the drive's size or SHA-1; download again", f.Path, n)
+	}
+	return nil
 }

@@ -69,6 +69,9 @@ func TestDriveCLIRoundTrip(t *testing.T) {
 			t.Fatalf("get %s: %v %q", p, err, b)
 		}
 	}
+	if out := mustWD(t, data, "drive", "get", "/backup/proj/sub/b.txt", "-"); out != tree["proj/sub/b.txt"] {
+		t.Fatalf("get to stdout: %d bytes", len(out))
+	}
 	// a second put of the same file is refused, --overwrite replaces it
 	if code, _, errs := wd(t, data, "drive", "put", filepath.Join(src, "proj", "a.txt"), "/backup/proj"); code != exitExists || !strings.Contains(errs, "overwrite") {
 		t.Fatalf("put again: exit %d, %s", code, errs)
