@@ -25,12 +25,14 @@ const maxResponse = 64 << 20
 // says the request was not processed: 429 TooManyRequests (waiting exactly
 // x-retry-after when present), 401 AccessTokenExpired/Invalid (after one
 // token refresh), and connection failures before the request was sent.
-// Calls marked idempotent (reads, getUploadUrl, listUploadedParts,
-// complete, createFolder in refuse mode, update, trash, delete, part PUTs)
-// are also retried on 5xx, a plain-text 502, a connection reset or an EOF
-// mid-reply. Other calls (create file, copy, move, auto_rename creates, raw
-// Request) then return the error, which drive.IsRetryable reports as
-// retryable, because the service may have applied them.
+// Calls marked idempotent (reads, getDownloadUrl, getUploadUrl,
+// listUploadedParts, complete, createFolder in refuse mode, update, trash,
+// delete, restore, share cancel, part PUTs, ranged GETs) are also retried on
+// 5xx, a plain-text 502, a connection reset or an EOF mid-reply; trash and
+// delete then take NotFound as success. Other calls (create file, copy,
+// move, createShare, auto_rename/ignore creates, batch, raw Request) then
+// return the error, which drive.IsRetryable reports as retryable, because
+// the service may have applied them.
 type callOpts struct {
 	idempotent bool
 	// goneOK treats NotFound on a retry as success (trash, delete: the
