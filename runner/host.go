@@ -36,6 +36,7 @@ var (
 	ErrLimit = errors.New("plugin limit exceeded")
 
 	errRetired = errors.New("plugin version was replaced")
+	errSkipped = errors.New("plugin not selected by Options.Only")
 )
 
 // DriveResolver returns the drive of an account.
@@ -66,6 +67,9 @@ type Options struct {
 	// plugins are loaded, swapped or dropped without a restart.
 	NoWatch       bool
 	WatchInterval time.Duration
+	// Only, when set, loads just the plugins of these names (the others'
+	// manifests are read, nothing is built): one-off commands.
+	Only []string
 	// NoPrewarm skips creating an idle instance when a plugin loads.
 	NoPrewarm bool
 	// OnChange is called after a plugin was loaded, replaced or removed.

@@ -335,3 +335,11 @@ func TestUnlistedPluginNeedsConfig(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestOnlyLoadsTheNamedPlugin(t *testing.T) {
+	h := newTestHost(t, Options{NoPrewarm: true, Only: []string{"echo"}}, echoDir, "testdata/plugins/bench")
+	pis, err := h.Plugins(context.Background())
+	if err != nil || len(pis) != 1 || pis[0].Name != "echo" {
+		t.Fatalf("plugins = %+v, %v", pis, err)
+	}
+}

@@ -94,6 +94,9 @@ func (h *Host) load(ctx context.Context, dir string) (*version, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(h.opts.Only) > 0 && !slices.Contains(h.opts.Only, man.Name) {
+		return nil, errSkipped
+	}
 	v := &version{man: man, dir: dir, triggers: man.Triggers}
 	pc := h.cfg.Plugins.Enabled[man.Name]
 	if v.grant, err = EffectiveGrant(man, pc.Grants); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -64,6 +65,9 @@ func (h *Host) rescan(ctx context.Context) {
 			continue
 		}
 		v, err := h.load(ctx, dir)
+		if errors.Is(err, errSkipped) {
+			continue
+		}
 		h.install(dir, st, v, err, old)
 	}
 	h.mu.Lock()

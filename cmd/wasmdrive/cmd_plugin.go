@@ -105,8 +105,9 @@ type cliHost struct {
 }
 
 // openHost loads the plugins of the configured folders, or only of dir
-// when dir is a plugin folder. run lets calls reach unlisted plugins.
-func openHost(ctx context.Context, env *cliEnv, dir string, run bool) (*cliHost, error) {
+// when dir is a plugin folder; only, if set, is the one plugin to load.
+// run lets calls reach unlisted plugins.
+func openHost(ctx context.Context, env *cliEnv, dir, only string, run bool) (*cliHost, error) {
 	cfg, err := loadConfig(env)
 	if err != nil {
 		return nil, err
@@ -117,6 +118,9 @@ func openHost(ctx context.Context, env *cliEnv, dir string, run bool) (*cliHost,
 	c := &cliHost{cfg: cfg, drives: accounts.NewRegistry(cfg, nil)}
 	opts := runner.Options{Config: cfg, RunUnlisted: run, NoPrewarm: true, NoWatch: true,
 		Drives: func(ctx context.Context, account string) (drive.Drive, error) { return c.drives.Get(account) }}
+	if only != "" {
+		opts.Only = []string{only}
+	}
 	if run {
 		if c.kv, err = kvfile.Open(filepath.Join(cfg.DataDir, "kv", "plugins.db")); err != nil {
 			c.Close()
@@ -168,7 +172,7 @@ func runPluginList(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) != 0 {
 		return errUsage
 	}
-	h, err := openHost(ctx, env, "", false)
+	h, err := openHost(ctx, env, "", "", false)
 	if err != nil {
 		return err
 	}
@@ -215,7 +219,7 @@ func runPluginInspect(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := openHost(ctx, env, dir, false)
+	h, err := openHost(ctx, env, dir, name, false)
 	if err != nil {
 		return err
 	}

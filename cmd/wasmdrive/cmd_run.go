@@ -44,7 +44,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := openHost(ctx, env, dir, true)
+	h, err := openHost(ctx, env, dir, name, true)
 	if err != nil {
 		return err
 	}

@@ -278,3 +278,47 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestListRunsWidensWindow(t *testing.T) {
+	e := setup(t, funcCaller{}, nil)
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// 100 old runs of "b", then 900 newer runs of "a": b's records lie
+	// outside the first window of the scan.
+	for i := 0; i < 1000; i++ {
+		plugin := "a"
+		if i < 100 {
+			plugin = "b"
+		}
+		r := &runner.RunRecord{ID: fmt.Sprintf("r%04d", i), Plugin: plugin, Status: runner.StatusSucceeded, Queued: t0.Add(time.Duration(i) * time.Second)}
+		e.q.putRecordAsync(r)
+	}
+	select {
+	case <-e.q.JS.PublishAsyncComplete():
+	case <-time.After(10 * time.Second):
+		t.Fatal("records not written")
+	}
+	// A later update of an old run moves it into the window.
+	if err := e.q.putRecord(ctx, &runner.RunRecord{ID: "r0000", Plugin: "b", Status: runner.StatusFailed, Queued: t0}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		f     runner.RunFilter
+		n     int
+		first string
+	}{
+		{runner.RunFilter{Limit: 5}, 5, "r0999"},
+		{runner.RunFilter{Plugin: "b", Limit: 50}, 50, "r0099"},
+		{runner.RunFilter{Plugin: "b", Limit: 500}, 100, "r0099"},
+		{runner.RunFilter{Status: runner.StatusFailed}, 1, "r0000"},
+	}
+	for _, tt := range tests {
+		got, err := e.svc.ListRuns(ctx, tt.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != tt.n || got[0].ID != tt.first {
+			t.Errorf("ListRuns(%+v) = %d runs starting %v, want %d starting %s", tt.f, len(got), got[0].ID, tt.n, tt.first)
+		}
+	}
+}

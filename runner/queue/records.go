@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -90,25 +91,91 @@ func validRunID(id string) bool {
 }
 
 // ListRuns returns the newest runs matching f, newest first.
+//
+// It does not walk every record: it reads the tail of the records bucket's
+// stream (the most recent writes), keeps the last version of each run, and
+// widens the window fourfold until it has f.Limit matches or has read the
+// whole bucket. So a listing costs about the recent activity, not the 7
+// days of history.
 func (q *Queue) ListRuns(ctx context.Context, f runner.RunFilter) ([]*runner.RunRecord, error) {
-	w, err := q.Records.WatchAll(ctx, jetstream.IgnoreDeletes())
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	stream, err := q.JS.Stream(ctx, "KV_"+RecordsBucket)
 	if err != nil {
 		return nil, fmt.Errorf("queue: list runs: %w", err)
 	}
-	defer func() { _ = w.Stop() }()
-	var out []*runner.RunRecord
+	st := stream.CachedInfo().State
+	if st.Msgs == 0 {
+		return nil, nil
+	}
+	window := uint64(max(256, 8*limit))
 	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case e := <-w.Updates():
-			if e == nil { // initial values done
-				return filterRuns(out, f), nil
+		from := st.FirstSeq
+		if st.LastSeq >= window && st.LastSeq-window+1 > from {
+			from = st.LastSeq - window + 1
+		}
+		recs, err := q.scanRecords(ctx, stream, from, st.LastSeq)
+		if err != nil {
+			return nil, err
+		}
+		var out []*runner.RunRecord
+		for _, r := range recs {
+			if matches(r, f) {
+				out = append(out, r)
+			}
+		}
+		if len(out) >= limit || from == st.FirstSeq {
+			return filterRuns(out, f), nil
+		}
+		window *= 4
+	}
+}
+
+// scanRecords reads records written at stream sequences [from, to] and
+// returns the last version of each run (deleted runs dropped).
+func (q *Queue) scanRecords(ctx context.Context, stream jetstream.Stream, from, to uint64) (map[string]*runner.RunRecord, error) {
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue: list runs: %w", err)
+	}
+	prefix := "$KV." + RecordsBucket + "."
+	out := map[string]*runner.RunRecord{}
+	for {
+		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("queue: list runs: %w", err)
+		}
+		n := 0
+		var last uint64
+		for m := range batch.Messages() {
+			n++
+			md, err := m.Metadata()
+			if err != nil {
+				continue
+			}
+			last = md.Sequence.Stream
+			id := strings.TrimPrefix(m.Subject(), prefix)
+			if op := m.Headers().Get("KV-Operation"); op != "" {
+				delete(out, id) // DEL or PURGE
+				continue
 			}
 			var r runner.RunRecord
-			if json.Unmarshal(e.Value(), &r) == nil && matches(&r, f) {
-				out = append(out, &r)
+			if json.Unmarshal(m.Data(), &r) == nil {
+				out[id] = &r
 			}
+			if md.NumPending == 0 {
+				return out, nil
+			}
+		}
+		if err := batch.Error(); err != nil {
+			return nil, fmt.Errorf("queue: list runs: %w", err)
+		}
+		if n == 0 || last >= to {
+			return out, nil
 		}
 	}
 }
