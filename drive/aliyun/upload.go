@@ -30,9 +30,11 @@ import (
 // req.Resume continues a session (listUploadedParts: parts already held are
 // not sent again); an unknown upload id starts a new session. Name modes:
 // refuse (the default) fails with AlreadyExist.File when the name is taken;
-// auto_rename and ignore are the API's; overwrite, which the Open API lacks,
-// uploads under a free name, trashes the old file, then renames the new one
-// into place, so a complete copy exists at every step.
+// auto_rename and ignore are the API's; overwrite is sent as such to
+// servers that know it (drive/local replaces the file atomically at
+// completion) and otherwise emulated, since the Open API lacks it: upload
+// under a free name, trash the old file, rename the new one into place, so
+// a complete copy exists at every step.
 func (c *Client) Upload(ctx context.Context, req drive.UploadRequest) (*drive.UploadResult, error) {
 	if req.Size < 0 || req.Size > 0 && req.Content == nil {
 		return nil, drive.Invalid("upload %q: size %d with no content", req.Name, req.Size)
