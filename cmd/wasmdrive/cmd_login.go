@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "login", usage: "--account NAME [--listen 127.0.0.1:PORT] [--timeout 10m]",
+	register(&command{name: "login", usage: "--account NAME [--listen 127.0.0.1:8379] [--timeout 10m]",
 		summary: "authorise an aliyun account in the browser (OAuth code + PKCE) and save its token file", run: runLogin})
 }
 
@@ -19,7 +19,7 @@ func runLogin(ctx context.Context, env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	acct := fs.String("account", "", "the aliyun account to log in (default: the default account)")
-	listen := fs.String("listen", "127.0.0.1:0", "loopback address for the browser's redirect (register http://ADDR/oauth/callback with the app)")
+	listen := fs.String("listen", "127.0.0.1:8379", "loopback address for the browser's redirect; register http://ADDR/oauth/callback as the app's redirect URI")
 	timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the browser")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err

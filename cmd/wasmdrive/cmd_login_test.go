@@ -60,7 +60,7 @@ func TestLoginThenUseAliyunAccount(t *testing.T) {
 	if code, _, errs := run("drive", "ls", "--account", "work", "/"); code != exitPermission || !strings.Contains(errs, "wasmdrive login --account work") {
 		t.Fatalf("before login: exit %d, %s", code, errs)
 	}
-	code, out, errs := run("login", "--account", "work")
+	code, out, errs := run("login", "--account", "work", "--listen", "127.0.0.1:0")
 	if code != 0 || !strings.Contains(out, "logged in") {
 		t.Fatalf("login: exit %d\n%s\n%s", code, out, errs)
 	}
