@@ -80,30 +80,51 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 		env.Drive = d
 	}
 
-	in, err := v.pool.acquire(ctx) // waiting for a free instance is not the plugin's time
-
-	if err != nil {
-		if errors.Is(err, errRetired) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
-	}
 	timeout := man.Limits.Timeout.D()
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	cs := &callSink{sink: sink, runID: req.RunID}
-	in.bind(cs)
-	start := time.Now()
-	rc, out, callErr := in.p.CallWithContext(hostfuncs.WithEnv(cctx, env), entry, input)
-	elapsed := time.Since(start)
-	in.calls++
-	var pluginMsg string
-	if callErr != nil {
-		pluginMsg = in.p.GetError() // set by pdk.SetError: a clean failure
+	var (
+		cctx      context.Context
+		in        *instance
+		rc        uint32
+		out       []byte
+		callErr   error
+		pluginMsg string
+		elapsed   time.Duration
+	)
+	for attempt := 0; ; attempt++ {
+		var err error
+		in, err = v.pool.acquire(ctx) // waiting for a free instance is not the plugin's time
+		if err != nil {
+			if errors.Is(err, errRetired) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
+		}
+		if cctx == nil { // the timeout starts once an instance is ours
+			var cancel context.CancelFunc
+			cctx, cancel = context.WithTimeout(ctx, timeout)
+			defer cancel()
+		}
+		in.bind(cs)
+		start := time.Now()
+		rc, out, callErr = in.p.CallWithContext(hostfuncs.WithEnv(cctx, env), entry, input)
+		elapsed = time.Since(start)
+		pluginMsg = ""
+		if callErr != nil {
+			pluginMsg = in.p.GetError() // set by pdk.SetError: a clean failure
+		}
+		in.unbind()
+		if callErr != nil && in.calls > 0 && callErr.Error() == errClosed && attempt == 0 {
+			// The module exited during its previous call (a guest os.Exit
+			// looks like success to extism); nothing ran: use another.
+			v.pool.put(in, true)
+			continue
+		}
+		in.calls++
+		break
 	}
-	in.unbind()
 
-	err = classify(man, entry, rc, callErr, pluginMsg, cctx, ctx, timeout)
+	err := classify(man, entry, rc, callErr, pluginMsg, cctx, ctx, timeout)
 	discard := err != nil && !errors.Is(err, ErrPluginFailed)
 	if len(input) > agingBytes || len(out) > agingBytes {
 		discard = true
@@ -126,6 +147,9 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 	}
 	return res, nil
 }
+
+// errClosed is extism's answer for a call on an instance whose module closed.
+const errClosed = "module is closed"
 
 // classify turns what extism returned into an error a person can act on.
 func classify(man *Manifest, entry string, rc uint32, callErr error, pluginMsg string, cctx, parent context.Context, timeout time.Duration) error {

@@ -223,6 +223,18 @@ func TestAbuseIsContained(t *testing.T) {
 	}
 }
 
+func TestExitedInstanceIsReplaced(t *testing.T) {
+	h := echoHost(t)
+	// extism reports a guest's os.Exit(0) as success; the module is gone.
+	if _, _, err := call(t, h, "exit", ""); err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := call(t, h, "count", "")
+	if err != nil || string(res.Output) != "1" {
+		t.Fatalf("count after exit = %v, %v; want a fresh instance", res, err)
+	}
+}
+
 func TestLogsCaptured(t *testing.T) {
 	h := echoHost(t)
 	res, sink, err := call(t, h, "logs", "")

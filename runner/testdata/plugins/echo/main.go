@@ -99,3 +99,11 @@ func count() int32 {
 }
 
 var n int
+
+// exit ends the module the way a careless plugin might.
+//
+//go:wasmexport exit
+func exit() int32 {
+	os.Exit(0)
+	return 0
+}
