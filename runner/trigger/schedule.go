@@ -32,10 +32,12 @@ type FieldError struct {
 	Err    error
 }
 
+// Error says which plugin and field are wrong and why.
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("plugin %s: %s: %v", e.Plugin, e.Field, e.Err)
 }
 
+// Unwrap returns the underlying reason.
 func (e *FieldError) Unwrap() error { return e.Err }
 
 // NewSchedule validates trigger index of plugin (a schedule trigger).
