@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/plugins/internal/backupcore"
@@ -12,28 +13,31 @@ import (
 
 // Summary is a backup run's result (the output and the event's data).
 type Summary struct {
-	Status      string      `json:"status"` // ok, partial
-	Source      string      `json:"source"`
-	Target      string      `json:"target"`
-	Files       int         `json:"files"` // files in the manifest after the run
-	Scanned     int         `json:"scanned"`
-	Uploaded    int         `json:"uploaded"`
-	Rapid       int         `json:"rapid"` // uploads the drive already had
-	BytesSent   int64       `json:"bytes_sent"`
-	BytesPlan   int64       `json:"bytes_planned"`
-	Unchanged   int         `json:"unchanged"`
-	Renamed     int         `json:"renamed"`
-	Removed     int         `json:"removed"`
-	Marked      int         `json:"marked_deleted"`
-	Versioned   int         `json:"versioned"`
-	Retained    int         `json:"retained"`
-	Skipped     []skipInfo  `json:"skipped,omitempty"`
-	Errors      []fileError `json:"errors,omitempty"`
-	ManifestB   int         `json:"manifest_bytes"`
-	Encrypted   bool        `json:"encrypted"`
-	ElapsedMS   int64       `json:"elapsed_ms"`
-	StartedAt   time.Time   `json:"started_at"`
-	CompletedAt time.Time   `json:"completed_at"`
+	Status    string      `json:"status"` // ok, partial
+	Source    string      `json:"source"`
+	Target    string      `json:"target"`
+	Files     int         `json:"files"` // files in the manifest after the run
+	Scanned   int         `json:"scanned"`
+	Uploaded  int         `json:"uploaded"`
+	Rapid     int         `json:"rapid"` // uploads the drive already had
+	BytesSent int64       `json:"bytes_sent"`
+	BytesPlan int64       `json:"bytes_planned"`
+	Unchanged int         `json:"unchanged"`
+	Renamed   int         `json:"renamed"`
+	Removed   int         `json:"removed"`
+	Marked    int         `json:"marked_deleted"`
+	Versioned int         `json:"versioned"`
+	Retained  int         `json:"retained"`
+	Skipped   []skipInfo  `json:"skipped,omitempty"`
+	Errors    []fileError `json:"errors,omitempty"`
+	ManifestB int         `json:"manifest_bytes"`
+	Encrypted bool        `json:"encrypted"`
+	ElapsedMS int64       `json:"elapsed_ms"`
+	// Phases are the milliseconds spent loading the manifest, scanning the
+	// source, diffing, uploading and saving.
+	Phases      map[string]int64 `json:"phases_ms"`
+	StartedAt   time.Time        `json:"started_at"`
+	CompletedAt time.Time        `json:"completed_at"`
 }
 
 type skipInfo struct {
@@ -84,17 +88,29 @@ func runBackup(s *settings) (*Summary, error) {
 			return nil, err
 		}
 	}
+	r.sum.Phases = map[string]int64{}
+	kvTime, scanHost = 0, 0 // globals outlive a call on a pooled instance
+	mark := start
+	phase := func(name string) {
+		now := sdk.Now()
+		r.sum.Phases[name] += now.Sub(mark).Milliseconds()
+		mark = now
+	}
 	m, err := r.store.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load manifest: %w (delete the plugin's KV keys %s* to start over)", err, r.store.Prefix)
 	}
 	m.Root = s.Target
 	r.m = m
+	phase("load")
+	r.sum.Phases["load_kv"] = kvTime.Milliseconds()
 	scan, err := scanLocal(s)
 	if err != nil {
 		return nil, err
 	}
 	r.sum.Scanned = len(scan.Files)
+	phase("scan")
+	r.sum.Phases["scan_host"] = scanHost.Milliseconds()
 	plan := backupcore.Diff(m, scan, s.opts, start)
 	r.confirmDeletions(plan)
 	r.sum.Unchanged, r.sum.Retained, r.sum.BytesPlan = plan.Unchanged, plan.Retained, plan.UploadBytes
@@ -106,14 +122,17 @@ func runBackup(s *settings) (*Summary, error) {
 	if !plan.Empty() {
 		sdk.LogInfo("backup plan", "uploads", len(plan.Uploads), "bytes", plan.UploadBytes, "renames", len(plan.Renames),
 			"removals", len(plan.Removals), "marked", len(plan.Marked), "unchanged", plan.Unchanged)
+		phase("diff")
 		if err := r.execute(plan); err != nil {
 			return r.sum, err
 		}
+		phase("transfer")
 	}
 	if r.changes.Len() > 0 {
 		if err := r.checkpoint(); err != nil {
 			return r.sum, err
 		}
+		phase("save")
 	}
 	end := sdk.Now()
 	r.sum.Files = len(r.m.Entries)
@@ -287,11 +306,12 @@ func (r *backupRun) send(f backupcore.LocalFile, parentID, name string) (backupc
 	if res.File == nil {
 		return e, nil, fmt.Errorf("upload: the host returned no file")
 	}
-	e.FileID = res.File.FileID
+	// Clone what the manifest keeps: sdk strings share the answer buffer.
+	e.FileID = strings.Clone(res.File.FileID)
 	if r.s.keys != nil {
-		e.RemoteSHA1, e.RemoteSize = res.File.ContentHash, res.File.Size
+		e.RemoteSHA1, e.RemoteSize = strings.Clone(res.File.ContentHash), res.File.Size
 	} else {
-		e.SHA1 = res.File.ContentHash
+		e.SHA1 = strings.Clone(res.File.ContentHash)
 		if res.File.Size != f.Size {
 			// The file changed between the scan and the upload: record the
 			// scan's mtime as unknown so the next run sends it again.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/plugins/internal/backupcore"
@@ -13,7 +14,12 @@ import (
 // kvAdapter stores the manifest in the plugin's KV through the sdk.
 type kvAdapter struct{}
 
+// kvTime accumulates the time spent in KV host calls (a phase of the summary).
+var kvTime time.Duration
+
 func (kvAdapter) Get(key string) ([]byte, error) {
+	t := sdk.Now()
+	defer func() { kvTime += sdk.Now().Sub(t) }()
 	e, err := sdk.KVGet(key)
 	if errors.Is(err, sdk.ErrNotFound) {
 		return nil, backupcore.ErrNoKey
@@ -76,9 +82,13 @@ func (d *dirCache) id(rel string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("create drive folder %s: %w", abs, err)
 	}
-	d.ids[rel] = f.FileID
-	return f.FileID, nil
+	id := strings.Clone(f.FileID)
+	d.ids[rel] = id
+	return id, nil
 }
+
+// scanHost is the time until the first listed entry arrives.
+var scanHost time.Duration
 
 // scanLocal lists the source tree through the host, a page of up to
 // 10,000 entries per call. The host listing reports regular files and
@@ -86,14 +96,21 @@ func (d *dirCache) id(rel string) (string, error) {
 // acts as skip until the host reports links.
 func scanLocal(s *settings) (*backupcore.Scan, error) {
 	scan := &backupcore.Scan{}
+	t := sdk.Now()
 	for e, err := range sdk.LocalWalk(s.Source) {
+		if t != (time.Time{}) {
+			scanHost += sdk.Now().Sub(t)
+			t = time.Time{}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", s.Source, err)
 		}
 		if e.Dir {
 			continue
 		}
-		scan.Files = append(scan.Files, backupcore.LocalFile{Path: e.Path, Size: e.Size, MTime: e.ModTime.UnixNano()})
+		// Clone: the sdk's strings share the host answer's buffer, and a
+		// kept path would keep a whole 10,000-entry page alive.
+		scan.Files = append(scan.Files, backupcore.LocalFile{Path: strings.Clone(e.Path), Size: e.Size, MTime: e.ModTime.UnixNano()})
 	}
 	return scan, nil
 }

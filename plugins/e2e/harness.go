@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -38,40 +40,61 @@ func PluginsRoot() (string, error) {
 	return root, nil
 }
 
-// FileKV is a plugin KV kept in one folder (a file per key), so a second
-// process sees what a killed one wrote. It is a real store, not a mock.
+// FileKV is a plugin KV kept in one folder (a file per key, named by the
+// key's hash and holding the key on its first line), so a second process
+// sees what a killed one wrote. It is a real store, not a mock.
 type FileKV struct {
 	mu  sync.Mutex
 	dir string
 }
 
 func (k *FileKV) file(key string) string {
-	return filepath.Join(k.dir, hex.EncodeToString([]byte(key)))
+	h := sha256.Sum256([]byte(key))
+	return filepath.Join(k.dir, hex.EncodeToString(h[:16]))
 }
 
+func (k *FileKV) read(p string) (key string, value []byte, err error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", nil, err
+	}
+	kb, rest, ok := bytes.Cut(b, []byte{'\n'})
+	if !ok {
+		return "", nil, fmt.Errorf("kv file %s is corrupt", p)
+	}
+	return string(kb), rest, nil
+}
+
+// Get implements runner.KV.
 func (k *FileKV) Get(ctx context.Context, key string) (runner.KVEntry, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	b, err := os.ReadFile(k.file(key))
+	_, v, err := k.read(k.file(key))
 	if errors.Is(err, fs.ErrNotExist) {
 		return runner.KVEntry{}, runner.ErrKVNotFound
 	}
 	if err != nil {
 		return runner.KVEntry{}, err
 	}
-	return runner.KVEntry{Key: key, Value: b, Revision: 1}, nil
+	return runner.KVEntry{Key: key, Value: v, Revision: 1}, nil
 }
 
+// Put implements runner.KV (revisions are not tracked: every put is 1).
 func (k *FileKV) Put(ctx context.Context, key string, v []byte, expect *uint64) (uint64, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if err := os.MkdirAll(k.dir, 0o755); err != nil {
+		return 0, err
+	}
 	tmp := k.file(key) + ".tmp"
-	if err := os.WriteFile(tmp, v, 0o644); err != nil {
+	data := append(append([]byte(key), '\n'), v...)
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		return 0, err
 	}
 	return 1, os.Rename(tmp, k.file(key))
 }
 
+// Delete implements runner.KV.
 func (k *FileKV) Delete(ctx context.Context, key string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -82,18 +105,25 @@ func (k *FileKV) Delete(ctx context.Context, key string) error {
 	return err
 }
 
+// List implements runner.KV.
 func (k *FileKV) List(ctx context.Context, prefix string) ([]string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	ents, err := os.ReadDir(k.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, e := range ents {
-		b, err := hex.DecodeString(e.Name())
-		if err == nil && strings.HasPrefix(string(b), prefix) {
-			out = append(out, string(b))
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			continue
+		}
+		key, _, err := k.read(filepath.Join(k.dir, e.Name()))
+		if err == nil && strings.HasPrefix(key, prefix) {
+			out = append(out, key)
 		}
 	}
 	sort.Strings(out)

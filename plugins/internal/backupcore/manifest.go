@@ -11,7 +11,6 @@ package backupcore
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -136,18 +135,23 @@ func (m *Manifest) Validate() error {
 	return nil
 }
 
-// checkPath accepts a clean relative slash path without "." or ".." parts.
+// checkPath accepts a clean relative slash path without "." or ".." parts
+// or NUL bytes. It makes one pass and allocates nothing (it runs once per
+// entry inside Wasm, where loop iterations are dear).
 func checkPath(p string) error {
-	if p == "" || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
-		return fmt.Errorf("path %q is not a clean relative path", p)
-	}
-	for _, s := range strings.Split(p, "/") {
-		if s == "" || s == "." || s == ".." {
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i < len(p) && p[i] == 0 {
+			return fmt.Errorf("path %q contains NUL", p)
+		}
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		seg := p[start:i]
+		if seg == "" || seg == "." || seg == ".." {
 			return fmt.Errorf("path %q is not a clean relative path", p)
 		}
-	}
-	if strings.ContainsRune(p, 0) {
-		return fmt.Errorf("path %q contains NUL", p)
+		start = i + 1
 	}
 	return nil
 }
