@@ -207,3 +207,29 @@ func TestNothingPrintsSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestTwoProcessesShareTheTokenFile(t *testing.T) {
+	f := newFakeAPI(t)
+	f.handle(openapi.PathGet, okGet)
+	c1, _ := f.client(t, nil)
+	c2, err := New(c1.opts) // a second process on the same token file
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2.sleep = c1.sleep
+	f.mu.Lock()
+	f.access = "revoked" // both hold a stale access token
+	f.mu.Unlock()
+	for _, c := range []*Client{c1, c2} {
+		if _, err := c.Get(context.Background(), "f1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.mu.Lock()
+	grants := f.grants
+	f.mu.Unlock()
+	if grants != 1 || c1.Refreshes() != 1 || c2.Refreshes() != 0 {
+		t.Fatalf("grants %d, refreshes %d/%d: the second process must reuse the saved token, not spend the old refresh token",
+			grants, c1.Refreshes(), c2.Refreshes())
+	}
+}

@@ -103,6 +103,17 @@ func (s *tokenSource) Refresh(ctx context.Context, stale string) (string, error)
 		"refresh_token": cur.RefreshToken,
 	})
 	if err != nil {
+		// Another process may have spent the same refresh token a moment
+		// ago; if it saved a newer token, use that one.
+		if s.file != "" && !dirty {
+			if onDisk, lerr := LoadToken(s.file); lerr == nil && onDisk.RefreshToken != cur.RefreshToken &&
+				s.now().Before(onDisk.Expiry) && onDisk.AccessToken != "" {
+				s.mu.Lock()
+				s.tok = onDisk
+				s.mu.Unlock()
+				return onDisk.AccessToken, nil
+			}
+		}
 		return "", fmt.Errorf("account %s: refresh access token: %w", s.account, err)
 	}
 	if nt.RefreshToken == "" {
