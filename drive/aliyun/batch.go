@@ -228,11 +228,16 @@ func (c *Client) batchEndpoint(ctx context.Context, did string, reqs []drive.Bat
 		if sr.Status/100 == 2 {
 			var fr struct {
 				FileID string `json:"file_id"`
+				Exist  bool   `json:"exist"`
 			}
 			_ = json.Unmarshal(sr.Body, &fr)
 			res.FileID = fr.FileID
 			if res.FileID == "" && reqs[i].Op != drive.OpCopy {
 				res.FileID = reqs[i].FileID
+			}
+			if fr.Exist && reqs[i].Op == drive.OpMove { // refused: as single calls report it
+				res.Status = http.StatusConflict
+				res.Error = &drive.Error{Status: http.StatusConflict, Code: drive.CodeAlreadyExist, Message: "the target folder already has that name"}
 			}
 		} else {
 			res.Error = decodeError(sr.Status, nil, sr.Body, string(reqs[i].Op)+" "+reqs[i].FileID)
