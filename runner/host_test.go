@@ -158,8 +158,8 @@ func TestCallErrors(t *testing.T) {
 		{"unknown plugin", "nope", "", "", ErrUnknownPlugin, "loaded: echo"},
 		{"unknown entry", "echo", "nope", "", nil, `no entry point "nope"`},
 		{"plugin error", "echo", "fail", "why", ErrPluginFailed, "failed on purpose: why"},
-		{"input too big", "echo", "echo", strings.Repeat("x", DefaultMaxInputBytes+1), ErrLimit, "max_input_bytes"},
-		{"output too big", "echo", "big", fmt.Sprint(DefaultMaxOutputBytes + 1), ErrLimit, "max_output_bytes"},
+		{"input too big", "echo", "echo", strings.Repeat("x", 65536+1), ErrLimit, "max_input_bytes = 65536"},
+		{"output too big", "echo", "big", fmt.Sprint(65536 + 1), ErrLimit, "max_output_bytes = 65536"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
