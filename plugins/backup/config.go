@@ -29,7 +29,8 @@ type Config struct {
 	VersionsDir    string     `json:"versions_dir"`
 	// EncryptionKey turns on client-side encryption: "base64:<32 bytes>",
 	// "hex:<32 bytes>" or a passphrase. Give it through the environment
-	// (WASMDRIVE_* config variables), never in a file checked in.
+	// (WASMDRIVE_PLUGINS__ENABLED__BACKUP__CONFIG__ENCRYPTION_KEY), never in
+	// a file that is checked in.
 	EncryptionKey string `json:"encryption_key"`
 	EncryptNames  *bool  `json:"encrypt_names"`
 	// TempDir is a granted local folder (read and write) for encrypted
