@@ -32,7 +32,7 @@ func NewTestEnv(t testing.TB, d drive.Drive, kvDir string, configs map[string]ma
 		t.Skip("the go command is not on PATH; it builds the plugins")
 	}
 	if d == nil {
-		ld, err := local.Open(t.TempDir(), local.Options{})
+		ld, err := local.Open(t.TempDir(), local.Options{NoSync: true}) // no fsync: tests need no power-loss safety
 		if err != nil {
 			t.Fatal(err)
 		}

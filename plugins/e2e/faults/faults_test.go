@@ -4,6 +4,8 @@
 package faults
 
 import (
+	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -30,9 +32,21 @@ func TestBackupUnderFaults(t *testing.T) {
 	if os.Getenv("E2E_FAULTS") == "none" {
 		faults = nil
 	}
-	ts := local.NewTestServer(t, local.ServerOptions{Faults: faults, FaultSeed: seed})
-	c, err := aliyun.New(aliyun.Options{Account: "faults", BaseURL: ts.URL, ClientID: ts.ClientID, ClientSecret: ts.ClientSecret,
-		Token: &aliyun.Token{RefreshToken: ts.RefreshToken}, TokenFile: filepath.Join(t.TempDir(), "token.json"),
+	// The drive/local test server, without fsync (NewTestServer syncs).
+	ld, err := local.Open(t.TempDir(), local.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := local.NewServer(ld, local.ServerOptions{Faults: faults, FaultSeed: seed})
+	hs := httptest.NewServer(srv)
+	ld.SetPublicURL(hs.URL)
+	t.Cleanup(func() { hs.Close(); ld.Close() })
+	id, secret, refresh, err := ld.NewClientCredentials(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := aliyun.New(aliyun.Options{Account: "faults", BaseURL: hs.URL, ClientID: id, ClientSecret: secret,
+		Token: &aliyun.Token{RefreshToken: refresh}, TokenFile: filepath.Join(t.TempDir(), "token.json"),
 		RateLimit: -1, MaxAttempts: 8, BackoffBase: time.Millisecond, BackoffMax: 20 * time.Millisecond, UseBatchEndpoint: true})
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +87,7 @@ func TestBackupUnderFaults(t *testing.T) {
 	if v.Status != "ok" || v.OK != 1000 {
 		t.Fatalf("verify: %+v", v)
 	}
-	ts.Server.SetFaults(nil, 0)
+	srv.SetFaults(nil, 0)
 	// Restore one folder (77 files, one multipart) and compare it.
 	dest := t.TempDir()
 	start = time.Now()
