@@ -142,6 +142,11 @@ func TestBackupVersionsAndPointInTime(t *testing.T) {
 	latest := t.TempDir()
 	e.MustCall("backup", "restore", map[string]any{"dest": latest}, nil)
 	SameTree(t, src, latest)
+	// Restoring the drive folder itself (no manifest) skips .versions and,
+	// with deletion: mirror, gives the current tree too.
+	fromDrive := t.TempDir()
+	e.MustCall("backup", "restore", map[string]any{"dest": fromDrive, "from": "/Backup/v"}, nil)
+	SameTree(t, src, fromDrive)
 	old := t.TempDir()
 	var r restoreSummary
 	e.MustCall("backup", "restore", map[string]any{"dest": old, "at": t0.UTC().Format(time.RFC3339Nano)}, &r)
