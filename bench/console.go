@@ -330,9 +330,9 @@ func percentile(sorted []float64, p float64) float64 {
 
 func runConsole(ctx context.Context, cfg Config) ([]Row, error) {
 	const clients = 50
-	lines, n := 50_000, 2000
+	lines, n := 50_000, 1000
 	if cfg.Quick {
-		lines, n = 5_000, 300
+		lines, n = 5_000, 200
 	}
 	var rows []Row
 	rate, err := ConsoleFanout(ctx, clients, lines)
@@ -350,7 +350,7 @@ func runConsole(ctx context.Context, cfg Config) ([]Row, error) {
 	rows = append(rows, Row{Name: fmt.Sprintf("log lines/s of one run through JetStream to each of %d clients", clients), Value: jsRate, Unit: "lines/s",
 		Peer: "in-memory RunService", Ratio: jsRate / rate,
 		Note: fmt.Sprintf("run queued, plugin logs via the queue's sink, one JetStream watch fanned out; the sink's async publish dropped %d of %d lines", dropped, lines)})
-	const gap = 5 * time.Millisecond
+	const gap = 10 * time.Millisecond // 100 lines/s: a busy plugin the page can follow
 	msg, dom, err := ConsoleLatency(ctx, n, gap)
 	if err != nil {
 		return rows, fmt.Errorf("latency: %w", err)

@@ -320,4 +320,3 @@ func (r *backupRun) send(f backupcore.LocalFile, parentID, name string) (backupc
 	}
 	return e, res, nil
 }
-
