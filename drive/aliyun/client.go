@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,7 +68,11 @@ type Options struct {
 	// RefreshBefore refreshes the access token this long before it expires
 	// (default 5m).
 	RefreshBefore time.Duration
-	// PartConcurrency is how many parts of one upload are sent at once (default 4).
+	// PartConcurrency is how many parts of one upload are sent at once.
+	// Default: 4, which hides network latency; 1 when BaseURL is a
+	// loopback address (a drive/local server on this machine), where
+	// parallel parts only make the server write out of order (measured
+	// ~1.5-2x slower for 1 GiB).
 	PartConcurrency int
 	// UseBatchEndpoint sends Batch chunks to openapi.PathBatch (served by
 	// drive/local, absent from the real service) instead of single calls.
@@ -179,7 +184,7 @@ func New(opts Options) (*Client, error) {
 		maxAttempts: orDefault(opts.MaxAttempts, 5),
 		backoffBase: orDefault(opts.BackoffBase, 250*time.Millisecond),
 		backoffMax:  orDefault(opts.BackoffMax, 15*time.Second),
-		partConc:    orDefault(opts.PartConcurrency, 4),
+		partConc:    orDefault(opts.PartConcurrency, defaultPartConcurrency(opts.BaseURL)),
 		sleep:       sleepCtx,
 	}
 	c.nativeOverwrite.Store(c.base != DefaultBaseURL)
@@ -199,6 +204,22 @@ func New(opts Options) (*Client, error) {
 		tok:          tok,
 	}
 	return c, nil
+}
+
+// defaultPartConcurrency is 1 for a loopback base URL, else 4.
+func defaultPartConcurrency(base string) int {
+	u, err := url.Parse(base)
+	if err != nil {
+		return 4
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return 1
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return 1
+	}
+	return 4
 }
 
 func orDefault[T int | time.Duration](v, d T) T {

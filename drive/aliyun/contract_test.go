@@ -15,6 +15,7 @@ func TestContract(t *testing.T) {
 		c, ts := newLocalClient(t, local.ServerOptions{}, func(o *Options) {
 			o.MaxAttempts = 8
 			o.BackoffBase, o.BackoffMax = time.Millisecond, 10*time.Millisecond
+			o.PartConcurrency = 4 // exercise parallel parts (loopback defaults to 1)
 		})
 		return drivetest.Harness{
 			Drive:     c,
