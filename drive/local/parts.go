@@ -96,6 +96,9 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 	}
 	defer w.f.Close()
 	err = d.receive(w, body)
+	if err == nil && !d.opts.NoSync {
+		startWriteback(w.f, w.off, w.n)
+	}
 	lu.mu.Lock()
 	if err != nil {
 		delete(lu.claimed, partNumber)
@@ -223,7 +226,7 @@ func (lu *liveUpload) catchUp(f *os.File, s *session) error {
 		if off != lu.upto {
 			return fmt.Errorf("local drive: hash catch-up at %d, part %d starts at %d", lu.upto, next, off)
 		}
-		if _, err := io.Copy(lu.h, io.NewSectionReader(f, off, n)); err != nil {
+		if err := hashRange(lu.h, f, off, n); err != nil {
 			return fmt.Errorf("local drive: hash part %d: %w", next, err)
 		}
 		lu.upto += n
@@ -272,4 +275,14 @@ func cloneSHA1(h hash.Hash) (hash.Hash, error) {
 		return nil, fmt.Errorf("local drive: copy hash state: %w", err)
 	}
 	return restoreSHA1(st)
+}
+
+// readHash writes bytes [off, off+n) of f into h, reading them in large
+// blocks; the range must exist.
+func readHash(h hash.Hash, f *os.File, off, n int64) error {
+	k, err := io.CopyBuffer(h, io.NewSectionReader(f, off, n), make([]byte, 1<<20))
+	if err == nil && k < n {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
 }
