@@ -39,7 +39,7 @@ version: 0.1.0
 wasm: plugin.wasm
 exports: [loop, bomb, panic, huge, hostloop, ok]
 capabilities: {functions: [drive.read], drive: {read: ["/"]}}
-limits: {timeout: 1s, memory_pages: 256}
+limits: {timeout: 2s, memory_pages: 256}
 `), 0o644)
 	h := newTestHost(t, Options{NoPrewarm: true}, root, echoDir)
 
