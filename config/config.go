@@ -273,6 +273,7 @@ func (c *Config) Validate() error {
 	if c.NATS.URL != "" && !strings.Contains(c.NATS.URL, "://") {
 		bad("nats.url", "%q is not a URL like nats://host:4222", c.NATS.URL)
 	}
+	c.applyBuiltinDefaults()
 	for pn, pc := range c.Plugins.Enabled {
 		if pc.Account != "" {
 			if _, ok := c.Accounts[pc.Account]; !ok {

@@ -126,3 +126,40 @@ func FuzzLoadYAML(f *testing.F) {
 		}
 	})
 }
+
+func TestBuiltinsEnabledByDefault(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+		backupSrc  string
+	}{
+		{"fresh", "", []string{"archive", "backup", "cleanup"}, "inbox"},
+		{"operator entry wins", "plugins:\n  enabled:\n    backup:\n      config: {source: /srv, target: /B}\n", []string{"archive", "backup", "cleanup"}, "/srv"},
+		{"disabled", "plugins:\n  disable_builtins: true\n", nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			os.WriteFile(path, []byte(tc.yaml), 0o600)
+			cfg, err := Load(path, []string{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, n := range BuiltinPlugins {
+				if _, ok := cfg.Plugins.Enabled[n]; ok {
+					got = append(got, n)
+				}
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("enabled built-ins %v, want %v", got, tc.want)
+			}
+			if tc.backupSrc != "" {
+				src, _ := cfg.Plugins.Enabled["backup"].Config["source"].(string)
+				if !strings.HasSuffix(src, tc.backupSrc) {
+					t.Fatalf("backup source %q, want suffix %q", src, tc.backupSrc)
+				}
+			}
+		})
+	}
+}
