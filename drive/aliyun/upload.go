@@ -84,11 +84,14 @@ func (c *Client) upload(ctx context.Context, req drive.UploadRequest) (*drive.Up
 	if err != nil {
 		return nil, err
 	}
-	partSize := openapi.PartSize(req.Size, req.PartSize)
-	nparts := openapi.PartCount(req.Size, partSize)
+	want := req.PartSize
+	if want <= 0 {
+		want = autoPartSize(req.Size)
+	}
+	partSize := openapi.PartSize(req.Size, want)
 	create := openapi.CreateRequest{
 		DriveID: did, ParentFileID: req.ParentFileID, Name: req.Name, Type: drive.TypeFile,
-		CheckNameMode: req.CheckNameMode, Size: req.Size, PartInfoList: openapi.PartInfoList(1, nparts),
+		CheckNameMode: req.CheckNameMode, Size: req.Size, PartInfoList: partList(req.Size, partSize),
 	}
 	if !req.LocalModifiedAt.IsZero() {
 		t := req.LocalModifiedAt.UTC()
@@ -114,6 +117,34 @@ func (c *Client) upload(ctx context.Context, req drive.UploadRequest) (*drive.Up
 	}
 	r, err := c.createRapid(ctx, create, req, hash)
 	return c.afterCreate(ctx, req, r, err, partSize, hash)
+}
+
+// Part sizes: 10 MiB (what Open API clients use) up to 320 MiB files, then
+// about 32 parts, at most 64 MiB each; larger files get 64 MiB parts (and
+// openapi.PartSize grows them past 640 GiB to stay within 10,000 parts).
+// Fewer, larger parts mean fewer round trips and fewer fsyncs on a
+// drive/local server (measured 1.3-1.5x faster for 1 GiB than 10 MiB parts).
+const (
+	autoPartTarget = 32
+	autoPartMax    = 64 << 20
+)
+
+// autoPartSize is the part size for a file of size bytes (see above).
+func autoPartSize(size int64) int64 {
+	const mib = 1 << 20
+	ps := (size/autoPartTarget + mib - 1) / mib * mib
+	return min(max(ps, openapi.DefaultPartSize), autoPartMax)
+}
+
+// partList asks for every part of a file, each with its size, so the
+// service need not infer the part size from the count.
+func partList(size, partSize int64) []openapi.PartInfo {
+	n := openapi.PartCount(size, partSize)
+	l := openapi.PartInfoList(1, n)
+	for i := range l {
+		_, l[i].PartSize = openapi.PartRange(i+1, size, partSize)
+	}
+	return l
 }
 
 // createRapid announces content_hash + proof_code. The proof depends on the

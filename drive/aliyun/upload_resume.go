@@ -18,7 +18,11 @@ func (c *Client) resume(ctx context.Context, req drive.UploadRequest) (*drive.Up
 			Message: fmt.Sprintf("the saved session is for %d bytes, the file now has %d", sess.Size, req.Size)}
 	}
 	if sess.PartSize <= 0 {
-		sess.PartSize = openapi.PartSize(req.Size, req.PartSize)
+		want := req.PartSize
+		if want <= 0 {
+			want = autoPartSize(req.Size)
+		}
+		sess.PartSize = openapi.PartSize(req.Size, want)
 	}
 	done, err := c.uploadedParts(ctx, sess)
 	if err != nil {

@@ -269,3 +269,28 @@ func TestUploadFallsBackToSequentialParts(t *testing.T) {
 		t.Fatal("content differs")
 	}
 }
+
+func TestAutoPartSize(t *testing.T) {
+	const mib = 1 << 20
+	tests := []struct{ size, want int64 }{
+		{0, 10 * mib},
+		{5 * mib, 10 * mib},
+		{320 * mib, 10 * mib},
+		{321 * mib, 11 * mib},
+		{1 << 30, 32 * mib},
+		{4 << 30, 64 * mib},
+		{100 << 30, 64 * mib},
+	}
+	for _, tt := range tests {
+		if got := autoPartSize(tt.size); got != tt.want {
+			t.Errorf("autoPartSize(%d MiB) = %d MiB, want %d MiB", tt.size/mib, got/mib, tt.want/mib)
+		}
+	}
+	if n := openapi.PartCount(1<<40, openapi.PartSize(1<<40, autoPartSize(1<<40))); n > openapi.MaxParts {
+		t.Fatalf("1 TiB in %d parts", n)
+	}
+	l := partList(10*mib+5, 4*mib)
+	if len(l) != 3 || l[0].PartSize != 4*mib || l[2].PartSize != 2*mib+5 {
+		t.Fatalf("partList %+v", l)
+	}
+}
