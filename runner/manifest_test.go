@@ -196,6 +196,12 @@ func TestParseTriggers(t *testing.T) {
 	if err != nil || len(ts) != 1 || ts[0].Entry != "run" || ts[0].Overlap != OverlapAllow {
 		t.Fatalf("triggers = %+v, %v", ts, err)
 	}
+	// The manifest accepts what the scheduler accepts: 6 fields have seconds first.
+	for _, spec := range []string{"*/10 * * * * *", "0 30 2 * * 1-5", "@hourly", "0 3 * * *"} {
+		if _, err := ParseTriggers(m, []map[string]any{{"schedule": spec}}); err != nil {
+			t.Errorf("schedule %q: %v", spec, err)
+		}
+	}
 	if _, err := ParseTriggers(m, []map[string]any{{"schedul": "@daily"}}); err == nil || !strings.Contains(err.Error(), `unknown key "schedul"`) {
 		t.Fatalf("err = %v", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/wasmdrive/wasmdrive/runner/cronspec"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -74,9 +74,6 @@ func (j *JSONValue) UnmarshalJSON(b []byte) error {
 // DefaultCatchupWindow is how far back catch-up looks when unset.
 const DefaultCatchupWindow = 24 * time.Hour
 
-// cronParser accepts standard 5-field cron and @descriptors (@daily, @every 5m).
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 func (t *Trigger) validate(p string, m *Manifest, bad badFunc) {
 	switch {
 	case t.Subject == "" && t.Schedule == "":
@@ -96,11 +93,8 @@ func (t *Trigger) validate(p string, m *Manifest, bad badFunc) {
 			bad(p+".catchup_window", "applies only to a schedule trigger")
 		}
 	default:
-		if _, err := cronParser.Parse(t.Schedule); err != nil {
-			bad(p+".schedule", "%q: %v (want 5 fields \"min hour dom month dow\" or @daily, @every 1h)", t.Schedule, err)
-		}
-		if strings.HasPrefix(t.Schedule, "TZ=") || strings.HasPrefix(t.Schedule, "CRON_TZ=") {
-			bad(p+".schedule", "put the zone in timezone, not in the expression")
+		if _, err := cronspec.ParseCron(t.Schedule, nil); err != nil {
+			bad(p+".schedule", "%v", err)
 		}
 		if t.Timezone != "" {
 			if _, err := time.LoadLocation(t.Timezone); err != nil {

@@ -1,8 +1,8 @@
-// Package trigger turns events into run requests: NATS subject triggers
-// (through a JetStream stream, so events published while no node is up are
-// not lost), cron schedules with exactly one run per slot across any number
-// of nodes and restarts (the slot ledger), and the emit host function.
-package trigger
+// Package cronspec parses cron schedules (5 fields, 6 with seconds, and
+// @descriptors) in an IANA time zone and computes their slots. It is a leaf
+// package so the manifest validator (runner) and the scheduler
+// (runner/trigger) accept exactly the same expressions.
+package cronspec
 
 import (
 	"fmt"

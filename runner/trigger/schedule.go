@@ -3,6 +3,7 @@ package trigger
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/wasmdrive/wasmdrive/runner/cronspec"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/runner"
@@ -22,7 +23,7 @@ type Schedule struct {
 	Window  time.Duration // how far back catch-up looks
 	Overlap string        // runner.OverlapSkip, OverlapQueue, OverlapAllow
 	Input   json.RawMessage
-	cron    *Cron
+	cron    *cronspec.Cron
 }
 
 // FieldError names the plugin and trigger field of a bad trigger.
@@ -50,7 +51,7 @@ func NewSchedule(plugin string, index int, t runner.Trigger) (*Schedule, error) 
 			return nil, &FieldError{plugin, field("timezone"), fmt.Errorf("%q is not an IANA time zone like Asia/Shanghai: %w", t.Timezone, err)}
 		}
 	}
-	sch, err := ParseCron(t.Schedule, loc)
+	sch, err := cronspec.ParseCron(t.Schedule, loc)
 	if err != nil {
 		return nil, &FieldError{plugin, field("schedule"), err}
 	}
