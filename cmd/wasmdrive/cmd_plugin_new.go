@@ -169,7 +169,7 @@ exports:
 # triggers:
 #   - schedule: "0 3 * * *"      # cron, or @daily / @every 1h
 #     timezone: Asia/Shanghai
-#   - subject: drive.events.>    # NATS subject
+#   - subject: wasmdrive.drive.*.file.>    # NATS subject (drive change events)
 capabilities:
   functions: [drive.read]
   drive:

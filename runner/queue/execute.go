@@ -149,6 +149,8 @@ func (w *Worker) heartbeat(m jetstream.Msg, leases []*lease, req *Request, cance
 // dead-letters the request.
 func (w *Worker) finish(m jetstream.Msg, req *Request, rec *runner.RunRecord, sink *runSink, pol Policy, res *runner.CallResult, callErr, cause error) {
 	q := w.q
+	defer sink.flush() // lines logged below (retry/failure notes) too
+	sink.flush()       // every plugin line is stored before the record says the run ended
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	rec.Ended = time.Now()

@@ -23,6 +23,19 @@ type runSink struct {
 	mu       sync.Mutex
 	rec      *runner.RunRecord // owned by the worker; progress written here
 	lastSave time.Time
+
+	// pending holds the log publishes not yet known to be stored, so flush
+	// can make sure every line is in the stream before the run's final
+	// record says it ended (a reader that sees "succeeded" sees all lines).
+	pendMu  sync.Mutex
+	pending []pendingLine
+}
+
+// pendingLine is an async log publish and its payload, kept to resend it
+// if its ack fails.
+type pendingLine struct {
+	fut  jetstream.PubAckFuture
+	data []byte
 }
 
 var _ runner.RunSink = (*runSink)(nil)
@@ -40,8 +53,74 @@ func (s *runSink) Log(l runner.LogLine) {
 	if err != nil {
 		return
 	}
-	if _, err := s.q.JS.PublishAsync(LogSubject(s.run), b); err != nil {
+	fut, err := s.q.JS.PublishAsync(LogSubject(s.run), b)
+	if err != nil {
+		// Too many publishes in flight (or a transient error): apply
+		// back-pressure with a synchronous publish instead of dropping.
+		s.publishSync(b)
+		return
+	}
+	s.pendMu.Lock()
+	s.pending = append(s.pending, pendingLine{fut, b})
+	if len(s.pending) >= 512 {
+		s.pending = compactPending(s.pending)
+	}
+	s.pendMu.Unlock()
+}
+
+// publishSync stores one log line and waits for the ack (bounded).
+func (s *runSink) publishSync(b []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := s.q.JS.Publish(ctx, LogSubject(s.run), b); err != nil {
 		s.q.log.Warn("publish run log", "run", s.run, "err", err)
+	}
+}
+
+// compactPending drops the publishes already acknowledged; it keeps the
+// failed ones (flush resends them) and those still in flight.
+func compactPending(p []pendingLine) []pendingLine {
+	out := p[:0]
+	for _, pl := range p {
+		select {
+		case <-pl.fut.Ok():
+			continue
+		default:
+		}
+		out = append(out, pl)
+	}
+	clear(p[len(out):])
+	return out
+}
+
+// flush waits until every log line of the run is stored, resending lines
+// whose async publish failed. Lines may then be out of order by their
+// stream sequence only in that rare resend case.
+func (s *runSink) flush() {
+	s.pendMu.Lock()
+	pend := s.pending
+	s.pending = nil
+	s.pendMu.Unlock()
+	deadline := time.After(10 * time.Second)
+	expired := false
+	for _, pl := range pend {
+		if !expired {
+			select {
+			case <-pl.fut.Ok():
+				continue
+			case <-pl.fut.Err():
+				s.publishSync(pl.data)
+				continue
+			case <-deadline:
+				expired = true
+				s.q.log.Warn("run log acks overdue; resending the rest synchronously", "run", s.run)
+			}
+		}
+		select {
+		case <-pl.fut.Ok():
+		default:
+			s.publishSync(pl.data)
+		}
 	}
 }
 
