@@ -41,6 +41,12 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if si, ok := app.ReadServeInfo(cfg.DataDir); ok && cfg.NATS.URL == "" && si.PID != os.Getpid() {
 		return fmt.Errorf("another wasmdrive serve (pid %d) already runs on %s; use another --data, or start more nodes against a shared NATS with nats.url", si.PID, cfg.DataDir)
 	}
+	if src, _ := cfg.Plugins.Enabled["backup"].Config["source"].(string); src == cfg.InboxDir() {
+		// The default backup mirrors the inbox: make sure it exists.
+		if err := os.MkdirAll(src, 0o755); err != nil {
+			return fmt.Errorf("create the backup inbox: %w", err)
+		}
+	}
 	level := slog.LevelInfo
 	if env.Verbose || cfg.LogLevel == "debug" {
 		level = slog.LevelDebug
@@ -95,6 +101,9 @@ func printBanner(env *cliEnv, a *app.App, info app.ServeInfo) {
 		fmt.Fprintln(w, "  plugins:   none enabled (list them under plugins.enabled in the config; see `wasmdrive plugin list`)")
 	} else {
 		fmt.Fprintf(w, "  plugins:   %s\n", strings.Join(names, ", "))
+	}
+	if src, _ := a.Cfg.Plugins.Enabled["backup"].Config["source"].(string); src == a.Cfg.InboxDir() {
+		fmt.Fprintf(w, "  inbox:     files dropped in %s are backed up to the drive's /Backup/inbox\n", src)
 	}
 	for _, s := range a.Schedules {
 		fmt.Fprintf(w, "  schedule:  %s %q (%s), next %s\n", s.ID, s.Spec, s.Loc, s.Next(time.Now()).Local().Format(time.RFC3339))
