@@ -120,11 +120,11 @@ func doctorAccount(ctx context.Context, r *Report, cfg *config.Config, name stri
 		switch {
 		case err != nil:
 			c.Status, c.Detail = CheckFail, err.Error()
-			c.Fix = "run `wasmdrive login " + name + "` to authorize the account"
+			c.Fix = "run `wasmdrive login --account " + name + "` to authorize the account"
 			r.add(c)
 			return
 		case t.RefreshToken == "" && time.Until(t.Expiry) < 0:
-			c.Status, c.Detail, c.Fix = CheckFail, "access token expired and no refresh token", "run `wasmdrive login "+name+"` again"
+			c.Status, c.Detail, c.Fix = CheckFail, "access token expired and no refresh token", "run `wasmdrive login --account "+name+"` again"
 			r.add(c)
 			return
 		}
@@ -148,7 +148,7 @@ func doctorAccount(ctx context.Context, r *Report, cfg *config.Config, name stri
 		c.Status, c.Detail = CheckFail, "unreachable: "+err.Error()
 		switch {
 		case errors.Is(err, drive.ErrAuth):
-			c.Fix = "the token was rejected: run `wasmdrive login " + name + "`"
+			c.Fix = "the token was rejected: run `wasmdrive login --account " + name + "`"
 		case errors.Is(err, drive.ErrRateLimited):
 			c.Fix = "the service is throttling: lower accounts." + name + ".rate_limit and try later"
 		default:
