@@ -9,12 +9,25 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/wasmdrive/wasmdrive/plugins/internal/pluginconf"
 	"github.com/wasmdrive/wasmdrive/sdk"
 )
 
 func main() {}
+
+// memoryLimit is under the 128 MiB of plugin.yaml's memory_pages (2048):
+// the collector then runs only when the heap nears it. Every allocation
+// and collection loop is dear in Wasm under the runner's interruptible
+// mode, and a run's garbage (listing pages, JSON answers) is large but
+// short-lived.
+const memoryLimit = 96 << 20
+
+func init() {
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(memoryLimit)
+}
 
 // loadSettings reads the config, lets the input override its keys, and
 // validates it.

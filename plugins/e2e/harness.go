@@ -184,10 +184,16 @@ type Env struct {
 	Drive drive.Drive
 	KV    *FileKV
 	Emit  *Emitter
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// Close stops the host.
-func (e *Env) Close() error { return e.Host.Close() }
+// Close stops the host; later calls do nothing.
+func (e *Env) Close() error {
+	e.closeOnce.Do(func() { e.closeErr = e.Host.Close() })
+	return e.closeErr
+}
 
 // NewEnv starts a host whose plugins get the given configs (by plugin
 // name), over drive d, with plugin KV in kvDir.
