@@ -87,6 +87,8 @@ type Host struct {
 	comp    *compiler
 	builder *build.Builder
 
+	closeOnce sync.Once
+
 	mu      sync.RWMutex
 	plugins map[string]*entry
 	byDir   map[string]string // plugin dir → name
@@ -144,8 +146,13 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 }
 
 // Close stops the watcher and closes every instance and compiled module.
-// Calls in flight are interrupted.
+// Calls in flight are interrupted. Closing twice is a no-op.
 func (h *Host) Close() error {
+	h.closeOnce.Do(h.close)
+	return nil
+}
+
+func (h *Host) close() {
 	if h.stop != nil {
 		close(h.stop)
 		<-h.done
@@ -160,7 +167,6 @@ func (h *Host) Close() error {
 		}
 	}
 	h.comp.close()
-	return nil
 }
 
 // Plugins lists every plugin found, loaded or not, sorted by name.
