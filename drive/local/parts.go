@@ -5,7 +5,6 @@ import (
 	"encoding"
 	"fmt"
 	"hash"
-	"hash/crc32"
 	"io"
 	"os"
 	"sync"
@@ -96,9 +95,6 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 	}
 	defer w.f.Close()
 	err = d.receive(w, body)
-	if err == nil && !d.opts.NoSync {
-		startWriteback(w.f, w.off, w.n)
-	}
 	lu.mu.Lock()
 	if err != nil {
 		delete(lu.claimed, partNumber)
@@ -195,26 +191,6 @@ func (d *Drive) claimPart(ctx context.Context, lu *liveUpload, uploadID string, 
 	}
 	lu.claimed[part], lu.pending[part] = true, true
 	return w, nil
-}
-
-// receive writes the body at the part's offset, computing its CRC (and
-// advancing w.h when set); the body must hold exactly the part.
-func (d *Drive) receive(w *receivedPart, body io.Reader) error {
-	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
-	sinks := []io.Writer{io.NewOffsetWriter(w.f, w.off), crc}
-	if w.h != nil {
-		sinks = append(sinks, w.h)
-	}
-	cr := &countingReader{r: body, d: d}
-	_, err := io.CopyBuffer(io.MultiWriter(sinks...), io.LimitReader(cr, w.n+1), make([]byte, 256<<10))
-	switch {
-	case err != nil:
-		return &drive.Error{Status: 400, Code: "IncompleteBody", Message: fmt.Sprintf("receiving part %d failed after %d bytes: %v", w.part, cr.n, err)}
-	case cr.n != w.n:
-		return drive.Invalid("part %d has %d bytes; it must have %d (part size %d, file size %d)", w.part, cr.n, w.n, w.s.partSize, w.s.size)
-	}
-	w.etag = fmt.Sprintf("%08X", crc.Sum32())
-	return nil
 }
 
 // catchUp advances the running hash over parts written earlier (out of
