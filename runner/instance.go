@@ -38,7 +38,7 @@ func (c *callSink) log(level Level, source, msg string) {
 	c.sink.Log(LogLine{RunID: c.runID, Time: time.Now().UTC(), Level: level, Source: source, Msg: msg})
 }
 
-func newInstance(ctx context.Context, cp *extism.CompiledPlugin, config string) (*instance, error) {
+func newInstance(ctx context.Context, cp *extism.CompiledPlugin, config string, mounts []mount) (*instance, error) {
 	in := &instance{}
 	in.out = &lineWriter{emit: func(s string) { in.sink.Load().log(LevelInfo, "stdout", s) }}
 	in.errw = &lineWriter{emit: func(s string) { in.sink.Load().log(stderrLevel(s), "stderr", s) }}
@@ -48,6 +48,9 @@ func newInstance(ctx context.Context, cp *extism.CompiledPlugin, config string) 
 	// sleep with the wd_sleep host function, which honours cancellation).
 	mc := wazero.NewModuleConfig().WithStdout(in.out).WithStderr(in.errw).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
+	if fc := fsConfig(mounts); fc != nil {
+		mc = mc.WithFSConfig(fc)
+	}
 	p, err := cp.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %w", err)

@@ -21,7 +21,8 @@ const (
 // max instances exist; each serves one call at a time.
 type pool struct {
 	comp   *compiled
-	config string // the plugin's config JSON, given to pdk config "config"
+	config string  // the plugin's config JSON, given to pdk config "config"
+	mounts []mount // granted local folders visible through WASI
 	tokens chan struct{}
 	rel    func(*compiled)
 
@@ -33,8 +34,8 @@ type pool struct {
 	closed  bool
 }
 
-func newPool(comp *compiled, max int, config string, release func(*compiled)) *pool {
-	p := &pool{comp: comp, config: config, tokens: make(chan struct{}, max), rel: release}
+func newPool(comp *compiled, max int, config string, mounts []mount, release func(*compiled)) *pool {
+	p := &pool{comp: comp, config: config, mounts: mounts, tokens: make(chan struct{}, max), rel: release}
 	for i := 0; i < max; i++ {
 		p.tokens <- struct{}{}
 	}
@@ -77,7 +78,7 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 	p.mu.Unlock()
 	if in == nil {
 		var err error
-		if in, err = newInstance(ctx, p.comp.cp, p.config); err != nil {
+		if in, err = newInstance(ctx, p.comp.cp, p.config, p.mounts); err != nil {
 			p.put(nil, true)
 			return nil, err
 		}

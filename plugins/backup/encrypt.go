@@ -14,8 +14,8 @@ import (
 // boundary, and the host has no notion of keys, so the plugin reads the
 // plaintext and writes the ciphertext with WASI file I/O (guest memory
 // copies, not host calls), into the granted temp folder, then asks the host
-// to upload that file. This needs the runner to mount the plugin's local
-// grant into WASI; without it the first open fails with a clear error.
+// to upload that file. The runner mounts the plugin's granted local folders
+// into WASI; a source or temp_dir outside them fails at once with a clear error.
 
 type sealed struct {
 	path      string
