@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"github.com/wasmdrive/wasmdrive/internal/testbin"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -99,7 +100,7 @@ func finished(trigger string) func(*runner.RunRecord) bool {
 // entry.
 func TestEventRunsPluginThatChains(t *testing.T) {
 	n := startNode(t, testConfig(t, t.TempDir(), nil), time.Second)
-	if bin, err := findNats(); err == nil {
+	if bin, err := testbin.Find("nats"); err == nil {
 		if out, err := exec.Command(bin, "--server", n.Conn.URL, "pub", "app.test.hello", `{"n":1}`).CombinedOutput(); err != nil {
 			t.Fatalf("nats pub: %v\n%s", err, out)
 		}
@@ -186,17 +187,4 @@ func TestBadScheduleFailsStartNamingPluginAndField(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "relay") || !strings.Contains(err.Error(), "triggers[0].schedule") {
 		t.Fatalf("err = %v, want one naming plugin relay and triggers[0].schedule", err)
 	}
-}
-
-func findNats() (string, error) {
-	if p, err := exec.LookPath("nats"); err == nil {
-		return p, nil
-	}
-	home, _ := os.UserHomeDir()
-	p := filepath.Join(home, "go", "bin", "nats")
-	if gp := os.Getenv("GOPATH"); gp != "" {
-		p = filepath.Join(gp, "bin", "nats")
-	}
-	_, err := os.Stat(p)
-	return p, err
 }

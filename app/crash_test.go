@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wasmdrive/wasmdrive/internal/testbin"
 	"net"
 	"os"
 	"os/exec"
@@ -60,22 +61,6 @@ func serveChild(url, node, dir string) int {
 	return 0
 }
 
-func natsServerBin(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("nats-server"); err == nil {
-		return p
-	}
-	home, _ := os.UserHomeDir()
-	p := filepath.Join(home, "go", "bin", "nats-server")
-	if gp := os.Getenv("GOPATH"); gp != "" {
-		p = filepath.Join(gp, "bin", "nats-server")
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Skip("nats-server not found on PATH or in $GOPATH/bin; install it with: go install github.com/nats-io/nats-server/v2@v2.15.2")
-	}
-	return p
-}
-
 // TestServeNodesShareWorkAndSurviveKill runs three serve nodes (this test
 // binary re-executed) against an external nats-server, kills (SIGKILL) the
 // node running a long plugin call, and checks another node runs it to the
@@ -84,7 +69,7 @@ func TestServeNodesShareWorkAndSurviveKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test")
 	}
-	bin := natsServerBin(t)
+	bin := testbin.Look(t, "nats-server", testbin.NATSServer)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

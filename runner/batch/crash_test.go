@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wasmdrive/wasmdrive/internal/testbin"
 	"net"
 	"net/http"
 	"os"
@@ -130,7 +131,7 @@ func freePort(t *testing.T) int {
 // startNATSServer runs an external nats-server process with JetStream.
 func startNATSServer(t *testing.T) string {
 	t.Helper()
-	bin := lookBin(t, "nats-server", "github.com/nats-io/nats-server/v2@v2.15.2")
+	bin := testbin.Look(t, "nats-server", testbin.NATSServer)
 	port := freePort(t)
 	cmd := exec.Command(bin, "-js", "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-sd", filepath.Join(t.TempDir(), "js"))
 	if err := cmd.Start(); err != nil {

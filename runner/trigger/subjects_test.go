@@ -3,6 +3,7 @@ package trigger
 import (
 	"context"
 	"encoding/json"
+	"github.com/wasmdrive/wasmdrive/internal/testbin"
 	"os/exec"
 	"reflect"
 	"testing"
@@ -94,7 +95,7 @@ func (c chanCaller) Call(_ context.Context, req runner.CallRequest, _ runner.Run
 // to an embedded server listening on loopback, and checks the plugin runs
 // once with the event as its input.
 func TestSubjectTriggerFromNatsCLI(t *testing.T) {
-	natsBin := lookBin(t, "nats", "github.com/nats-io/natscli/nats@v0.5.0")
+	natsBin := testbin.Look(t, "nats", testbin.NATSCLI)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c, err := natsx.Open(ctx, natsx.Options{DataDir: t.TempDir(), NATS: config.NATS{Listen: "127.0.0.1:-1"}})
