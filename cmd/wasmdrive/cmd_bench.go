@@ -26,6 +26,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	only := fs.String("only", "", "run only suites whose name contains this")
 	out := fs.String("out", "BENCHMARKS.md", "report file ('-' for stdout)")
 	dir := fs.String("dir", "", "scratch folder (default: a temp folder, removed after)")
+	appendOut := fs.Bool("append", false, "add the sections to the end of --out instead of replacing it")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -39,16 +40,33 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		scratch = d
 	}
 	var buf bytes.Buffer
-	runErr := bench.RunAll(ctx, bench.Config{Dir: scratch, Quick: *quick}, *only, &buf, env.Stderr)
+	runErr := bench.RunAll(ctx, bench.Config{Dir: scratch, Quick: *quick}, *only, !*appendOut, &buf, env.Stderr)
 	if *out == "-" {
 		_, err := env.Stdout.Write(buf.Bytes())
 		if err != nil {
 			return err
 		}
-	} else if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	} else if err := writeReport(*out, buf.Bytes(), *appendOut); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	} else {
 		fmt.Fprintf(env.Stderr, "bench: wrote %s\n", *out)
 	}
 	return runErr
+}
+
+// writeReport writes (or appends) the rendered report to path.
+func writeReport(path string, b []byte, appendOut bool) error {
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if appendOut {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
