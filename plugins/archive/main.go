@@ -41,7 +41,7 @@ type RuleSummary struct {
 // Summary is the run's output.
 type Summary struct {
 	DryRun bool          `json:"dry_run"`
-	Status string        `json:"status"` // ok, partial
+	Status string        `json:"status"` // ok, idle (no rules), partial
 	Rules  []RuleSummary `json:"rules"`
 }
 
@@ -57,7 +57,10 @@ func run(ctx sdk.Ctx) (*Summary, error) {
 		return nil, err
 	}
 	if len(c.Rules) == 0 {
-		return nil, fmt.Errorf("config rules: no archiving rules configured")
+		// Enabled but not configured yet (the default on a fresh data
+		// folder): nothing to do is a success, not a failed run.
+		sdk.LogInfo("no archiving rules configured: nothing to do (add rules under plugins.enabled.archive.config.rules)")
+		return &Summary{Status: "idle"}, nil
 	}
 	rules := make([]*archivecore.Compiled, 0, len(c.Rules))
 	for i, r := range c.Rules {

@@ -34,7 +34,7 @@ type Config struct {
 
 // Summary is the run's output.
 type Summary struct {
-	Status   string   `json:"status"` // ok, partial, refused
+	Status   string   `json:"status"` // ok, idle (no rules), partial, refused
 	Planned  int      `json:"planned"`
 	DryRun   int      `json:"dry_run"` // planned actions only reported
 	Trashed  int      `json:"trashed"`
@@ -56,7 +56,10 @@ func run(ctx sdk.Ctx) (*Summary, error) {
 		return nil, err
 	}
 	if len(c.Rules) == 0 {
-		return nil, fmt.Errorf("config rules: no cleanup rules configured")
+		// Enabled but not configured yet (the default on a fresh data
+		// folder): nothing to do is a success, not a failed run.
+		sdk.LogInfo("no cleanup rules configured: nothing to do (add rules under plugins.enabled.cleanup.config.rules)")
+		return &Summary{Status: "idle"}, nil
 	}
 	if c.MaxDeletes <= 0 {
 		c.MaxDeletes = 1000
