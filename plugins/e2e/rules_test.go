@@ -92,8 +92,10 @@ func TestCleanupRules(t *testing.T) {
 		{"name": "tmp", "kind": "trash", "folder": "/B", "when": map[string]any{"extensions": []string{"tmp"}}},
 		{"name": "empty", "kind": "empty_folders", "folder": "/B"},
 	}}})
-	files := map[string][]byte{"/B/x.tmp": []byte("t"), "/B/d1/same": []byte("dup"), "/B/d2/same": []byte("dup"), "/B/e/f/.keep-none": nil}
+	files := map[string][]byte{"/B/x.tmp": []byte("t"), "/B/d1/same": []byte("dup"), "/B/e/f/.keep-none": nil}
 	seedDrive(t, e.Drive, files)
+	time.Sleep(15 * time.Millisecond) // the duplicate is newer, so dedupe keeps /B/d1/same (oldest)
+	seedDrive(t, e.Drive, map[string][]byte{"/B/d2/same": []byte("dup")})
 	for i := 1; i <= 4; i++ { // uploaded in order: set-1 is oldest
 		seedDrive(t, e.Drive, map[string][]byte{"/B/set-" + itoa(i): []byte("set " + itoa(i))})
 		time.Sleep(15 * time.Millisecond)
