@@ -87,7 +87,9 @@ func oneID(args []string) (string, error) {
 	return args[0], nil
 }
 
-func runRunsShow(ctx context.Context, env *cliEnv, args []string) error {
+// withRun parses the one run id of args, connects to the running service,
+// and calls fn.
+func withRun(ctx context.Context, env *cliEnv, args []string, fn func(c *app.Client, id string) error) error {
 	id, err := oneID(args)
 	if err != nil {
 		return err
@@ -97,39 +99,45 @@ func runRunsShow(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer c.Close()
-	r, err := c.Service.GetRun(ctx, id)
-	if err != nil {
-		return err
-	}
-	if env.JSON {
-		return writeJSON(env.Stdout, r)
-	}
-	w := env.Stdout
-	fmt.Fprintf(w, "run      %s\nplugin   %s %s\nentry    %s\nstatus   %s (attempt %d)\ntrigger  %s\n", r.ID, r.Plugin, r.Version, r.Entry, r.Status, r.Attempt, r.Trigger)
-	fmt.Fprintf(w, "node     %s\naccount  %s\nqueued   %s\n", r.Node, r.Account, r.Queued.Local().Format(time.RFC3339))
-	if !r.Started.IsZero() {
-		fmt.Fprintf(w, "started  %s\n", r.Started.Local().Format(time.RFC3339))
-	}
-	if !r.Ended.IsZero() {
-		fmt.Fprintf(w, "ended    %s (%s)\n", r.Ended.Local().Format(time.RFC3339), r.Ended.Sub(r.Started).Round(time.Millisecond))
-	}
-	if r.Progress != nil {
-		fmt.Fprintf(w, "progress %d/%d %s %s\n", r.Progress.Done, r.Progress.Total, r.Progress.Unit, r.Progress.Note)
-	}
-	if len(r.Input) > 0 {
-		fmt.Fprintf(w, "input    %s\n", short(string(r.Input), 200))
-	}
-	if len(r.Result) > 0 {
-		fmt.Fprintf(w, "result   %s\n", short(string(r.Result), 400))
-	}
-	if r.Error != "" {
-		fmt.Fprintf(w, "error    %s\n", r.Error)
-	}
-	switch r.Status {
-	case runner.StatusFailed, runner.StatusDead:
-		fmt.Fprintf(w, "\nlogs: wasmdrive runs logs %s   replay: wasmdrive runs retry %s\n", r.ID, r.ID)
-	}
-	return nil
+	return fn(c, id)
+}
+
+func runRunsShow(ctx context.Context, env *cliEnv, args []string) error {
+	return withRun(ctx, env, args, func(c *app.Client, id string) error {
+		r, err := c.Service.GetRun(ctx, id)
+		if err != nil {
+			return err
+		}
+		if env.JSON {
+			return writeJSON(env.Stdout, r)
+		}
+		w := env.Stdout
+		fmt.Fprintf(w, "run      %s\nplugin   %s %s\nentry    %s\nstatus   %s (attempt %d)\ntrigger  %s\n", r.ID, r.Plugin, r.Version, r.Entry, r.Status, r.Attempt, r.Trigger)
+		fmt.Fprintf(w, "node     %s\naccount  %s\nqueued   %s\n", r.Node, r.Account, r.Queued.Local().Format(time.RFC3339))
+		if !r.Started.IsZero() {
+			fmt.Fprintf(w, "started  %s\n", r.Started.Local().Format(time.RFC3339))
+		}
+		if !r.Ended.IsZero() {
+			fmt.Fprintf(w, "ended    %s (%s)\n", r.Ended.Local().Format(time.RFC3339), r.Ended.Sub(r.Started).Round(time.Millisecond))
+		}
+		if r.Progress != nil {
+			fmt.Fprintf(w, "progress %d/%d %s %s\n", r.Progress.Done, r.Progress.Total, r.Progress.Unit, r.Progress.Note)
+		}
+		if len(r.Input) > 0 {
+			fmt.Fprintf(w, "input    %s\n", short(string(r.Input), 200))
+		}
+		if len(r.Result) > 0 {
+			fmt.Fprintf(w, "result   %s\n", short(string(r.Result), 400))
+		}
+		if r.Error != "" {
+			fmt.Fprintf(w, "error    %s\n", r.Error)
+		}
+		switch r.Status {
+		case runner.StatusFailed, runner.StatusDead:
+			fmt.Fprintf(w, "\nlogs: wasmdrive runs logs %s   replay: wasmdrive runs retry %s\n", r.ID, r.ID)
+		}
+		return nil
+	})
 }
 
 func runRunsLogs(ctx context.Context, env *cliEnv, args []string) error {
@@ -211,40 +219,26 @@ func formatLogLine(l runner.LogLine) string {
 }
 
 func runRunsRetry(ctx context.Context, env *cliEnv, args []string) error {
-	id, err := oneID(args)
-	if err != nil {
-		return err
-	}
-	c, err := runsClient(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	r, err := c.Service.Retry(ctx, id)
-	if err != nil {
-		return err
-	}
-	if env.JSON {
-		return writeJSON(env.Stdout, r)
-	}
-	fmt.Fprintln(env.Stdout, r.ID)
-	fmt.Fprintf(env.Stderr, "queued run %s replaying %s; follow it: wasmdrive runs logs %s -f\n", r.ID, id, r.ID)
-	return nil
+	return withRun(ctx, env, args, func(c *app.Client, id string) error {
+		r, err := c.Service.Retry(ctx, id)
+		if err != nil {
+			return err
+		}
+		if env.JSON {
+			return writeJSON(env.Stdout, r)
+		}
+		fmt.Fprintln(env.Stdout, r.ID)
+		fmt.Fprintf(env.Stderr, "queued run %s replaying %s; follow it: wasmdrive runs logs %s -f\n", r.ID, id, r.ID)
+		return nil
+	})
 }
 
 func runRunsCancel(ctx context.Context, env *cliEnv, args []string) error {
-	id, err := oneID(args)
-	if err != nil {
-		return err
-	}
-	c, err := runsClient(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Service.Cancel(ctx, id); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "cancel sent to run %s\n", id)
-	return nil
+	return withRun(ctx, env, args, func(c *app.Client, id string) error {
+		if err := c.Service.Cancel(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "cancel sent to run %s\n", id)
+		return nil
+	})
 }
