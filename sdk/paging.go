@@ -12,46 +12,51 @@ import (
 // of opts.Limit (default: the backend's) as it goes. On an error it yields
 // (nil, err) once and stops.
 func ListAll(opts ListOptions) iter.Seq2[*File, error] {
-	return func(yield func(*File, error) bool) {
+	return pages(func(marker string) ([]*File, string, error) {
+		opts.Marker = marker
+		page, err := List(opts)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Items, page.NextMarker, nil
+	}, opts.Marker)
+}
+
+// pages turns a marker-paginated fetch into an iterator: it yields each
+// item of each page until the next marker is empty; on an error it yields
+// (zero, err) once and stops.
+func pages[T any](fetch func(marker string) ([]T, string, error), marker string) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
 		for {
-			page, err := List(opts)
+			items, next, err := fetch(marker)
 			if err != nil {
-				yield(nil, err)
+				var zero T
+				yield(zero, err)
 				return
 			}
-			for _, f := range page.Items {
-				if !yield(f, nil) {
+			for _, it := range items {
+				if !yield(it, nil) {
 					return
 				}
 			}
-			if page.NextMarker == "" {
+			if next == "" {
 				return
 			}
-			opts.Marker = page.NextMarker
+			marker = next
 		}
 	}
 }
 
 // SearchAll yields every result of a search, page after page.
 func SearchAll(opts SearchOptions) iter.Seq2[*File, error] {
-	return func(yield func(*File, error) bool) {
-		for {
-			page, err := Search(opts)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, f := range page.Items {
-				if !yield(f, nil) {
-					return
-				}
-			}
-			if page.NextMarker == "" {
-				return
-			}
-			opts.Marker = page.NextMarker
+	return pages(func(marker string) ([]*File, string, error) {
+		opts.Marker = marker
+		page, err := Search(opts)
+		if err != nil {
+			return nil, "", err
 		}
-	}
+		return page.Items, page.NextMarker, nil
+	}, opts.Marker)
 }
 
 // Walk yields every file and folder below the drive folder at root (an
@@ -106,25 +111,13 @@ func LocalList(dir string, recursive bool, marker string) (*LocalListResult, err
 // in lexical walk order, a page (up to 10,000 entries) per host call.
 // Entry paths are relative to dir, "/"-separated.
 func LocalWalk(dir string) iter.Seq2[LocalEntry, error] {
-	return func(yield func(LocalEntry, error) bool) {
-		marker := ""
-		for {
-			page, err := LocalList(dir, true, marker)
-			if err != nil {
-				yield(LocalEntry{}, err)
-				return
-			}
-			for _, e := range page.Entries {
-				if !yield(e, nil) {
-					return
-				}
-			}
-			if page.NextMarker == "" {
-				return
-			}
-			marker = page.NextMarker
+	return pages(func(marker string) ([]LocalEntry, string, error) {
+		page, err := LocalList(dir, true, marker)
+		if err != nil {
+			return nil, "", err
 		}
-	}
+		return page.Entries, page.NextMarker, nil
+	}, "")
 }
 
 // LocalStat returns one host file's size and time.
