@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/runner/queue"
 )
 
 var errLeaseLost = errors.New("chunk lease lost")
@@ -22,46 +22,8 @@ var errLeaseLost = errors.New("chunk lease lost")
 func (e *Executor) Run(ctx context.Context) error {
 	chunkCtx, stop := context.WithCancelCause(context.Background())
 	defer stop(nil)
-	sem := make(chan struct{}, e.o.Slots)
 	var wg sync.WaitGroup
-	for ctx.Err() == nil {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			continue
-		}
-		n := 1
-	more:
-		for n < e.o.Slots {
-			select {
-			case sem <- struct{}{}:
-				n++
-			default:
-				break more
-			}
-		}
-		b, err := e.cons.Fetch(n, jetstream.FetchMaxWait(time.Second)) // server-side expiry: no message can arrive after the batch closed
-		got := 0
-		if err == nil {
-			for m := range b.Messages() {
-				got++
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					defer func() { <-sem }()
-					e.handle(chunkCtx, m)
-				}()
-			}
-			err = b.Error()
-		}
-		for i := got; i < n; i++ {
-			<-sem
-		}
-		if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
-			e.log.Warn("fetch batch chunks", "err", err)
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
+	queue.FetchLoop(ctx, e.cons, e.o.Slots, &wg, e.log, "batch chunks", func(m jetstream.Msg) { e.handle(chunkCtx, m) })
 	stop(context.Canceled)
 	wg.Wait()
 	return nil

@@ -78,46 +78,8 @@ func (w *Worker) Run(ctx context.Context) error {
 
 	runCtx, stopRuns := context.WithCancelCause(context.Background())
 	defer stopRuns(nil)
-	sem := make(chan struct{}, w.o.Slots)
 	var wg sync.WaitGroup
-	for ctx.Err() == nil {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			continue
-		}
-		n := 1
-	more:
-		for n < w.o.Slots {
-			select {
-			case sem <- struct{}{}:
-				n++
-			default:
-				break more
-			}
-		}
-		batch, err := w.q.Work.Fetch(n, jetstream.FetchMaxWait(time.Second)) // server-side expiry: no message can arrive after the batch closed
-		got := 0
-		if err == nil {
-			for m := range batch.Messages() {
-				got++
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					defer func() { <-sem }()
-					w.handle(runCtx, m)
-				}()
-			}
-			err = batch.Error()
-		}
-		for i := got; i < n; i++ {
-			<-sem
-		}
-		if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
-			w.q.log.Warn("fetch run requests", "err", err)
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
+	FetchLoop(ctx, w.q.Work, w.o.Slots, &wg, w.q.log, "run requests", func(m jetstream.Msg) { w.handle(runCtx, m) })
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
