@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -24,23 +23,13 @@ func init() {
 func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	entry := fs.String("entry", "", "entry point (default: the manifest's entry)")
-	input := fs.String("input", "", "input JSON (- reads stdin)")
+	cf := addCallFlags(fs)
 	account := fs.String("account", "", "account (default: the plugin's, or the default account)")
-	rest, err := parseInterspersed(fs, args)
+	plugin, in, err := cf.parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 {
-		return errUsage
-	}
-	var in json.RawMessage
-	if *input != "" {
-		if in, err = decodeJSONArg(*input, os.Stdin); err != nil {
-			return fmt.Errorf("--input: %w", err)
-		}
-	}
-	name, dir, err := pluginArg(rest[0])
+	name, dir, err := pluginArg(plugin)
 	if err != nil {
 		return err
 	}
@@ -51,7 +40,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	defer h.Close()
 	sink := &stderrSink{w: env.Stderr, verbose: env.Verbose}
 	runID := fmt.Sprintf("local-%d", time.Now().UnixNano())
-	res, err := h.Call(ctx, runner.CallRequest{Plugin: name, Entry: *entry, Input: in, RunID: runID, Account: *account, Trigger: "manual"}, sink)
+	res, err := h.Call(ctx, runner.CallRequest{Plugin: name, Entry: *cf.entry, Input: in, RunID: runID, Account: *account, Trigger: "manual"}, sink)
 	sink.endProgress()
 	if err != nil {
 		return withExit(err)

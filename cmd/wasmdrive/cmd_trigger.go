@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/wasmdrive/wasmdrive/app"
 )
@@ -18,21 +16,11 @@ func init() {
 func runTrigger(ctx context.Context, env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("trigger", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	entry := fs.String("entry", "", "entry point (default: the manifest's entry)")
-	input := fs.String("input", "", "input JSON (- reads stdin)")
+	cf := addCallFlags(fs)
 	key := fs.String("key", "", "idempotency key: triggering again with the same key makes no second run")
-	rest, err := parseInterspersed(fs, args)
+	plugin, in, err := cf.parse(fs, args)
 	if err != nil {
 		return err
-	}
-	if len(rest) != 1 {
-		return errUsage
-	}
-	var in json.RawMessage
-	if *input != "" {
-		if in, err = decodeJSONArg(*input, os.Stdin); err != nil {
-			return fmt.Errorf("--input: %w", err)
-		}
 	}
 	cfg, err := loadConfig(env)
 	if err != nil {
@@ -43,7 +31,7 @@ func runTrigger(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer c.Close()
-	rec, err := c.Service.Trigger(ctx, rest[0], *entry, in, *key)
+	rec, err := c.Service.Trigger(ctx, plugin, *cf.entry, in, *key)
 	if err != nil {
 		return err
 	}
