@@ -3,8 +3,12 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wasmdrive/wasmdrive/runner"
 )
@@ -39,5 +43,33 @@ func TestFinalRecordAfterEveryLogLine(t *testing.T) {
 		if !seen[fmt.Sprintf("line %d", i)] {
 			t.Fatalf("line %d missing: %d of %d lines stored when the run was final", i, len(seen), n)
 		}
+	}
+}
+
+// failedFuture is an async publish whose ack failed (e.g. timed out).
+type failedFuture struct{ msg *nats.Msg }
+
+func (f failedFuture) Ok() <-chan *jetstream.PubAck { return nil }
+func (f failedFuture) Err() <-chan error {
+	c := make(chan error, 1)
+	c <- errors.New("ack timeout")
+	return c
+}
+func (f failedFuture) Msg() *nats.Msg { return f.msg }
+
+// TestFlushResendsFailedLines: a log line whose async publish failed is
+// stored by flush, so it is not lost.
+func TestFlushResendsFailedLines(t *testing.T) {
+	e := setup(t, funcCaller{}, nil)
+	s := &runSink{q: e.q, run: "flushrun"}
+	b, _ := json.Marshal(runner.LogLine{RunID: "flushrun", Msg: "kept", Level: runner.LevelInfo})
+	s.pending = append(s.pending, pendingLine{fut: failedFuture{}, data: b})
+	s.flush()
+	lines, err := e.svc.Logs(context.Background(), "flushrun", 0, 0)
+	if err != nil || len(lines) != 1 || lines[0].Msg != "kept" {
+		t.Fatalf("logs after flush = %+v, %v; want the failed line resent", lines, err)
+	}
+	if len(s.pending) != 0 {
+		t.Fatalf("pending not cleared: %d", len(s.pending))
 	}
 }
