@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
@@ -28,29 +29,41 @@ func TestAbusivePlugins(t *testing.T) {
 		{entry: "hostloop", wantErr: "deadline exceeded"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.entry, func(t *testing.T) {
-			var stderr bytes.Buffer
-			if tt.timeout == 0 {
-				tt.timeout = 1000
-			}
-			p := newPlugin(t, wasm, pluginOpts{timeoutMs: tt.timeout, maxPages: 512, stderr: &stderr})
-			_, out, err := p.CallWithContext(WithEnv(context.Background(), f.env), tt.entry, nil)
-			switch {
-			case tt.wantErr == "" && err != nil:
-				t.Fatalf("call failed: %v", err)
-			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-				t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
-			case tt.wantErr == "" && string(out) != tt.output:
-				t.Errorf("output = %s, want %s", out, tt.output)
-			}
-			if !strings.Contains(stderr.String(), tt.stderr) {
-				t.Errorf("stderr %q lacks %q", stderr.String(), tt.stderr)
-			}
-			// A fresh instance of the same compiled plugin still works.
-			q := newPlugin(t, wasm, pluginOpts{timeoutMs: 1000})
-			if _, out, err := q.CallWithContext(WithEnv(context.Background(), f.env), "ok", nil); err != nil || string(out) != `"fine"` {
-				t.Errorf("fresh instance after %s: %s, %v", tt.entry, out, err)
-			}
-		})
+		for _, mode := range []struct {
+			name        string
+			wazeroCheck bool
+		}{{"ticks", false}, {"wazero", true}} {
+			t.Run(tt.entry+"/"+mode.name, func(t *testing.T) {
+				abuse(t, wasm, f, tt.entry, tt.timeout, tt.wantErr, tt.output, tt.stderr, mode.wazeroCheck)
+			})
+		}
+	}
+}
+
+// abuse runs one misbehaving entry point with the given interruption mode.
+func abuse(t *testing.T, wasm []byte, f *fixture, entry string, timeout uint64, wantErr, output, wantStderr string, wazeroCheck bool) {
+	var stderr bytes.Buffer
+	if timeout == 0 {
+		timeout = 1000
+	}
+	p := newPlugin(t, wasm, pluginOpts{maxPages: 512, stderr: &stderr, wazeroCheck: wazeroCheck})
+	ctx, cancel := context.WithTimeout(WithEnv(context.Background(), f.env), time.Duration(timeout)*time.Millisecond)
+	defer cancel()
+	_, out, err := p.CallWithContext(ctx, entry, nil)
+	switch {
+	case wantErr == "" && err != nil:
+		t.Fatalf("call failed: %v", err)
+	case wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)):
+		t.Fatalf("error = %v, want it to contain %q", err, wantErr)
+	case wantErr == "" && string(out) != output:
+		t.Errorf("output = %s, want %s", out, output)
+	}
+	if !strings.Contains(stderr.String(), wantStderr) {
+		t.Errorf("stderr %q lacks %q", stderr.String(), wantStderr)
+	}
+	// A fresh instance of the same compiled plugin still works.
+	q := newPlugin(t, wasm, pluginOpts{wazeroCheck: wazeroCheck})
+	if _, out, err := q.CallWithContext(WithEnv(context.Background(), f.env), "ok", nil); err != nil || string(out) != `"fine"` {
+		t.Errorf("fresh instance after %s: %s, %v", entry, out, err)
 	}
 }

@@ -8,7 +8,9 @@ import (
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/wasmdrive/wasmdrive/runner/wasmmod"
 	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
@@ -73,6 +75,10 @@ func fastCall() extism.HostFunction {
 }
 
 func serveFast(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
+	if stack[0] == abi.CallTick {
+		stack[0] = tick(ctx)
+		return
+	}
 	env := EnvFrom(ctx)
 	var mem api.Memory
 	if env != nil {
@@ -130,4 +136,19 @@ func fastInvoke(ctx context.Context, env *Env, mem api.Memory, idx, req uint64) 
 		}
 	}
 	return invoke(ctx, env, name, table[name], in)
+}
+
+// tick answers the loop-header check of an instrumented module (see
+// runner/wasmmod.Instrument): the fuel for the next TickFuel iterations
+// while the call's context lives, else it ends the call the way wazero's
+// own context check does, so callers see the same exit codes.
+func tick(ctx context.Context) uint64 {
+	switch ctx.Err() {
+	case nil:
+		return wasmmod.TickFuel
+	case context.DeadlineExceeded:
+		panic(sys.NewExitError(sys.ExitCodeDeadlineExceeded))
+	default:
+		panic(sys.NewExitError(sys.ExitCodeContextCanceled))
+	}
 }

@@ -15,6 +15,9 @@ import (
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero"
+
+	"github.com/wasmdrive/wasmdrive/runner/wasmmod"
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // Test plugins live in ../testdata/plugins/<name>. They are built with the
@@ -112,11 +115,25 @@ var compileCache = sync.OnceValue(func() wazero.CompilationCache {
 
 // pluginOpts tunes newPlugin.
 type pluginOpts struct {
-	timeoutMs uint64
-	maxPages  uint32
-	stderr    io.Writer
-	// noClose leaves WithCloseOnContextDone off (benchmarks of its cost).
+	maxPages uint32
+	stderr   io.Writer
+	// noClose runs the module as built, without any interruption
+	// (benchmarks of what interruption costs).
 	noClose bool
+	// wazeroCheck runs the module as built with wazero's
+	// WithCloseOnContextDone (the runner's fallback for modules without
+	// wd_call). By default modules get loop-header ticks, as in the runner.
+	wazeroCheck bool
+}
+
+// instrumented adds loop-header ticks to wasm, as the runner does.
+func instrumented(t testing.TB, wasm []byte) []byte {
+	t.Helper()
+	out, err := wasmmod.Instrument(wasm, wasmmod.Tick{Module: abi.Namespace, Name: abi.FnCall, Code: abi.CallTick})
+	if err != nil {
+		t.Fatalf("instrument: %v", err)
+	}
+	return out
 }
 
 // newPlugin compiles wasm with every host function and returns an
@@ -124,13 +141,17 @@ type pluginOpts struct {
 func newPlugin(t testing.TB, wasm []byte, o pluginOpts) *extism.Plugin {
 	t.Helper()
 	ctx := context.Background()
-	m := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasm}}, Timeout: o.timeoutMs}
+	ticks := !o.noClose && !o.wazeroCheck
+	if ticks {
+		wasm = instrumented(t, wasm)
+	}
+	m := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasm}}}
 	if o.maxPages > 0 {
 		m.Memory = &extism.ManifestMemory{MaxPages: o.maxPages}
 	}
 	cp, err := extism.NewCompiledPlugin(ctx, m, extism.PluginConfig{
 		EnableWasi:    true,
-		RuntimeConfig: wazero.NewRuntimeConfig().WithCompilationCache(compileCache()).WithCloseOnContextDone(!o.noClose),
+		RuntimeConfig: wazero.NewRuntimeConfig().WithCompilationCache(compileCache()).WithCloseOnContextDone(o.wazeroCheck),
 	}, Functions())
 	if err != nil {
 		t.Fatalf("compile plugin: %v", err)

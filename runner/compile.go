@@ -2,13 +2,19 @@ package runner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero"
 
 	"github.com/wasmdrive/wasmdrive/hostfuncs"
+	"github.com/wasmdrive/wasmdrive/runner/wasmmod"
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // compiler holds one extism CompiledPlugin per (module sha256, memory
@@ -28,6 +34,22 @@ type compiled struct {
 	key  string
 	cp   *extism.CompiledPlugin
 	refs int // guarded by compiler.mu
+	// ticks: the module was instrumented with loop-header ticks.
+	ticks bool
+}
+
+// instrument returns the module to compile and its sha256: wasm with
+// loop-header ticks through wd_call when it imports it, else wasm itself.
+func instrument(wasm []byte, hash string) (code []byte, codeHash string, ticks bool) {
+	out, err := wasmmod.Instrument(wasm, wasmmod.Tick{Module: abi.Namespace, Name: abi.FnCall, Code: abi.CallTick})
+	if err != nil {
+		if !errors.Is(err, wasmmod.ErrNoTickImport) {
+			slog.Debug("plugin module not instrumented; using wazero's context checks", "err", err)
+		}
+		return wasm, hash, false
+	}
+	sum := sha256.Sum256(out)
+	return out, hex.EncodeToString(sum[:]), true
 }
 
 func newCompiler(cacheDir string) (*compiler, error) {
@@ -66,11 +88,16 @@ func (c *compiler) acquire(ctx context.Context, hash string, wasm []byte, pages 
 	}
 	c.mu.Unlock()
 
+	// A module that imports wd_call gets loop-header ticks instead of
+	// wazero's per-iteration context check (several times cheaper for Go
+	// guests); any other module, or one the instrumenter cannot read, keeps
+	// wazero's check. Either way a runaway guest ends at its timeout.
+	code, codeHash, ticks := instrument(wasm, hash)
 	rc := wazero.NewRuntimeConfig().
 		WithCompilationCache(c.cache).
-		WithCloseOnContextDone(true)
+		WithCloseOnContextDone(!ticks)
 	man := extism.Manifest{
-		Wasm: []extism.Wasm{extism.WasmData{Data: wasm, Hash: hash}},
+		Wasm: []extism.Wasm{extism.WasmData{Data: code, Hash: codeHash}},
 		Memory: &extism.ManifestMemory{
 			MaxPages:             pages,
 			MaxVarBytes:          1 << 20,
@@ -81,7 +108,7 @@ func (c *compiler) acquire(ctx context.Context, hash string, wasm []byte, pages 
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
-	m := &compiled{key: key, cp: cp, refs: 1}
+	m := &compiled{key: key, cp: cp, refs: 1, ticks: ticks}
 	c.mu.Lock()
 	c.mods[key] = m
 	c.mu.Unlock()

@@ -61,6 +61,8 @@ const (
 	FnNow              = "wd_now"                // Empty → NowResult
 	FnSleep            = "wd_sleep"              // SleepRequest → Empty
 	FnRunInfo          = "wd_run_info"           // Empty → RunInfo
+	// FnDriveUploadMany uploads many host files, several at a time.
+	FnDriveUploadMany = "wd_drive_upload_many" // UploadManyRequest → UploadManyResult
 )
 
 // Functions lists every host function name, in a stable order.
@@ -71,7 +73,7 @@ var Functions = []string{
 	FnDriveDownload, FnDriveDownloadURL, FnDriveRequest, FnShareCreate,
 	FnShareList, FnShareCancel, FnLocalList, FnLocalStat, FnLocalSHA1,
 	FnKVGet, FnKVPut, FnKVDelete, FnKVList, FnLog, FnProgress, FnEmit,
-	FnConfig, FnNow, FnSleep, FnRunInfo,
+	FnConfig, FnNow, FnSleep, FnRunInfo, FnDriveUploadMany,
 }
 
 // Stable error codes carried in Error.Code. Plugins branch on these; they
@@ -134,6 +136,10 @@ const (
 	MaxBatchItems = 100000
 	// MaxLocalListEntries caps one wd_local_list page.
 	MaxLocalListEntries = 10000
+	// MaxUploadManyItems caps one wd_drive_upload_many call.
+	MaxUploadManyItems = 10000
+	// MaxUploadConcurrency caps a wd_drive_upload_many call's concurrency.
+	MaxUploadConcurrency = 16
 )
 
 // FnCall is an optional fast path used by the Go sdk; plugins in other
@@ -148,9 +154,13 @@ const (
 // memory: use the standard functions.
 const FnCall = "wd_call"
 
-// CallTake and CallUnavailable are FnCall's special values.
+// CallTake and CallUnavailable are FnCall's special values. CallTick is
+// the loop-header tick the host inserts into modules that import FnCall
+// (see ABI.md, "Interruption"): it returns the fuel for the next ticks, or
+// ends the call when its time is up. Plugins never call it themselves.
 const (
 	CallTake        = 0xFFFF
+	CallTick        = 0xFFFE
 	CallUnavailable = ^uint64(0)
 )
 
