@@ -55,6 +55,7 @@ var table = map[string]handler{
 	abi.FnNow:              now,
 	abi.FnSleep:            sleep,
 	abi.FnRunInfo:          runInfo,
+	abi.FnDriveUploadMany:  driveUploadMany,
 }
 
 // mutating lists the functions that change the drive; each call (and each
@@ -64,6 +65,7 @@ var mutating = map[string]bool{
 	abi.FnDriveCopy: true, abi.FnDriveTrash: true, abi.FnDriveRestore: true,
 	abi.FnDriveDelete: true, abi.FnDriveBatch: true, abi.FnDriveUpload: true,
 	abi.FnDriveRequest: true, abi.FnShareCreate: true, abi.FnShareCancel: true,
+	abi.FnDriveUploadMany: true,
 }
 
 // needsDrive reports whether host function name uses Env.Drive.

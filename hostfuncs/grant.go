@@ -108,7 +108,7 @@ var (
 	groups = map[string][]string{
 		"drive.read": {abi.FnDriveInfo, abi.FnDriveSpace, abi.FnDriveGet, abi.FnDriveGetByPath,
 			abi.FnDriveList, abi.FnDriveSearch, abi.FnDriveDownloadURL, abi.FnDriveDownload},
-		"drive.write":   {abi.FnDriveMkdir, abi.FnDriveRename, abi.FnDriveMove, abi.FnDriveCopy, abi.FnDriveRestore, abi.FnDriveUpload, abi.FnDriveBatch},
+		"drive.write":   {abi.FnDriveMkdir, abi.FnDriveRename, abi.FnDriveMove, abi.FnDriveCopy, abi.FnDriveRestore, abi.FnDriveUpload, abi.FnDriveBatch, abi.FnDriveUploadMany},
 		"drive.delete":  {abi.FnDriveTrash, abi.FnDriveDelete, abi.FnDriveBatch},
 		"drive.share":   {abi.FnShareCreate, abi.FnShareList, abi.FnShareCancel},
 		"drive.request": {abi.FnDriveRequest},

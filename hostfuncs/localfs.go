@@ -30,7 +30,7 @@ func localStat(ctx context.Context, env *Env, in []byte) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stat: %w", err)
 	}
-	return &abi.LocalEntry{Path: req.Path, Name: st.Name(), Dir: st.IsDir(), Size: st.Size(), ModTime: st.ModTime().UTC()}, nil
+	return &abi.LocalEntry{Path: req.Path, Name: st.Name(), Dir: st.IsDir(), Size: st.Size(), ModTime: st.ModTime().UTC(), Real: p}, nil
 }
 
 func localSHA1(ctx context.Context, env *Env, in []byte) (any, error) {
@@ -98,8 +98,9 @@ func localList(ctx context.Context, env *Env, in []byte) (any, error) {
 				return nil
 			}
 		}
-		if d.Type()&fs.ModeSymlink != 0 || !d.Type().IsRegular() && !d.IsDir() {
-			return nil // links and devices are not listed
+		link := d.Type()&fs.ModeSymlink != 0
+		if !link && !d.Type().IsRegular() && !d.IsDir() {
+			return nil // devices, sockets and pipes are not listed
 		}
 		if len(res.Entries) == limit {
 			res.NextMarker = res.Entries[limit-1].Path
@@ -109,8 +110,10 @@ func localList(ctx context.Context, env *Env, in []byte) (any, error) {
 		if err != nil {
 			return nil
 		}
+		// A link is listed as itself (Lstat), never followed: the caller
+		// decides whether to follow it (wd_local_stat resolves it).
 		res.Entries = append(res.Entries, abi.LocalEntry{Path: rel, Name: d.Name(), Dir: d.IsDir(),
-			Size: info.Size(), ModTime: info.ModTime().UTC()})
+			Size: info.Size(), ModTime: info.ModTime().UTC(), Symlink: link})
 		if d.IsDir() && !req.Recursive {
 			return fs.SkipDir
 		}

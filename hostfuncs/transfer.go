@@ -18,57 +18,12 @@ import (
 // Upload and download stream file bytes between a granted host path and the
 // drive on the host side: bulk bytes never cross the Wasm boundary.
 
-func driveUpload(ctx context.Context, env *Env, in []byte) (res any, err error) {
+func driveUpload(ctx context.Context, env *Env, in []byte) (any, error) {
 	var req abi.UploadRequest
 	if err := decode(in, &req); err != nil {
 		return nil, err
 	}
-	rec := AuditRecord{Op: abi.FnDriveUpload, Paths: nonEmpty(req.LocalPath), Target: req.ParentFileID + req.ParentPath}
-	defer func() { env.audit(ctx, rec, err) }()
-	if err := require("local_path", req.LocalPath); err != nil {
-		return nil, err
-	}
-	local, err := env.Grant.CheckLocal(LocalRead, req.LocalPath)
-	if err != nil {
-		return nil, err
-	}
-	name := req.Name
-	if name == "" {
-		name = filepath.Base(local)
-	}
-	parent, dir, err := env.uploadParent(ctx, req)
-	if dir != "" {
-		rec.Paths = append(rec.Paths, joinPath(dir, name))
-	}
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(local)
-	if err != nil {
-		return nil, fmt.Errorf("upload: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("upload: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, badArg("upload: %s is not a regular file", req.LocalPath)
-	}
-	mode := drive.CheckNameMode(req.CheckNameMode)
-	if mode == "" {
-		mode = drive.NameRefuse
-	}
-	ur, err := env.Drive.Upload(ctx, drive.UploadRequest{ParentFileID: parent, Name: name, Size: st.Size(),
-		Content: ctxReaderAt{ctx, f}, CheckNameMode: mode, ContentHash: req.ContentHash,
-		LocalModifiedAt: st.ModTime()})
-	if err != nil {
-		return nil, err
-	}
-	if ur.File != nil {
-		rec.FileIDs = []string{ur.File.FileID}
-	}
-	return ur, nil
+	return env.uploadOne(ctx, abi.FnDriveUpload, req, &parentCache{}, nil)
 }
 
 // uploadParent resolves and checks the upload's target folder, creating it

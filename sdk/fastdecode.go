@@ -170,6 +170,8 @@ func decodeLocalList(l *lexer, r *LocalListResult) {
 						e.Size = l.int64()
 					case "mtime":
 						e.ModTime = l.time()
+					case "symlink":
+						e.Symlink = l.bool()
 					default:
 						l.skip()
 					}

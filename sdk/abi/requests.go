@@ -110,6 +110,15 @@ type UploadRequest struct {
 	Name          string `json:"name,omitempty"` // default: base name of LocalPath
 	CheckNameMode string `json:"check_name_mode,omitempty"`
 	ContentHash   string `json:"content_hash,omitempty"` // known SHA-1, skips hashing
+	// ResumeKey makes a multipart upload resumable: the host keeps the
+	// upload session, with the local file's size and mtime, in the plugin's
+	// KV under this key, and a later call with the same key and an
+	// unchanged file continues the session instead of starting over. The
+	// record is deleted when the upload completes or the drive rejects the
+	// session (the upload then starts over; it never fails because of it).
+	ResumeKey string `json:"resume_key,omitempty"`
+	// PartSize overrides the backend's part size in bytes (0: default).
+	PartSize int64 `json:"part_size,omitempty"`
 }
 
 // DownloadRequest is wd_drive_download's input: the host writes the file's
@@ -182,6 +191,11 @@ type LocalEntry struct {
 	Dir     bool      `json:"dir,omitempty"`
 	Size    int64     `json:"size"`
 	ModTime time.Time `json:"mtime"`
+	// Symlink marks a symbolic link (wd_local_list; never followed there):
+	// Size and ModTime are the link's own.
+	Symlink bool `json:"symlink,omitempty"`
+	// Real is the path with every symbolic link resolved (wd_local_stat).
+	Real string `json:"real,omitempty"`
 }
 
 // LocalListResult is one page of a local listing.
