@@ -2,10 +2,13 @@ package runner
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+
+	"github.com/wasmdrive/wasmdrive"
+	"github.com/wasmdrive/wasmdrive/runner/build"
 )
 
 // ModulePath is this repository's Go module.
@@ -15,22 +18,19 @@ const ModulePath = "github.com/wasmdrive/wasmdrive"
 // in SourceRoot.
 const EnvSourceDir = "WASMDRIVE_SOURCE"
 
-// ErrNoSource means the repository checkout (and so the built-in plugins'
-// sources) could not be found.
+// ErrNoSource means no checkout of the repository was found.
 var ErrNoSource = errors.New("the wasmdrive source tree was not found")
 
 // SourceRoot finds the root of a wasmdrive checkout: $WASMDRIVE_SOURCE, then
 // the working folder and its parents, then the executable's folder and its
-// parents, then the folder this file was compiled from (builds without
-// -trimpath). The built-in plugins are Go packages of the main module, so
-// building them needs the module root, not just their folders.
-//
-// A binary installed with `go install` and run away from a checkout finds
-// none: set WASMDRIVE_SOURCE to a checkout, or point plugins.dirs at
-// plugin folders holding prebuilt .wasm files.
+// parents. A binary installed with `go install` and run away from a
+// checkout finds none; BuiltinDir then uses the sources embedded in it.
 func SourceRoot() (string, error) {
 	var starts []string
 	if d := os.Getenv(EnvSourceDir); d != "" {
+		if !isSourceRoot(d) {
+			return "", fmt.Errorf("%w: %s=%s holds no go.mod of module %s", ErrNoSource, EnvSourceDir, d, ModulePath)
+		}
 		starts = append(starts, d)
 	}
 	if wd, err := os.Getwd(); err == nil {
@@ -41,9 +41,6 @@ func SourceRoot() (string, error) {
 			exe = r
 		}
 		starts = append(starts, filepath.Dir(exe))
-	}
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		starts = append(starts, filepath.Dir(file))
 	}
 	for _, s := range starts {
 		for d := s; ; d = filepath.Dir(d) {
@@ -67,11 +64,21 @@ func isSourceRoot(d string) bool {
 	return strings.TrimSpace(first) == "module "+ModulePath
 }
 
-// BuiltinDir is the folder of the built-in plugins (plugins/ of the checkout).
-func BuiltinDir() (string, error) {
-	root, err := SourceRoot()
+// BuiltinDir returns the folder holding the built-in plugins, one
+// sub-folder each. Inside a checkout (SourceRoot) it is the checkout's
+// plugins/, so a developer's edits are what gets built. Anywhere else it is
+// the copy of their sources embedded in this binary, unpacked once under
+// cacheDir/src (build.Unpack): an installed binary needs only the Go
+// toolchain, in any folder.
+func BuiltinDir(cacheDir string) (string, error) {
+	if root, err := SourceRoot(); err == nil {
+		return filepath.Join(root, "plugins"), nil
+	} else if os.Getenv(EnvSourceDir) != "" {
+		return "", err // a wrong WASMDRIVE_SOURCE is a mistake to report, not to paper over
+	}
+	root, err := build.Unpack(wasmdrive.BuiltinSources, filepath.Join(cacheDir, "src"))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("built-in plugins: %w", err)
 	}
 	return filepath.Join(root, "plugins"), nil
 }

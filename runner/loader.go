@@ -47,7 +47,7 @@ func PluginDirs(cfg *config.Config, dataDir string) []string {
 	}
 	var dirs []string
 	if !cfg.Plugins.DisableBuiltins {
-		if d, err := BuiltinDir(); err == nil {
+		if d, err := BuiltinDir(filepath.Join(dataDir, "cache", "build")); err == nil {
 			dirs = append(dirs, d)
 		} else {
 			slog.Warn("built-in plugins not found", "err", err)

@@ -94,7 +94,7 @@ func (b *Builder) Hash(ctx context.Context, dir string) (string, error) {
 func (b *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 	goBin, _, err := b.toolchain(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("build %s: %w: install Go 1.26 or newer (https://go.dev/dl), or build the plugin elsewhere with `wasmdrive plugin build DIR` and set wasm: in its plugin.yaml", dir, err)
+		return nil, fmt.Errorf("build %s: %w: %s", dir, err, noToolchainAdvice(dir))
 	}
 	hash, err := b.Hash(ctx, dir)
 	if err != nil {
@@ -134,6 +134,19 @@ func (b *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 	}
 	r.Cached = false
 	return r, nil
+}
+
+// noToolchainAdvice says what to do when the go command is missing, for
+// the built-in plugins unpacked from the binary or for any other plugin.
+func noToolchainAdvice(dir string) string {
+	if mod, err := FindModule(dir); err == nil && fileExists(filepath.Join(mod.Root, UnpackedMarker)) {
+		return "wasmdrive compiles its built-in plugins (backup, archive, cleanup) from the sources inside it, once, " +
+			"which needs Go 1.26 or newer: install it from https://go.dev/dl (or your package manager), check that `go version` works " +
+			"in the shell that starts wasmdrive, and run the command again; or turn the built-in plugins off with " +
+			"plugins.disable_builtins: true (WASMDRIVE_PLUGINS__DISABLE_BUILTINS=true)"
+	}
+	return "install Go 1.26 or newer (https://go.dev/dl) and check that `go version` works, " +
+		"or build the plugin on a machine that has Go with `wasmdrive plugin build DIR` and set wasm: in its plugin.yaml to the .wasm file"
 }
 
 func cached(path, hash string) (*Result, error) {

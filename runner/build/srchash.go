@@ -17,8 +17,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"go/parser"
-	"go/token"
 	"io"
 	"os"
 	"path/filepath"
@@ -160,17 +158,11 @@ func sourceName(n string) bool {
 }
 
 func imports(file string) ([]string, error) {
-	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ImportsOnly)
+	src, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	out := make([]string, 0, len(f.Imports))
-	for _, imp := range f.Imports {
-		if p, err := strconv.Unquote(imp.Path.Value); err == nil {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return importsOf(file, src)
 }
 
 // SourceHash hashes files (their paths relative to root and contents) and
