@@ -19,6 +19,7 @@ import (
 type instance struct {
 	p     *extism.Plugin
 	calls int
+	ready bool        // the guest's initialisation ran (see warm)
 	inUse atomic.Bool // set while a call holds the instance
 	sink  atomic.Pointer[callSink]
 	out   *lineWriter
@@ -76,6 +77,36 @@ func (in *instance) unbind() {
 }
 
 func (in *instance) close() { in.p.Close(context.Background()) }
+
+// initExport is the no-op export warm calls; the Go sdk exports it.
+const initExport = "wd_init"
+
+// warm runs the guest's initialisation now instead of in the instance's
+// first call. Extism runs a reactor's _initialize (for Go, the runtime and
+// every package's init) lazily, just before the first call of any export
+// other than _initialize, and remembers that it did; calling _initialize
+// directly would leave that flag unset and run it twice. So warm calls
+// the no-op wd_init export, which triggers exactly the lazy path. A module
+// without wd_init is initialised by its first call, as before. Nothing is
+// bound meanwhile: output written during initialisation is dropped, and
+// host functions answer that there is no run.
+func (in *instance) warm(ctx context.Context, timeout time.Duration) error {
+	if in.ready || in.calls > 0 || !in.p.FunctionExists(initExport) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	rc, _, err := in.p.CallWithContext(ctx, initExport, nil)
+	in.unbind()
+	if err != nil {
+		return fmt.Errorf("initialise the instance (%s): %w", initExport, err)
+	}
+	if rc != 0 {
+		return fmt.Errorf("initialise the instance: %s returned %d, want 0", initExport, rc)
+	}
+	in.ready = true
+	return nil
+}
 
 func pdkLevel(l extism.LogLevel) Level {
 	switch l {

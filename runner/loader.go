@@ -143,7 +143,7 @@ func (h *Host) load(ctx context.Context, dir string) (*version, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
 	}
-	v.pool = newPool(comp, man.Limits.MaxInstances, string(v.config), grantMounts(v.grant), h.comp.release)
+	v.pool = newPool(comp, man.Limits.MaxInstances, string(v.config), grantMounts(v.grant), man.Limits.Timeout.D(), h.comp.release)
 	return v, nil
 }
 

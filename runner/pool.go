@@ -2,9 +2,11 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // Pool tuning.
@@ -25,6 +27,9 @@ type pool struct {
 	mounts []mount // granted local folders visible through WASI
 	tokens chan struct{}
 	rel    func(*compiled)
+	// initTimeout bounds a prewarmed instance's initialisation (the
+	// plugin's limits.timeout).
+	initTimeout time.Duration
 
 	mu      sync.Mutex
 	idle    []*instance
@@ -34,24 +39,47 @@ type pool struct {
 	closed  bool
 }
 
-func newPool(comp *compiled, max int, config string, mounts []mount, release func(*compiled)) *pool {
-	p := &pool{comp: comp, config: config, mounts: mounts, tokens: make(chan struct{}, max), rel: release}
+func newPool(comp *compiled, max int, config string, mounts []mount, initTimeout time.Duration, release func(*compiled)) *pool {
+	p := &pool{comp: comp, config: config, mounts: mounts, tokens: make(chan struct{}, max), rel: release, initTimeout: initTimeout}
 	for i := 0; i < max; i++ {
 		p.tokens <- struct{}{}
 	}
 	return p
 }
 
-// prewarm creates one idle instance so the first call skips instantiation.
+// prewarm makes one idle, initialised instance, so the first call skips
+// instantiation and the guest's _initialize (see instance.warm).
 func (p *pool) prewarm() {
-	in, err := p.acquire(context.Background())
-	if err != nil {
-		if err != errRetired {
-			slog.Warn("plugin prewarm failed", "module", p.comp.key, "err", err)
-		}
-		return
+	if _, err := p.warmIdle(context.Background(), 1); err != nil && !errors.Is(err, errRetired) {
+		slog.Warn("plugin prewarm failed", "module", p.comp.key, "err", err)
 	}
-	p.put(in, false)
+}
+
+// warmIdle makes n instances (at most the pool's size) idle and
+// initialised, and returns how many are idle afterwards. An instance whose
+// initialisation fails is discarded.
+func (p *pool) warmIdle(ctx context.Context, n int) (int, error) {
+	n = min(n, cap(p.tokens))
+	held := make([]*instance, 0, n)
+	var err error
+	for len(held) < n {
+		in, aerr := p.acquire(ctx)
+		if aerr != nil {
+			err = aerr
+			break
+		}
+		if werr := in.warm(ctx, p.initTimeout); werr != nil {
+			p.put(in, true)
+			err = werr
+			break
+		}
+		held = append(held, in)
+	}
+	for _, in := range held {
+		p.put(in, false)
+	}
+	idle, _ := p.stats()
+	return idle, err
 }
 
 // acquire waits for a free slot (or ctx) and returns an instance that no

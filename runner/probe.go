@@ -24,31 +24,17 @@ func (h *Host) ProbeAcquire(ctx context.Context, plugin string) (time.Duration, 
 	return took, nil
 }
 
-// Prewarm makes n instances of a plugin ready (at most its
-// limits.max_instances) and returns how many are idle afterwards.
+// Prewarm makes n instances of a plugin ready, instantiated and
+// initialised (at most its limits.max_instances), and returns how many are
+// idle afterwards.
 func (h *Host) Prewarm(ctx context.Context, plugin string, n int) (int, error) {
 	v, err := h.current(plugin)
 	if err != nil {
 		return 0, err
 	}
-	n = min(n, v.man.Limits.MaxInstances)
-	held := make([]*instance, 0, n)
-	defer func() {
-		for _, in := range held {
-			v.pool.put(in, false)
-		}
-	}()
-	for len(held) < n {
-		in, err := v.pool.acquire(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("plugin %s: %w", plugin, err)
-		}
-		held = append(held, in)
+	idle, err := v.pool.warmIdle(ctx, n)
+	if err != nil {
+		return idle, fmt.Errorf("plugin %s: %w", plugin, err)
 	}
-	for _, in := range held {
-		v.pool.put(in, false)
-	}
-	held = nil
-	idle, _ := v.pool.stats()
 	return idle, nil
 }
