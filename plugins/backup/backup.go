@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"strings"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/plugins/internal/backupcore"
@@ -19,7 +18,8 @@ type Summary struct {
 	Files     int         `json:"files"` // files in the manifest after the run
 	Scanned   int         `json:"scanned"`
 	Uploaded  int         `json:"uploaded"`
-	Rapid     int         `json:"rapid"` // uploads the drive already had
+	Rapid     int         `json:"rapid"`   // uploads the drive already had
+	Resumed   int         `json:"resumed"` // uploads continued from a killed run's session
 	BytesSent int64       `json:"bytes_sent"`
 	BytesPlan int64       `json:"bytes_planned"`
 	Unchanged int         `json:"unchanged"`
@@ -73,6 +73,7 @@ type backupRun struct {
 	stamp    string // versions folder of this run
 	lastSave time.Time
 	pending  int
+	prog     *runProgress
 }
 
 func runBackup(s *settings) (*Summary, error) {
@@ -89,7 +90,7 @@ func runBackup(s *settings) (*Summary, error) {
 		}
 	}
 	r.sum.Phases = map[string]int64{}
-	kvTime, scanHost = 0, 0 // globals outlive a call on a pooled instance
+	kvTime, scanHost, linkReasons = 0, 0, nil // globals outlive a call on a pooled instance
 	mark := start
 	phase := func(name string) {
 		now := sdk.Now()
@@ -116,7 +117,7 @@ func runBackup(s *settings) (*Summary, error) {
 	r.sum.Unchanged, r.sum.Retained, r.sum.BytesPlan = plan.Unchanged, plan.Retained, plan.UploadBytes
 	for _, sk := range plan.Skipped {
 		if len(r.sum.Skipped) < maxListed {
-			r.sum.Skipped = append(r.sum.Skipped, skipInfo{sk.Path, sk.Reason})
+			r.sum.Skipped = append(r.sum.Skipped, skipInfo{sk.Path, skipReason(sk)})
 		}
 	}
 	if !plan.Empty() {
@@ -171,31 +172,20 @@ func (r *backupRun) confirmDeletions(p *backupcore.Plan) {
 
 func (r *backupRun) execute(p *backupcore.Plan) error {
 	r.dirs = newDirCache(r.s.Target)
-	total := int64(len(p.Uploads) + len(p.Renames) + len(p.Removals))
-	done := int64(0)
-	progress := func() {
-		done++
-		if done%50 == 0 || done == total {
-			sdk.Progress(done, total, "files", fmt.Sprintf("%d bytes sent", r.sum.BytesSent))
-		}
-	}
+	r.prog = newRunProgress(p)
 	for _, rn := range p.Renames {
 		r.rename(rn)
-		progress()
+		r.prog.add(1, 0)
 		if err := r.maybeCheckpoint(); err != nil {
 			return err
 		}
 	}
-	for _, u := range p.Uploads {
-		r.upload(u)
-		progress()
-		if err := r.maybeCheckpoint(); err != nil {
-			return err
-		}
+	if err := r.uploadAll(p.Uploads); err != nil {
+		return err
 	}
 	r.remove(p.Removals)
-	done += int64(len(p.Removals))
-	sdk.Progress(done, total, "files", fmt.Sprintf("%d bytes sent", r.sum.BytesSent))
+	r.prog.add(len(p.Removals), 0)
+	r.prog.report(true)
 	for _, rel := range p.Marked {
 		if e := r.m.Find(rel); e != nil {
 			c := *e
@@ -263,17 +253,7 @@ func (r *backupRun) upload(u backupcore.Upload) {
 		r.sum.fail(f.Path, err)
 		return
 	}
-	e.BackedUp = r.now.UnixNano()
-	r.changes.Set(e)
-	if version != nil {
-		r.changes.AddVersion(*version)
-		r.sum.Versioned++
-	}
-	r.sum.Uploaded++
-	r.sum.BytesSent += res.BytesSent
-	if res.RapidUpload {
-		r.sum.Rapid++
-	}
+	r.record(e, version, res)
 }
 
 // send uploads the file (encrypted first when configured) and returns its
@@ -296,8 +276,12 @@ func (r *backupRun) send(f backupcore.LocalFile, parentID, name string) (backupc
 	var res *sdk.UploadResult
 	err := retry(r.s.Retries, func() error {
 		var err error
-		res, err = sdk.Upload(sdk.UploadRequest{LocalPath: local, ParentFileID: parentID, Name: remoteName,
-			CheckNameMode: sdk.NameOverwrite})
+		req := sdk.UploadRequest{LocalPath: local, ParentFileID: parentID, Name: remoteName,
+			CheckNameMode: sdk.NameOverwrite, PartSize: int64(r.s.PartSize)}
+		if r.s.keys == nil {
+			req.ResumeKey = r.resumeKey(f.Path) // a sealed copy is new every time: nothing to resume
+		}
+		res, err = sdk.Upload(req)
 		return err
 	})
 	if err != nil {
@@ -306,17 +290,5 @@ func (r *backupRun) send(f backupcore.LocalFile, parentID, name string) (backupc
 	if res.File == nil {
 		return e, nil, fmt.Errorf("upload: the host returned no file")
 	}
-	// Clone what the manifest keeps: sdk strings share the answer buffer.
-	e.FileID = strings.Clone(res.File.FileID)
-	if r.s.keys != nil {
-		e.RemoteSHA1, e.RemoteSize = strings.Clone(res.File.ContentHash), res.File.Size
-	} else {
-		e.SHA1 = strings.Clone(res.File.ContentHash)
-		if res.File.Size != f.Size {
-			// The file changed between the scan and the upload: record the
-			// scan's mtime as unknown so the next run sends it again.
-			e.MTime = 0
-		}
-	}
-	return e, res, nil
+	return r.entryFor(e, f, res), res, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/plugins/internal/crypt"
 	"github.com/wasmdrive/wasmdrive/plugins/internal/glob"
 	"github.com/wasmdrive/wasmdrive/plugins/internal/match"
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // Config is the plugin's config (plugin.yaml's schema); a run's input may
@@ -41,6 +42,11 @@ type Config struct {
 	// CheckpointFiles saves the manifest after this many changes.
 	CheckpointFiles int `json:"checkpoint_files"`
 	Retries         int `json:"retries"`
+	// Parallel is how many files the host uploads at once (1: one by one).
+	Parallel int `json:"parallel"`
+	// PartSize is the multipart part size of uploads (0: the drive's
+	// default). A file killed mid-upload resumes after its last whole part.
+	PartSize match.Size `json:"part_size"`
 }
 
 // defaults fills unset keys.
@@ -60,11 +66,20 @@ func (c *Config) defaults() {
 	if c.Retries <= 0 {
 		c.Retries = 4
 	}
+	if c.Parallel <= 0 {
+		c.Parallel = defaultParallel
+	}
 	if c.EncryptNames == nil {
 		t := true
 		c.EncryptNames = &t
 	}
 }
+
+// defaultParallel and maxParallel bound Config.Parallel.
+const (
+	defaultParallel = 4
+	maxParallel     = abi.MaxUploadConcurrency
+)
 
 // settings is a validated Config.
 type settings struct {
@@ -82,6 +97,12 @@ func (c Config) compile() (*settings, error) {
 	}
 	if c.Target == "/" {
 		return nil, fmt.Errorf("config target: give a drive folder, not the drive root")
+	}
+	if c.Parallel > maxParallel {
+		return nil, fmt.Errorf("config parallel: %d is over the host's limit of %d uploads at once", c.Parallel, maxParallel)
+	}
+	if c.PartSize < 0 {
+		return nil, fmt.Errorf("config part_size: %d must not be negative", c.PartSize)
 	}
 	if strings.Contains(c.VersionsDir, "/") {
 		return nil, fmt.Errorf("config versions_dir: %q must be a single folder name", c.VersionsDir)

@@ -24,6 +24,8 @@ func TestConfigCompile(t *testing.T) {
 		{"short passphrase", Config{Source: "/d", Target: "/B", EncryptionKey: "short", TempDir: "/t"}, "encryption_key"},
 		{"key without temp dir", Config{Source: "/d", Target: "/B", EncryptionKey: key}, "temp_dir"},
 		{"encrypted", Config{Source: "/d", Target: "/B", EncryptionKey: key, TempDir: "/t"}, ""},
+		{"too parallel", Config{Source: "/d", Target: "/B", Parallel: 17}, "parallel"},
+		{"negative part size", Config{Source: "/d", Target: "/B", PartSize: -1}, "part_size"},
 	}
 	for _, tt := range tests {
 		s, err := tt.c.compile()
@@ -33,7 +35,7 @@ func TestConfigCompile(t *testing.T) {
 				continue
 			}
 			if s.Source != strings.TrimSuffix(tt.c.Source, "/") || !strings.HasPrefix(s.Target, "/") || s.CheckpointFiles != 500 ||
-				s.Deletion != "keep" || s.Symlinks != "skip" || s.VersionsDir != ".versions" || !*s.EncryptNames {
+				s.Deletion != "keep" || s.Symlinks != "skip" || s.VersionsDir != ".versions" || !*s.EncryptNames || s.Parallel != defaultParallel {
 				t.Errorf("%s: defaults not applied: %+v", tt.name, s.Config)
 			}
 			continue

@@ -91,9 +91,9 @@ func (d *dirCache) id(rel string) (string, error) {
 var scanHost time.Duration
 
 // scanLocal lists the source tree through the host, a page of up to
-// 10,000 entries per call. The host listing reports regular files and
-// folders only: symbolic links are not listed, so every symlink policy
-// acts as skip until the host reports links.
+// 10,000 entries per call. Symbolic links are listed as links (never
+// followed by the listing); under symlinks: follow, followLinks then
+// resolves the links to files.
 func scanLocal(s *settings) (*backupcore.Scan, error) {
 	scan := &backupcore.Scan{}
 	t := sdk.Now()
@@ -111,7 +111,10 @@ func scanLocal(s *settings) (*backupcore.Scan, error) {
 		// e.Path shares the page's answer buffer (the sdk decodes strings
 		// without copying): keeping it keeps the page, which every entry
 		// of the page uses anyway, and saves an allocation per file.
-		scan.Files = append(scan.Files, backupcore.LocalFile{Path: e.Path, Size: e.Size, MTime: e.ModTime.UnixNano()})
+		scan.Files = append(scan.Files, backupcore.LocalFile{Path: e.Path, Size: e.Size, MTime: e.ModTime.UnixNano(), Symlink: e.Symlink})
+	}
+	if s.opts.Symlinks == backupcore.SymlinkFollow {
+		followLinks(s, scan.Files)
 	}
 	return scan, nil
 }
