@@ -56,6 +56,7 @@ var table = map[string]handler{
 	abi.FnSleep:            sleep,
 	abi.FnRunInfo:          runInfo,
 	abi.FnDriveUploadMany:  driveUploadMany,
+	abi.FnLocalScan:        localScan,
 }
 
 // mutating lists the functions that change the drive; each call (and each

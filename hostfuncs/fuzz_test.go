@@ -37,6 +37,7 @@ func FuzzDecoders(f *testing.F) {
 		abi.FnLog: `{"level":"warn","msg":"m","fields":{"a":{"b":[1,2]}}}`, abi.FnProgress: `{"done":-1,"total":2}`,
 		abi.FnEmit: `{"subject":"a.b","data":{"x":1},"headers":{"h":"v"}}`, abi.FnSleep: `{"ms":99999999999}`,
 		abi.FnDriveUploadMany: `{"items":[{"local_path":"/etc/passwd","parent_path":"/x","resume_key":"k","part_size":-1}],"concurrency":99,"progress":{"bytes_total":5}}`,
+		abi.FnLocalScan:       `{"path":"/","include":["**"],"exclude":["a/**"],"max_size":5,"symlinks":"follow","index":["k"],"limit":2,"marker":"a/b"}`,
 	}
 	for i, fn := range abi.Functions {
 		f.Add(uint8(i), []byte(seeds[fn]))

@@ -112,7 +112,7 @@ var (
 		"drive.delete":  {abi.FnDriveTrash, abi.FnDriveDelete, abi.FnDriveBatch},
 		"drive.share":   {abi.FnShareCreate, abi.FnShareList, abi.FnShareCancel},
 		"drive.request": {abi.FnDriveRequest},
-		"local":         {abi.FnLocalList, abi.FnLocalStat, abi.FnLocalSHA1},
+		"local":         {abi.FnLocalList, abi.FnLocalStat, abi.FnLocalSHA1, abi.FnLocalScan},
 		"kv":            {abi.FnKVGet, abi.FnKVPut, abi.FnKVDelete, abi.FnKVList},
 		"emit":          {abi.FnEmit},
 	}

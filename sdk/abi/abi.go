@@ -73,7 +73,7 @@ var Functions = []string{
 	FnDriveDownload, FnDriveDownloadURL, FnDriveRequest, FnShareCreate,
 	FnShareList, FnShareCancel, FnLocalList, FnLocalStat, FnLocalSHA1,
 	FnKVGet, FnKVPut, FnKVDelete, FnKVList, FnLog, FnProgress, FnEmit,
-	FnConfig, FnNow, FnSleep, FnRunInfo, FnDriveUploadMany,
+	FnConfig, FnNow, FnSleep, FnRunInfo, FnDriveUploadMany, FnLocalScan,
 }
 
 // Stable error codes carried in Error.Code. Plugins branch on these; they

@@ -1,5 +1,8 @@
-// Package glob matches slash-separated relative paths against shell-style
-// patterns with "**", and combines include and exclude lists into a Filter.
+// Globs: slash-separated relative paths matched against shell-style
+// patterns with "**", and include and exclude lists combined into a
+// GlobFilter. They are part of the ABI because wd_local_scan applies them on
+// the host: plugins use the same code, so a filter means the same on both
+// sides.
 //
 // Syntax, per path segment: "*" matches any run of characters except "/",
 // "?" one character, "[a-z]" / "[^a-z]" a class (as path.Match). A segment
@@ -7,7 +10,8 @@
 // "/" matches the last segment (the base name) at any depth, the way
 // .gitignore does: "*.tmp" matches "a/b/c.tmp". A leading "/" anchors a
 // pattern to the root and is otherwise ignored; a trailing "/" is ignored.
-package glob
+
+package abi
 
 import (
 	"errors"
@@ -16,40 +20,40 @@ import (
 	"strings"
 )
 
-// ErrBadPattern reports a malformed pattern (an unterminated class, for example).
-var ErrBadPattern = errors.New("glob: bad pattern")
+// ErrBadGlob reports a malformed pattern (an unterminated class, for example).
+var ErrBadGlob = errors.New("bad glob pattern")
 
-// Pattern is a compiled pattern. The zero value matches nothing.
-type Pattern struct {
+// GlobPattern is a compiled pattern. The zero value matches nothing.
+type GlobPattern struct {
 	src      string
 	segs     []string
 	baseOnly bool // no "/": match the base name only
 }
 
-// Compile parses a pattern. Empty patterns are refused.
-func Compile(pattern string) (Pattern, error) {
+// CompileGlob parses a pattern. Empty patterns are refused.
+func CompileGlob(pattern string) (GlobPattern, error) {
 	p := strings.TrimSuffix(strings.TrimPrefix(pattern, "/"), "/")
 	if p == "" {
-		return Pattern{}, fmt.Errorf("%w: %q is empty", ErrBadPattern, pattern)
+		return GlobPattern{}, fmt.Errorf("%w: %q is empty", ErrBadGlob, pattern)
 	}
 	segs := strings.Split(p, "/")
 	for _, s := range segs {
 		if s == "" {
-			return Pattern{}, fmt.Errorf("%w: %q has an empty segment", ErrBadPattern, pattern)
+			return GlobPattern{}, fmt.Errorf("%w: %q has an empty segment", ErrBadGlob, pattern)
 		}
 		if s == "**" {
 			continue
 		}
 		if _, err := path.Match(s, ""); err != nil {
-			return Pattern{}, fmt.Errorf("%w: %q: segment %q: %v", ErrBadPattern, pattern, s, err)
+			return GlobPattern{}, fmt.Errorf("%w: %q: segment %q: %v", ErrBadGlob, pattern, s, err)
 		}
 	}
-	return Pattern{src: pattern, segs: segs, baseOnly: !strings.HasPrefix(pattern, "/") && len(segs) == 1 && segs[0] != "**"}, nil
+	return GlobPattern{src: pattern, segs: segs, baseOnly: !strings.HasPrefix(pattern, "/") && len(segs) == 1 && segs[0] != "**"}, nil
 }
 
-// MustCompile is Compile that panics; for patterns fixed in code.
-func MustCompile(pattern string) Pattern {
-	p, err := Compile(pattern)
+// MustCompileGlob is CompileGlob that panics; for patterns fixed in code.
+func MustCompileGlob(pattern string) GlobPattern {
+	p, err := CompileGlob(pattern)
 	if err != nil {
 		panic(err)
 	}
@@ -57,10 +61,10 @@ func MustCompile(pattern string) Pattern {
 }
 
 // String returns the pattern as written.
-func (p Pattern) String() string { return p.src }
+func (p GlobPattern) String() string { return p.src }
 
 // Match reports whether the relative slash path name matches p.
-func (p Pattern) Match(name string) bool {
+func (p GlobPattern) Match(name string) bool {
 	if len(p.segs) == 0 {
 		return false
 	}
@@ -98,26 +102,26 @@ func matchSegs(pat, name []string) bool {
 	return next[0]
 }
 
-// Filter is an include list and an exclude list. A file is selected when it
+// GlobFilter is an include list and an exclude list. A file is selected when it
 // matches no exclude and either the include list is empty or it matches one
 // include. A folder is pruned when it matches an exclude.
-type Filter struct {
-	include []Pattern
-	exclude []Pattern
+type GlobFilter struct {
+	include []GlobPattern
+	exclude []GlobPattern
 }
 
-// NewFilter compiles include and exclude patterns.
-func NewFilter(include, exclude []string) (*Filter, error) {
-	f := &Filter{}
+// NewGlobFilter compiles include and exclude patterns.
+func NewGlobFilter(include, exclude []string) (*GlobFilter, error) {
+	f := &GlobFilter{}
 	for _, s := range include {
-		p, err := Compile(s)
+		p, err := CompileGlob(s)
 		if err != nil {
 			return nil, fmt.Errorf("include: %w", err)
 		}
 		f.include = append(f.include, p)
 	}
 	for _, s := range exclude {
-		p, err := Compile(s)
+		p, err := CompileGlob(s)
 		if err != nil {
 			return nil, fmt.Errorf("exclude: %w", err)
 		}
@@ -127,7 +131,7 @@ func NewFilter(include, exclude []string) (*Filter, error) {
 }
 
 // Excluded reports whether name (file or folder) matches an exclude pattern.
-func (f *Filter) Excluded(name string) bool {
+func (f *GlobFilter) Excluded(name string) bool {
 	if f == nil {
 		return false
 	}
@@ -140,7 +144,7 @@ func (f *Filter) Excluded(name string) bool {
 }
 
 // IncludeFile reports whether the file name is selected.
-func (f *Filter) IncludeFile(name string) bool {
+func (f *GlobFilter) IncludeFile(name string) bool {
 	if f == nil {
 		return true
 	}

@@ -1,4 +1,4 @@
-package glob
+package abi
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestMatch(t *testing.T) {
+func TestGlobMatch(t *testing.T) {
 	tests := []struct {
 		pattern, name string
 		want          bool
@@ -37,9 +37,9 @@ func TestMatch(t *testing.T) {
 		{"a/b/", "a/b", true},
 	}
 	for _, tt := range tests {
-		p, err := Compile(tt.pattern)
+		p, err := CompileGlob(tt.pattern)
 		if err != nil {
-			t.Fatalf("Compile(%q): %v", tt.pattern, err)
+			t.Fatalf("CompileGlob(%q): %v", tt.pattern, err)
 		}
 		if got := p.Match(tt.name); got != tt.want {
 			t.Errorf("%q.Match(%q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
@@ -47,16 +47,16 @@ func TestMatch(t *testing.T) {
 	}
 }
 
-func TestCompileErrors(t *testing.T) {
+func TestGlobCompileErrors(t *testing.T) {
 	for _, bad := range []string{"", "/", "a//b", "[abc", "a/[/b"} {
-		if _, err := Compile(bad); !errors.Is(err, ErrBadPattern) {
-			t.Errorf("Compile(%q) = %v, want ErrBadPattern", bad, err)
+		if _, err := CompileGlob(bad); !errors.Is(err, ErrBadGlob) {
+			t.Errorf("CompileGlob(%q) = %v, want ErrBadGlob", bad, err)
 		}
 	}
 }
 
-func TestFilter(t *testing.T) {
-	f, err := NewFilter([]string{"**/*.go", "README*"}, []string{"vendor", "*_test.go"})
+func TestGlobFilter(t *testing.T) {
+	f, err := NewGlobFilter([]string{"**/*.go", "README*"}, []string{"vendor", "*_test.go"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +78,11 @@ func TestFilter(t *testing.T) {
 	if !f.Excluded("a/vendor") {
 		t.Error("folder a/vendor should be excluded")
 	}
-	var none *Filter
+	var none *GlobFilter
 	if !none.IncludeFile("x") || none.Excluded("x") {
 		t.Error("nil filter must select everything")
 	}
-	if _, err := NewFilter(nil, []string{"[x"}); err == nil {
+	if _, err := NewGlobFilter(nil, []string{"[x"}); err == nil {
 		t.Error("bad exclude accepted")
 	}
 }
@@ -92,7 +92,7 @@ func FuzzMatch(f *testing.F) {
 	f.Add("**/**/**/a", strings.Repeat("x/", 30)+"a")
 	f.Add("[a-", "a")
 	f.Fuzz(func(t *testing.T, pattern, name string) {
-		p, err := Compile(pattern)
+		p, err := CompileGlob(pattern)
 		if err != nil {
 			return
 		}
