@@ -56,6 +56,9 @@ func (e *Env) upload(ctx context.Context, key string, want resumeRecord, st os.F
 	want.Size, want.MTime = st.Size(), st.ModTime().UnixNano()
 	saved := false
 	save := func(s drive.UploadSession) {
+		if s.PartSize > 0 && s.Size <= s.PartSize {
+			return // one part: there is nothing to resume, spare the KV writes
+		}
 		rec := want
 		rec.Session = s
 		b, err := json.Marshal(rec)

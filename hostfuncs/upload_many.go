@@ -170,8 +170,8 @@ func (c *parentCache) resolve(ctx context.Context, e *Env, req abi.UploadRequest
 }
 
 // uploadMeter reports a wd_drive_upload_many call's progress to the run's
-// sink, continuing the plugin's counts, at most every progressEvery (and
-// at the end).
+// sink, continuing the plugin's counts: every progressEvery or
+// progressBytes, whichever comes first, and at the end.
 type uploadMeter struct {
 	env  *Env
 	base abi.UploadProgress
@@ -180,9 +180,14 @@ type uploadMeter struct {
 	bytes, files atomic.Int64 // this call's bytes (finished items plus parts sent) and files
 	mu           sync.Mutex
 	last         time.Time
+	lastBytes    int64
 }
 
-const progressEvery = 250 * time.Millisecond
+// progressEvery and progressBytes space the reports.
+const (
+	progressEvery = 250 * time.Millisecond
+	progressBytes = 4 << 20
+)
 
 func newUploadMeter(env *Env, p *abi.UploadProgress) *uploadMeter {
 	m := &uploadMeter{env: env, on: p != nil && env.Sink != nil}
@@ -229,14 +234,14 @@ func (m *uploadMeter) report(final bool) {
 		return
 	}
 	m.mu.Lock()
-	now := time.Now()
-	if !final && now.Sub(m.last) < progressEvery {
+	now, bytes := time.Now(), m.bytes.Load()
+	if !final && now.Sub(m.last) < progressEvery && bytes-m.lastBytes < progressBytes {
 		m.mu.Unlock()
 		return
 	}
-	m.last = now
+	m.last, m.lastBytes = now, bytes
 	m.mu.Unlock()
-	done := m.base.BytesDone + m.bytes.Load()
+	done := m.base.BytesDone + bytes
 	m.env.Sink.Progress(Progress{Done: done, Total: m.base.BytesTotal, Unit: "bytes",
 		Note: fmt.Sprintf("%d/%d files", m.base.FilesDone+m.files.Load(), m.base.FilesTotal)})
 }

@@ -17,7 +17,8 @@ import (
 // keeps its multipart session under the file's resume key, and a run killed
 // in the middle of a big file continues it on the next run.
 
-// uploadBatchFiles and uploadBatchBytes bound one batch.
+// uploadBatchFiles and uploadBatchBytes bound one batch (and so does
+// checkpoint_files: a checkpoint can only come between batches).
 const (
 	uploadBatchFiles = 256
 	uploadBatchBytes = 512 << 20
@@ -69,9 +70,10 @@ func (r *backupRun) uploadAll(ups []backupcore.Upload) error {
 		}
 		return nil
 	}
+	files := min(uploadBatchFiles, max(r.s.CheckpointFiles, 1))
 	for start := 0; start < len(ups); {
 		end, bytes := start, int64(0)
-		for end < len(ups) && end-start < uploadBatchFiles && (end == start || bytes+ups[end].File.Size <= uploadBatchBytes) {
+		for end < len(ups) && end-start < files && (end == start || bytes+ups[end].File.Size <= uploadBatchBytes) {
 			bytes += ups[end].File.Size
 			end++
 		}

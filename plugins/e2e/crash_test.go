@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 type progressPrinter struct{ Sink }
 
 func (p *progressPrinter) Progress(pr runner.Progress) {
-	fmt.Printf("progress %d/%d\n", pr.Done, pr.Total)
+	fmt.Printf("progress %d/%d %s %s\n", pr.Done, pr.Total, pr.Unit, pr.Note)
 }
 
 func crashChild() error {
@@ -42,14 +43,19 @@ func crashChild() error {
 		return err
 	}
 	defer d.Close()
-	e, err := NewEnv(d, os.Getenv("E2E_KV"), map[string]map[string]any{"backup": {
-		"source": os.Getenv("E2E_SRC"), "target": "/Backup/crash", "checkpoint_files": 50}})
+	cfg := map[string]any{"source": os.Getenv("E2E_SRC"), "target": "/Backup/crash", "checkpoint_files": 50}
+	if extra := os.Getenv("E2E_CONFIG"); extra != "" {
+		if err := json.Unmarshal([]byte(extra), &cfg); err != nil {
+			return fmt.Errorf("E2E_CONFIG: %w", err)
+		}
+	}
+	e, err := NewEnv(d, os.Getenv("E2E_KV"), map[string]map[string]any{"backup": cfg})
 	if err != nil {
 		return err
 	}
 	defer e.Close()
 	fmt.Println("started")
-	return e.CallSink("backup", "backup", nil, nil, &progressPrinter{})
+	return e.CallSink("backup", "backup", nil, nil, childSink())
 }
 
 func TestBackupCrashAndResume(t *testing.T) {
@@ -80,8 +86,8 @@ func TestBackupCrashAndResume(t *testing.T) {
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			var done, total int
-			if _, err := fmt.Sscanf(sc.Text(), "progress %d/%d", &done, &total); err == nil && done >= 150 {
+			var bytes, bytesTotal, done, total int
+			if _, err := fmt.Sscanf(sc.Text(), "progress %d/%d bytes %d/%d files", &bytes, &bytesTotal, &done, &total); err == nil && done >= 150 {
 				cmd.Process.Kill()
 				killed <- sc.Text()
 				return
