@@ -97,22 +97,14 @@ func runBackup(s *settings) (*Summary, error) {
 		r.sum.Phases[name] += now.Sub(mark).Milliseconds()
 		mark = now
 	}
-	m, err := r.store.Load()
-	if err != nil {
-		return nil, fmt.Errorf("load manifest: %w (delete the plugin's KV keys %s* to start over)", err, r.store.Prefix)
-	}
-	m.Root = s.Target
-	r.m = m
-	phase("load")
-	r.sum.Phases["load_kv"] = kvTime.Milliseconds()
-	scan, err := scanLocal(s)
+	scan, err := r.scan(phase)
 	if err != nil {
 		return nil, err
 	}
-	r.sum.Scanned = len(scan.Files)
-	phase("scan")
-	r.sum.Phases["scan_host"] = scanHost.Milliseconds()
-	plan := backupcore.Diff(m, scan, s.opts, start)
+	if scan == nil { // nothing changed
+		return r.finish(), nil
+	}
+	plan := backupcore.Diff(r.m, scan, s.opts, start)
 	r.confirmDeletions(plan)
 	r.sum.Unchanged, r.sum.Retained, r.sum.BytesPlan = plan.Unchanged, plan.Retained, plan.UploadBytes
 	for _, sk := range plan.Skipped {
@@ -135,11 +127,16 @@ func runBackup(s *settings) (*Summary, error) {
 		}
 		phase("save")
 	}
-	end := sdk.Now()
 	r.sum.Files = len(r.m.Entries)
+	return r.finish(), nil
+}
+
+// finish stamps the summary's end.
+func (r *backupRun) finish() *Summary {
+	end := sdk.Now()
 	r.sum.CompletedAt = end
-	r.sum.ElapsedMS = end.Sub(start).Milliseconds()
-	return r.sum, nil
+	r.sum.ElapsedMS = end.Sub(r.sum.StartedAt).Milliseconds()
+	return r.sum
 }
 
 // confirmDeletions keeps only the vanished entries whose local file is
