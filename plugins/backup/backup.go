@@ -90,7 +90,7 @@ func runBackup(s *settings) (*Summary, error) {
 		}
 	}
 	r.sum.Phases = map[string]int64{}
-	kvTime, scanHost, linkReasons = 0, 0, nil // globals outlive a call on a pooled instance
+	kvTime = 0 // globals outlive a call on a pooled instance
 	mark := start
 	phase := func(name string) {
 		now := sdk.Now()
@@ -109,7 +109,7 @@ func runBackup(s *settings) (*Summary, error) {
 	r.sum.Unchanged, r.sum.Retained, r.sum.BytesPlan = plan.Unchanged, plan.Retained, plan.UploadBytes
 	for _, sk := range plan.Skipped {
 		if len(r.sum.Skipped) < maxListed {
-			r.sum.Skipped = append(r.sum.Skipped, skipInfo{sk.Path, skipReason(sk)})
+			r.sum.Skipped = append(r.sum.Skipped, skipInfo{sk.Path, sk.Reason})
 		}
 	}
 	if !plan.Empty() {

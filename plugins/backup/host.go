@@ -87,38 +87,6 @@ func (d *dirCache) id(rel string) (string, error) {
 	return id, nil
 }
 
-// scanHost is the time until the first listed entry arrives.
-var scanHost time.Duration
-
-// scanLocal lists the source tree through the host, a page of up to
-// 10,000 entries per call. Symbolic links are listed as links (never
-// followed by the listing); under symlinks: follow, followLinks then
-// resolves the links to files.
-func scanLocal(s *settings) (*backupcore.Scan, error) {
-	scan := &backupcore.Scan{}
-	t := sdk.Now()
-	for e, err := range sdk.LocalWalk(s.Source) {
-		if t != (time.Time{}) {
-			scanHost += sdk.Now().Sub(t)
-			t = time.Time{}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", s.Source, err)
-		}
-		if e.Dir {
-			continue
-		}
-		// e.Path shares the page's answer buffer (the sdk decodes strings
-		// without copying): keeping it keeps the page, which every entry
-		// of the page uses anyway, and saves an allocation per file.
-		scan.Files = append(scan.Files, backupcore.LocalFile{Path: e.Path, Size: e.Size, MTime: e.ModTime.UnixNano(), Symlink: e.Symlink})
-	}
-	if s.opts.Symlinks == backupcore.SymlinkFollow {
-		followLinks(s, scan.Files)
-	}
-	return scan, nil
-}
-
 // checkKeyFingerprint refuses to mix encrypted and plain content, or two
 // keys, in one backup.
 func checkKeyFingerprint(s *settings) error {
