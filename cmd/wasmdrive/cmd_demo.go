@@ -1,21 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"io/fs"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/wasmdrive/wasmdrive/drive"
-	"github.com/wasmdrive/wasmdrive/drive/local"
-	"github.com/wasmdrive/wasmdrive/plugins/e2e"
+	"github.com/wasmdrive/wasmdrive/internal/demo"
 )
 
 func init() {
@@ -24,236 +19,89 @@ func init() {
 		run:     runDemo})
 }
 
-// demoStep prints one step's headline and the plugin's answer.
-type demoStep struct {
-	env *cliEnv
-	n   int
-}
-
-func (s *demoStep) say(format string, args ...any) {
-	s.n++
-	fmt.Fprintf(s.env.Stdout, "\n%d. %s\n", s.n, fmt.Sprintf(format, args...))
-}
-
-func (s *demoStep) detail(format string, args ...any) {
-	fmt.Fprintf(s.env.Stdout, "   %s\n", fmt.Sprintf(format, args...))
-}
-
 func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fset.SetOutput(env.Stderr)
 	keep := fset.Bool("keep", false, "keep an existing demo folder instead of starting fresh")
-	if err := fset.Parse(args); err != nil {
+	if err := fset.Parse(args); err != nil || fset.NArg() > 0 {
 		return errUsage
 	}
 	cfg, err := loadConfig(env)
 	if err != nil {
 		return err
 	}
-	root, err := filepath.Abs(filepath.Join(cfg.DataDir, "demo"))
+	out := env.Stdout
+	if env.JSON {
+		out = env.Stderr // stdout carries the JSON layout
+	}
+	fmt.Fprintln(out, "wasmdrive demo: the built-in plugins (backup, archive, cleanup) at work on a local drive")
+	l, err := demo.Run(ctx, demo.Options{Dir: filepath.Join(cfg.DataDir, "demo"), Keep: *keep, Out: out, Notes: env.Stderr})
 	if err != nil {
 		return err
 	}
-	if !*keep {
-		if err := os.RemoveAll(root); err != nil {
-			return fmt.Errorf("demo: clear %s: %w", root, err)
-		}
+	if env.JSON {
+		return writeJSON(env.Stdout, l)
 	}
-	src, restore := filepath.Join(root, "local"), filepath.Join(root, "restore")
-	st := &demoStep{env: env}
-	st.say("Sample files in %s and a drive in %s", src, filepath.Join(root, "drive"))
-	n, err := writeDemoFiles(src)
-	if err != nil {
-		return err
-	}
-	d, err := local.Open(filepath.Join(root, "drive"), local.Options{})
-	if err != nil {
-		return fmt.Errorf("demo: open the local drive: %w", err)
-	}
-	defer d.Close()
-	if err := seedDemoDrive(ctx, d); err != nil {
-		return err
-	}
-	st.detail("%d local files; drive holds /Inbox (pdfs, logs, a duplicate) and /Backups (old sets)", n)
-	fmt.Fprintln(env.Stderr, "(building the plugins the first time takes a minute)")
-	e, err := e2e.NewEnv(d, filepath.Join(root, "kv"), map[string]map[string]any{
-		"backup": {"source": src, "target": "/Backup/demo", "keep_versions": true, "deletion": "mirror"},
-		"archive": {"rules": []any{
-			map[string]any{"name": "pdfs", "folder": "/Inbox", "when": map[string]any{"extensions": []string{"pdf"}},
-				"action": "copy", "dest": "/Archive/{yyyy}/{mm}", "conflict": "rename"},
-			map[string]any{"name": "logs", "folder": "/Inbox", "when": map[string]any{"extensions": []string{"log"}},
-				"action": "move", "dest": "/Logs/{yyyy}"}}},
-		"cleanup": {"max_deletes": 50, "rules": []any{
-			map[string]any{"name": "sets", "kind": "keep_newest", "folder": "/Backups", "keep": 2, "when": map[string]any{"names": []string{"db-*"}}},
-			map[string]any{"name": "dups", "kind": "dedupe", "folder": "/Inbox"},
-			map[string]any{"name": "empty", "kind": "empty_folders", "folder": "/Inbox"}}},
-	})
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-
-	var sum map[string]any
-	st.say("backup: first run uploads everything")
-	if err := e.Call("backup", "backup", nil, &sum); err != nil {
-		return err
-	}
-	st.detail("%v", pick(sum, "status", "uploaded", "rapid", "bytes_sent", "elapsed_ms"))
-
-	if err := changeDemoFiles(src); err != nil {
-		return err
-	}
-	st.say("backup: after editing 1 file, adding 1, deleting 1 and renaming 1 (incremental)")
-	if err := e.Call("backup", "backup", nil, &sum); err != nil {
-		return err
-	}
-	st.detail("%v", pick(sum, "uploaded", "unchanged", "renamed", "removed", "versioned"))
-
-	st.say("archive: dry run, then for real (pdfs copied to /Archive/yyyy/mm, logs moved to /Logs/yyyy)")
-	if err := e.Call("archive", "archive", map[string]any{"dry_run": true}, &sum); err != nil {
-		return err
-	}
-	st.detail("planned: %v", sum["rules"])
-	if err := e.Call("archive", "archive", nil, &sum); err != nil {
-		return err
-	}
-	st.detail("done: %v", sum["rules"])
-
-	st.say("cleanup: dry run by default, then dry_run=false (keep 2 newest db sets, drop duplicates, empty folders)")
-	if err := e.Call("cleanup", "cleanup", nil, &sum); err != nil {
-		return err
-	}
-	st.detail("would: %v", sum["examples"])
-	if err := e.Call("cleanup", "cleanup", map[string]any{"dry_run": false}, &sum); err != nil {
-		return err
-	}
-	st.detail("%v", pick(sum, "status", "trashed", "failed"))
-
-	st.say("restore into %s, checking the SHA-1 of every file", restore)
-	if err := e.Call("backup", "restore", map[string]any{"dest": restore}, &sum); err != nil {
-		return err
-	}
-	st.detail("%v", pick(sum, "status", "files", "verified", "bytes"))
-	same, err := sameDemoTree(src, restore)
-	if err != nil {
-		return err
-	}
-	st.detail("restored tree equals the source byte for byte: %v", same)
-
-	st.say("verify: the drive side against the manifest")
-	if err := e.Call("backup", "verify", map[string]any{}, &sum); err != nil {
-		return err
-	}
-	st.detail("%v", pick(sum, "status", "checked", "ok"))
-	fmt.Fprintf(env.Stdout, "\nEverything is in %s. Look around with: wasmdrive drive tree (local account), or start the console with: wasmdrive serve\n", root)
-	if !same {
-		return fmt.Errorf("demo: the restored tree differs from the source")
-	}
+	printDemoNext(out, l, selfCommand(), cfg.Console.Addr)
 	return nil
 }
 
-func pick(m map[string]any, keys ...string) string {
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
-	}
-	return strings.Join(parts, " ")
+// printDemoNext tells where the demo left things and the commands that
+// look at them.
+func printDemoNext(w io.Writer, l *demo.Layout, self, consoleAddr string) {
+	run := func(args string) string { return fmt.Sprintf("%s --data %s %s", self, shellQuote(l.Dir), args) }
+	fmt.Fprintf(w, "\nDone. Everything is in %s:\n", l.Dir)
+	fmt.Fprintf(w, "  %-16s the local files that were backed up\n", rel(l.Dir, l.Inbox)+"/")
+	fmt.Fprintf(w, "  %-16s where they were restored\n", rel(l.Dir, l.Restore)+"/")
+	fmt.Fprintf(w, "  %-16s the local drive (SQLite metadata, content-addressed blobs)\n", rel(l.Dir, l.Drive)+"/")
+	fmt.Fprintf(w, "\nLook at the drive:\n")
+	fmt.Fprintf(w, "  %s\n", run("drive tree /"))
+	fmt.Fprintf(w, "  %s\n", run("drive ls -l "+l.Target))
+	fmt.Fprintf(w, "\nBack up again after changing files in %s (only the changes are sent):\n", l.Inbox)
+	fmt.Fprintf(w, "  %s\n", run("run backup"))
+	fmt.Fprintf(w, "\nOr serve this data folder with its web console (Ctrl-C stops it):\n")
+	fmt.Fprintf(w, "  %s\n", run("serve"))
+	fmt.Fprintf(w, "  then open %s\n", consoleURL(consoleAddr))
 }
 
-func writeDemoFiles(src string) (int, error) {
-	files := map[string]string{
-		"docs/report.txt":        "Quarterly report\n",
-		"docs/notes/todo.md":     "- back up\n- archive\n",
-		"docs/notes/日本語.txt":     "こんにちは\n",
-		"photos/2026/beach.jpg":  strings.Repeat("JPEGDATA", 40000),
-		"photos/2026/sunset.jpg": strings.Repeat("jpegdata", 30000),
-		"src/main.go":            "package main\n\nfunc main() {}\n",
-		"empty.txt":              "",
+// selfCommand is how the user started this program: `go run
+// ./cmd/wasmdrive` for a go run build, else the name it was called by.
+func selfCommand() string {
+	if exe, err := os.Executable(); err == nil && strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		return "go run ./cmd/wasmdrive"
 	}
-	for p, c := range files {
-		full := filepath.Join(src, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return 0, err
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			return 0, err
-		}
+	if len(os.Args) > 0 && os.Args[0] != "" {
+		return shellQuote(os.Args[0])
 	}
-	return len(files), nil
+	return "wasmdrive"
 }
 
-func changeDemoFiles(src string) error {
-	time.Sleep(10 * time.Millisecond)
-	if err := os.WriteFile(filepath.Join(src, "docs/report.txt"), []byte("Quarterly report, revised\n"), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(src, "docs/new.txt"), []byte("a new file\n"), 0o644); err != nil {
-		return err
-	}
-	if err := os.Remove(filepath.Join(src, "src/main.go")); err != nil {
-		return err
-	}
-	return os.Rename(filepath.Join(src, "photos/2026/sunset.jpg"), filepath.Join(src, "photos/2026/sunset-final.jpg"))
-}
-
-func seedDemoDrive(ctx context.Context, d drive.Drive) error {
-	files := map[string]string{
-		"/Inbox/invoice.pdf": "%PDF invoice", "/Inbox/contract.pdf": "%PDF contract", "/Inbox/server.log": "log line\n",
-		"/Inbox/copy-of-invoice.pdf": "%PDF invoice", "/Backups/db-1": "set 1", "/Backups/db-2": "set 2",
-		"/Backups/db-3": "set 3", "/Backups/db-4": "set 4",
-	}
-	for _, p := range []string{"/Inbox/invoice.pdf", "/Inbox/contract.pdf", "/Inbox/server.log", "/Inbox/copy-of-invoice.pdf",
-		"/Backups/db-1", "/Backups/db-2", "/Backups/db-3", "/Backups/db-4"} {
-		dir, name := filepath.Dir(p), filepath.Base(p)
-		parent, err := d.MkdirAll(ctx, dir)
-		if err != nil {
-			return fmt.Errorf("demo: mkdir %s: %w", dir, err)
-		}
-		b := []byte(files[p])
-		if _, err := d.Upload(ctx, drive.UploadRequest{ParentFileID: parent.FileID, Name: name, Size: int64(len(b)),
-			Content: bytes.NewReader(b), CheckNameMode: drive.NameOverwrite}); err != nil {
-			return fmt.Errorf("demo: upload %s: %w", p, err)
-		}
-		time.Sleep(5 * time.Millisecond) // distinct times for keep_newest
-	}
-	_, err := d.MkdirAll(ctx, "/Inbox/empty/deeper")
-	return err
-}
-
-// sameDemoTree compares two folders by the SHA-1 of every file.
-func sameDemoTree(a, b string) (bool, error) {
-	sums := func(root string) (map[string]string, error) {
-		out := map[string]string{}
-		err := filepath.WalkDir(root, func(p string, de fs.DirEntry, err error) error {
-			if err != nil || !de.Type().IsRegular() {
-				return err
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, p)
-			h := sha1.Sum(data)
-			out[rel] = hex.EncodeToString(h[:])
-			return nil
-		})
-		return out, err
-	}
-	sa, err := sums(a)
+// consoleURL is the address a browser on this machine opens.
+func consoleURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return false, err
+		return "http://" + addr
 	}
-	sb, err := sums(b)
-	if err != nil {
-		return false, err
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
 	}
-	if len(sa) != len(sb) {
-		return false, nil
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// rel shortens p to a path relative to base when it is inside it.
+func rel(base, p string) string {
+	if r, err := filepath.Rel(base, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
 	}
-	for k, v := range sa {
-		if sb[k] != v {
-			return false, nil
-		}
+	return p
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@+,", r))
+	}) < 0 {
+		return s
 	}
-	return true, nil
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -21,7 +21,8 @@ type EnvOptions struct {
 	// DataDir holds the build and compile caches (DataDir/cache), so the
 	// plugins are built once per source change.
 	DataDir string
-	// KVDir is the folder of the plugins' KV (a FileKV).
+	// KV is the plugins' KV; nil uses a FileKV in KVDir.
+	KV    runner.KV
 	KVDir string
 	// Configs are the configs of the plugins to load, by plugin name; only
 	// these are loaded, and each must load.
@@ -32,7 +33,7 @@ type EnvOptions struct {
 type Env struct {
 	Host  *runner.Host
 	Drive drive.Drive
-	KV    *FileKV
+	KV    runner.KV
 	Emit  *Emitter
 
 	closeOnce sync.Once
@@ -73,7 +74,10 @@ func NewEnv(ctx context.Context, d drive.Drive, o EnvOptions) (*Env, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Env{Drive: d, KV: NewFileKV(o.KVDir), Emit: &Emitter{}}
+	e := &Env{Drive: d, KV: o.KV, Emit: &Emitter{}}
+	if e.KV == nil {
+		e.KV = NewFileKV(o.KVDir)
+	}
 	h, err := runner.New(ctx, runner.Options{Config: cfg, KV: e.KV, Emitter: e.Emit, NoPrewarm: true, NoWatch: true,
 		Drives: func(context.Context, string) (drive.Drive, error) { return d, nil }})
 	if err != nil {
