@@ -103,8 +103,18 @@ func serveFast(ctx context.Context, _ *extism.CurrentPlugin, stack []uint64) {
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(buf)
-	res, err := fastInvoke(ctx, env, mem, idx, stack[1])
-	encodeEnvelope(buf, res, err)
+	buf.Reset()
+	res, err := fastInvoke(ctx, env, mem, idx&^abi.CallBinary, stack[1])
+	encoded := false
+	if idx&abi.CallBinary != 0 && err == nil {
+		var bin []byte
+		if bin, encoded = appendBinary(buf.AvailableBuffer(), res); encoded {
+			buf.Write(bin)
+		}
+	}
+	if !encoded {
+		encodeEnvelope(buf, res, err)
+	}
 	n := uint32(buf.Len())
 	if n <= outCap {
 		if !mem.Write(outPtr, buf.Bytes()) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -126,14 +127,19 @@ type pluginOpts struct {
 	wazeroCheck bool
 }
 
-// instrumented adds loop-header ticks to wasm, as the runner does.
-func instrumented(t testing.TB, wasm []byte) []byte {
+// instrumented adds loop-header ticks to wasm as the runner does, or
+// reports false for a module without wd_call (the runner then uses
+// wazero's check).
+func instrumented(t testing.TB, wasm []byte) ([]byte, bool) {
 	t.Helper()
 	out, err := wasmmod.Instrument(wasm, wasmmod.Tick{Module: abi.Namespace, Name: abi.FnCall, Code: abi.CallTick})
+	if errors.Is(err, wasmmod.ErrNoTickImport) {
+		return wasm, false
+	}
 	if err != nil {
 		t.Fatalf("instrument: %v", err)
 	}
-	return out
+	return out, true
 }
 
 // newPlugin compiles wasm with every host function and returns an
@@ -141,9 +147,11 @@ func instrumented(t testing.TB, wasm []byte) []byte {
 func newPlugin(t testing.TB, wasm []byte, o pluginOpts) *extism.Plugin {
 	t.Helper()
 	ctx := context.Background()
-	ticks := !o.noClose && !o.wazeroCheck
-	if ticks {
-		wasm = instrumented(t, wasm)
+	if !o.noClose && !o.wazeroCheck {
+		var ticks bool
+		if wasm, ticks = instrumented(t, wasm); !ticks {
+			o.wazeroCheck = true
+		}
 	}
 	m := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasm}}}
 	if o.maxPages > 0 {

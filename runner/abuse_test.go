@@ -42,6 +42,13 @@ capabilities: {functions: [drive.read], drive: {read: ["/"]}}
 limits: {timeout: 2s, memory_pages: 256}
 `), 0o644)
 	h := newTestHost(t, Options{NoPrewarm: true}, root, echoDir)
+	// The sdk plugin imports wd_call and runs with loop-header ticks; the
+	// echo plugin does not and runs with wazero's own check.
+	for name, want := range map[string]string{"abuse": "ticks", "echo": "wazero"} {
+		if pi, err := h.Plugin(name); err != nil || pi.Interrupt != want {
+			t.Fatalf("%s: interrupt = %q (%v), want %q", name, pi.Interrupt, err, want)
+		}
+	}
 
 	var wg sync.WaitGroup
 	stop := make(chan struct{})

@@ -72,6 +72,10 @@ type PluginInfo struct {
 	ConfigSchema json.RawMessage `json:"config_schema,omitempty"`
 	LastRun      *RunRecord      `json:"last_run,omitempty"`
 	Error        string          `json:"error,omitempty"` // load/compile error
+	// Interrupt says how a runaway call is stopped: "ticks" (loop-header
+	// ticks through wd_call, cheap) or "wazero" (wazero's check at every
+	// loop iteration, for modules that do not import wd_call).
+	Interrupt string `json:"interrupt,omitempty"`
 }
 
 // RunService is the runs API shared by the CLI ("wasmdrive runs ..."), the

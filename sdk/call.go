@@ -8,9 +8,10 @@ import (
 )
 
 // transport sends one request to host function fn and returns the envelope
-// bytes. It is the only place the guest touches the host: set by
+// bytes (or, when binary is set and the host offers it, a binary answer:
+// abi.CallBinary). It is the only place the guest touches the host: set by
 // host_wasip1.go inside Wasm, and by tests natively.
-var transport func(fn string, req []byte) ([]byte, error)
+var transport func(fn string, binary bool, req []byte) ([]byte, error)
 
 // call encodes req (nil for none), calls fn and decodes the envelope's
 // result into res (nil to ignore it).
@@ -27,7 +28,7 @@ func call(fn string, req, res any) error {
 			return &Error{Func: fn, Code: abi.CodeInvalidArgument, Message: "encode request: " + err.Error()}
 		}
 	}
-	out, err := transport(fn, in)
+	out, err := transport(fn, binaryResult(res), in)
 	if err != nil {
 		return &Error{Func: fn, Code: abi.CodeInternal, Message: err.Error()}
 	}
@@ -44,8 +45,38 @@ type envelopeInto struct {
 	Error  *abi.Error `json:"error"`
 }
 
-// decodeEnvelope turns an envelope into res or an *Error.
+// binaryResult reports whether res has a binary form (abi.CallBinary).
+func binaryResult(res any) bool {
+	switch res.(type) {
+	case *File, *ListResult:
+		return true
+	}
+	return false
+}
+
+// decodeBinary decodes a binary answer into res.
+func decodeBinary(fn string, out []byte, res any) error {
+	var err error
+	switch r := res.(type) {
+	case *File:
+		err = abi.DecodeFile(out, r)
+	case *ListResult:
+		err = abi.DecodeList(out, r)
+	default:
+		err = fmt.Errorf("unexpected binary answer for %T", res)
+	}
+	if err != nil {
+		return &Error{Func: fn, Code: abi.CodeInternal, Message: fmt.Sprintf("decode %s answer: %v", fn, err)}
+	}
+	return nil
+}
+
+// decodeEnvelope turns an envelope (or a binary answer) into res or an
+// *Error.
 func decodeEnvelope(fn string, out []byte, res any) error {
+	if len(out) > 0 && out[0] == abi.BinaryOK {
+		return decodeBinary(fn, out, res)
+	}
 	env, ok := fastEnvelope(out, res)
 	if !ok {
 		env = envelopeInto{Result: res}

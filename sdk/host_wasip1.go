@@ -16,9 +16,9 @@ func init() { transport = hostTransport }
 // (abi.FnCall, the plugin's own memory) while the host offers it, else
 // through extism memory blocks. The returned bytes may alias a buffer that
 // the next call reuses; call decodes them at once.
-func hostTransport(fn string, req []byte) ([]byte, error) {
+func hostTransport(fn string, binary bool, req []byte) ([]byte, error) {
 	if fastOK {
-		if out, ok := fastTransport(fn, req); ok {
+		if out, ok := fastTransport(fn, binary, req); ok {
 			return out, nil
 		}
 		fastOK = false
@@ -51,10 +51,13 @@ var fnIndex = func() map[string]uint64 {
 	return m
 }()
 
-func fastTransport(fn string, req []byte) ([]byte, bool) {
+func fastTransport(fn string, binary bool, req []byte) ([]byte, bool) {
 	idx, ok := fnIndex[fn]
 	if !ok {
 		return nil, false
+	}
+	if binary {
+		idx |= abi.CallBinary
 	}
 	n := wdCall(idx, pack(req), pack(answer))
 	if n == abi.CallUnavailable {

@@ -22,7 +22,7 @@ type fakeHost struct {
 func (h *fakeHost) install(t *testing.T) {
 	old := transport
 	t.Cleanup(func() { transport = old })
-	transport = func(fn string, in []byte) ([]byte, error) {
+	transport = func(fn string, _ bool, in []byte) ([]byte, error) {
 		h.calls = append(h.calls, fn+" "+string(in))
 		var req map[string]any
 		if len(in) > 0 {

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/wasmdrive/wasmdrive/sdk"
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // Input is what the test passes to every entry.
@@ -285,5 +287,44 @@ func kvBig() int32 {
 			return nil, err
 		}
 		return string(e.Value) == string(v), nil
+	})
+}
+
+// rawCall is wd_call declared directly (the sdk's own declaration is
+// unexported): raw_get_loop measures the ABI floor without the sdk.
+//
+//go:wasmimport extism:host/user wd_call
+func rawCall(fn, req, out uint64) uint64
+
+// raw_get_loop gets in.FileID in.N times through wd_call with a binary
+// answer. Target "decode" also decodes each answer; "decodeonly" calls
+// once and decodes that answer in.N times.
+//
+//go:wasmexport raw_get_loop
+func rawGetLoop() int32 {
+	return sdk.Run(func(ctx sdk.Ctx) (any, error) {
+		var in Input
+		if err := ctx.Decode(&in); err != nil {
+			return nil, err
+		}
+		req := []byte(`{"file_id":"` + in.FileID + `"}`)
+		out := make([]byte, 4096)
+		pack := func(b []byte) uint64 {
+			return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b))))<<32 | uint64(len(b))
+		}
+		get := uint64(abi.FunctionIndex(abi.FnDriveGet)) | abi.CallBinary
+		n := rawCall(get, pack(req), pack(out))
+		var f sdk.File
+		for range in.N {
+			if in.Target != "decodeonly" {
+				n = rawCall(get, pack(req), pack(out))
+			}
+			if in.Target != "" {
+				if err := abi.DecodeFile(out[:n], &f); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return f.Name, nil
 	})
 }
