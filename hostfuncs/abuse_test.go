@@ -3,7 +3,9 @@ package hostfuncs
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,5 +67,43 @@ func abuse(t *testing.T, wasm []byte, f *fixture, entry string, timeout uint64, 
 	q := newPlugin(t, wasm, pluginOpts{wazeroCheck: wazeroCheck})
 	if _, out, err := q.CallWithContext(WithEnv(context.Background(), f.env), "ok", nil); err != nil || string(out) != `"fine"` {
 		t.Errorf("fresh instance after %s: %s, %v", entry, out, err)
+	}
+}
+
+// TestSpinningPluginDoesNotStallGC: a guest spinning in a loop must not
+// hold up the Go garbage collector (whose stop-the-world waits for every
+// goroutine, and native Wasm code cannot be preempted): the loop reaches
+// the host often enough, with ticks as with wazero's check, that a
+// collection finishes while the plugin is still spinning. (Without either,
+// the whole test binary stalls at runtime.GC until the go test timeout.)
+func TestSpinningPluginDoesNotStallGC(t *testing.T) {
+	wasm := buildPlugin(t, "abuse")
+	f := newFixture(t, Grant{})
+	for _, mode := range []struct {
+		name        string
+		wazeroCheck bool
+	}{{"ticks", false}, {"wazero", true}} {
+		t.Run(mode.name, func(t *testing.T) {
+			p := newPlugin(t, wasm, pluginOpts{wazeroCheck: mode.wazeroCheck})
+			ctx, cancel := context.WithTimeout(WithEnv(context.Background(), f.env), 20*time.Second)
+			defer cancel()
+			var spinning atomic.Bool
+			spinning.Store(true)
+			done := make(chan error, 1)
+			go func() {
+				_, _, err := p.CallWithContext(ctx, "loop", nil)
+				spinning.Store(false)
+				done <- err
+			}()
+			time.Sleep(50 * time.Millisecond) // let it enter the loop
+			runtime.GC()
+			if !spinning.Load() {
+				t.Fatal("the plugin stopped before the collection finished: the GC waited for it")
+			}
+			cancel()
+			if err := <-done; err == nil {
+				t.Fatal("the spinning call ended without an error")
+			}
+		})
 	}
 }
