@@ -38,10 +38,18 @@ type backupBench struct {
 	d   *local.Drive
 }
 
+// backupSizes are the suite's tree sizes: a mixed tree of files adding up
+// to total bytes, and a tree of many small files for the reruns.
+type backupSizes struct {
+	files int
+	total int64
+	small int
+}
+
 func runBackupBench(ctx context.Context, cfg Config) ([]Row, error) {
-	files, total, small := 10000, int64(1<<30), 100000
+	sz := backupSizes{files: 10000, total: 1 << 30, small: 100000}
 	if cfg.Quick {
-		files, total, small = 2000, 100<<20, 20000
+		sz = backupSizes{files: 2000, total: 100 << 20, small: 20000}
 	}
 	b := &backupBench{dir: filepath.Join(cfg.Dir, "backup")}
 	if err := os.RemoveAll(b.dir); err != nil {
@@ -49,10 +57,10 @@ func runBackupBench(ctx context.Context, cfg Config) ([]Row, error) {
 	}
 	tree := filepath.Join(b.dir, "tree")
 	smallTree := filepath.Join(b.dir, "small")
-	if err := genTree(tree, files, total, 1); err != nil {
+	if err := genTree(tree, sz.files, sz.total, 1); err != nil {
 		return nil, err
 	}
-	if err := genSmallTree(smallTree, small); err != nil {
+	if err := genSmallTree(smallTree, sz.small); err != nil {
 		return nil, err
 	}
 	var err error
@@ -67,42 +75,63 @@ func runBackupBench(ctx context.Context, cfg Config) ([]Row, error) {
 	}
 	defer b.env.Close()
 
-	var rows []Row
-	mb := float64(total) / 1e6
-	// Initial backup of the mixed tree, against cp -r and rclone copy.
-	initial, fig, err := b.backup(tree, "/bench/tree")
+	rows, initial, err := b.mixedTree(ctx, tree, sz)
 	if err != nil {
 		return rows, err
 	}
+	more, err := b.restore(tree, sz, initial)
+	rows = append(rows, more...)
+	if err != nil {
+		return rows, err
+	}
+	more, err = b.smallTree(ctx, smallTree, sz.small)
+	return append(rows, more...), err
+}
+
+// mixedTree times the initial backup of the mixed tree against cp -r and
+// rclone copy, then a rerun after 1% of its files changed.
+func (b *backupBench) mixedTree(ctx context.Context, tree string, sz backupSizes) ([]Row, time.Duration, error) {
+	var rows []Row
+	mb := float64(sz.total) / 1e6
+	initial, fig, err := b.backup(tree, "/bench/tree")
+	if err != nil {
+		return rows, 0, err
+	}
 	cpT, cpErr := peerTime(ctx, "cp", "-r", tree, filepath.Join(b.dir, "cp-copy"))
-	rcT, rcErr := peerTime(ctx, "rclone", "copy", "--transfers", "4", tree, filepath.Join(b.dir, "rclone-copy"))
-	name := fmt.Sprintf("initial backup, %d files, %.0f MB", files, mb)
+	rcDst := filepath.Join(b.dir, "rclone-copy")
+	rcT, rcErr := peerTime(ctx, "rclone", "copy", "--transfers", "4", tree, rcDst)
+	name := fmt.Sprintf("initial backup, %d files, %.0f MB", sz.files, mb)
 	rows = append(rows, Row{Name: name, Value: mb / initial.Seconds(), Unit: "MB/s", Note: fmt.Sprintf("%.2f s, %d uploaded", initial.Seconds(), fig.Uploaded)})
 	if cpErr == nil {
 		rows = append(rows, Row{Name: name + " vs cp -r", Value: cpT.Seconds() / initial.Seconds(), Unit: "x", Peer: "cp -r",
 			Ratio: cpT.Seconds() / initial.Seconds(), Note: fmt.Sprintf("cp -r %.2f s", cpT.Seconds())})
 	}
-	if rcErr == nil {
-		r := rcT.Seconds() / initial.Seconds()
-		rows = append(rows, Row{Name: name + " vs rclone copy", Value: r, Unit: "x", Peer: "rclone copy --transfers 4", Ratio: r,
-			Note: fmt.Sprintf("rclone %.2f s", rcT.Seconds())})
-	} else {
-		rows = append(rows, Row{Name: name + " vs rclone copy", Note: "rclone not run: " + rcErr.Error()})
-	}
+	rows = append(rows, peerRow(name+" vs rclone copy", initial, rcT, rcErr, "rclone copy --transfers 4", ""))
 
-	// 1% of the files changed.
-	changed, err := touchPercent(tree, 0.01)
+	// 1% of the files changed: our rerun, then rclone on its own copy.
+	changed, changedBytes, err := touchPercent(tree, 0.01)
 	if err != nil {
-		return rows, err
+		return rows, initial, err
 	}
 	inc, fig, err := b.backup(tree, "/bench/tree")
 	if err != nil {
-		return rows, err
+		return rows, initial, err
 	}
-	rows = append(rows, Row{Name: fmt.Sprintf("rerun after 1%% changed (%d files)", changed), Value: float64(inc.Microseconds()) / 1000, Unit: "ms",
-		Note: fmt.Sprintf("%d uploaded, %d bytes sent", fig.Uploaded, fig.BytesSent)})
+	if fig.Uploaded != changed {
+		return rows, initial, fmt.Errorf("rerun after %d files changed uploaded %d", changed, fig.Uploaded)
+	}
+	name = fmt.Sprintf("rerun after 1%% changed (%d of %d files)", changed, sz.files)
+	rows = append(rows, Row{Name: name, Value: float64(inc.Microseconds()) / 1000, Unit: "ms",
+		Note: fmt.Sprintf("%d uploaded, %d bytes sent of %d changed", fig.Uploaded, fig.BytesSent, changedBytes)})
+	if rcErr == nil {
+		rc, err := peerTime(ctx, "rclone", "copy", "--transfers", "4", tree, rcDst)
+		rows = append(rows, peerRow(name+" vs rclone copy", inc, rc, err, "rclone copy --transfers 4", ""))
+	}
+	return rows, initial, nil
+}
 
-	// Restore throughput against backup throughput.
+// restore times a restore of the mixed tree against its initial backup.
+func (b *backupBench) restore(tree string, sz backupSizes, initial time.Duration) ([]Row, error) {
 	dest := filepath.Join(b.dir, "restore")
 	rt, err := Timed(func() error {
 		var out struct{ Status string }
@@ -115,34 +144,75 @@ func runBackupBench(ctx context.Context, cfg Config) ([]Row, error) {
 		return nil
 	})
 	if err != nil {
-		return rows, err
+		return nil, err
 	}
-	rows = append(rows, Row{Name: "restore throughput", Value: mb / rt.Seconds(), Unit: "MB/s", Peer: "initial backup",
-		Ratio: initial.Seconds() / rt.Seconds(), Note: fmt.Sprintf("%.2f s, SHA-1 of every file checked", rt.Seconds())})
+	mb := float64(sz.total) / 1e6
+	return []Row{{Name: "restore throughput", Value: mb / rt.Seconds(), Unit: "MB/s", Peer: "initial backup",
+		Ratio: initial.Seconds() / rt.Seconds(), Note: fmt.Sprintf("%.2f s, SHA-1 of every file checked", rt.Seconds())}}, nil
+}
 
-	// No-change rerun over many small files, against rclone.
+// smallTree times the no-change rerun over many small files against
+// rclone copy of the same unchanged tree (the goal: faster than rclone),
+// then a rerun after 1% of them changed.
+func (b *backupBench) smallTree(ctx context.Context, smallTree string, n int) ([]Row, error) {
+	var rows []Row
 	if _, _, err := b.backup(smallTree, "/bench/small"); err != nil {
 		return rows, err
 	}
+	rcDst := filepath.Join(b.dir, "rclone-small")
+	_, rcErr := peerTime(ctx, "rclone", "copy", "--transfers", "4", smallTree, rcDst)
 	rerun, fig, err := b.backup(smallTree, "/bench/small")
 	if err != nil {
 		return rows, err
 	}
-	if fig.Uploaded != 0 || fig.Unchanged != small {
-		return rows, fmt.Errorf("no-change rerun uploaded %d, unchanged %d of %d", fig.Uploaded, fig.Unchanged, small)
+	if fig.Uploaded != 0 || fig.Unchanged != n {
+		return rows, fmt.Errorf("no-change rerun uploaded %d, unchanged %d of %d", fig.Uploaded, fig.Unchanged, n)
 	}
-	name = fmt.Sprintf("no-change rerun, %d files of 1–8 KiB", small)
-	row := Row{Name: name, Value: float64(rerun.Microseconds()) / float64(small), Unit: "µs/file", Note: fmt.Sprintf("%.3f s", rerun.Seconds())}
-	rcDst := filepath.Join(b.dir, "rclone-small")
-	if _, err := peerTime(ctx, "rclone", "copy", "--transfers", "4", smallTree, rcDst); err == nil {
-		if rc, err := peerTime(ctx, "rclone", "copy", "--transfers", "4", smallTree, rcDst); err == nil {
-			ok := rerun < rc
-			row.Peer, row.Ratio, row.Goal, row.Met = "rclone copy (no change)", rc.Seconds()/rerun.Seconds(), "faster than rclone", &ok
-			row.Note += fmt.Sprintf("; rclone %.3f s", rc.Seconds())
-		}
+	var rc time.Duration
+	if rcErr == nil {
+		rc, rcErr = peerTime(ctx, "rclone", "copy", "--transfers", "4", smallTree, rcDst)
 	}
+	name := fmt.Sprintf("no-change rerun, %d files of 1–8 KiB", n)
+	row := peerRow(name, rerun, rc, rcErr, "rclone copy (no change)", "faster than rclone")
+	row.Value, row.Unit = float64(rerun.Microseconds())/float64(n), "µs/file"
+	row.Note = fmt.Sprintf("%.3f s; ", rerun.Seconds()) + row.Note
 	rows = append(rows, row)
+
+	changed, changedBytes, err := touchPercent(smallTree, 0.01)
+	if err != nil {
+		return rows, err
+	}
+	inc, fig, err := b.backup(smallTree, "/bench/small")
+	if err != nil {
+		return rows, err
+	}
+	if fig.Uploaded != changed {
+		return rows, fmt.Errorf("rerun after %d small files changed uploaded %d", changed, fig.Uploaded)
+	}
+	name = fmt.Sprintf("rerun after 1%% changed (%d of %d small files)", changed, n)
+	rows = append(rows, Row{Name: name, Value: float64(inc.Microseconds()) / 1000, Unit: "ms",
+		Note: fmt.Sprintf("%d uploaded, %d bytes sent of %d changed", fig.Uploaded, fig.BytesSent, changedBytes)})
+	if rcErr == nil {
+		rc, err := peerTime(ctx, "rclone", "copy", "--transfers", "4", smallTree, rcDst)
+		rows = append(rows, peerRow(name+" vs rclone copy", inc, rc, err, "rclone copy --transfers 4", ""))
+	}
 	return rows, nil
+}
+
+// peerRow compares our time with a peer's: Ratio is peer time / ours (> 1:
+// we are faster); goal "" means none. A peer that did not run gets a note.
+func peerRow(name string, ours, peer time.Duration, peerErr error, peerName, goal string) Row {
+	if peerErr != nil {
+		return Row{Name: name, Note: peerName + " not run: " + peerErr.Error()}
+	}
+	r := peer.Seconds() / ours.Seconds()
+	row := Row{Name: name, Value: r, Unit: "x", Peer: peerName, Ratio: r,
+		Note: fmt.Sprintf("ours %.3f s, %s %.3f s", ours.Seconds(), peerName, peer.Seconds())}
+	if goal != "" {
+		ok := ours < peer
+		row.Goal, row.Met = goal, &ok
+	}
+	return row
 }
 
 // backup runs the backup plugin on src and checks it succeeded.
@@ -239,12 +309,11 @@ func genSmallTree(root string, n int) error {
 }
 
 // touchPercent rewrites a fraction of the tree's files (new content, new
-// mtime) and returns how many.
-func touchPercent(root string, frac float64) (int, error) {
-	n := 0
+// mtime) and returns how many and their new total size.
+func touchPercent(root string, frac float64) (n int, size int64, err error) {
 	i := 0
 	step := int(1 / frac)
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -258,10 +327,16 @@ func touchPercent(root string, frac float64) (int, error) {
 			return err
 		}
 		_, err = fmt.Fprintf(f, "changed %d", i)
+		if err == nil {
+			var st os.FileInfo
+			if st, err = f.Stat(); err == nil {
+				size += st.Size()
+			}
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		return err
 	})
-	return n, err
+	return n, size, err
 }

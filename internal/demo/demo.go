@@ -29,12 +29,12 @@ type Options struct {
 
 // Layout is where Run left things.
 type Layout struct {
-	Dir     string // the demo data folder (absolute)
-	Inbox   string // the local files backed up
-	Restore string // where the backup was restored
-	Drive   string // the local drive's folder (account "default")
-	Target  string // the backup's folder on the drive
-	Same    bool   // the restored tree equals the inbox byte for byte
+	Dir     string `json:"dir"`     // the demo data folder (absolute)
+	Inbox   string `json:"inbox"`   // the local files backed up
+	Restore string `json:"restore"` // where the backup was restored
+	Drive   string `json:"drive"`   // the local drive's folder (account "default")
+	Target  string `json:"target"`  // the backup's folder on the drive
+	Same    bool   `json:"same"`    // the restored tree equals the inbox byte for byte
 }
 
 // Run walks through the built-in plugins on a fresh local drive: a first

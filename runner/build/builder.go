@@ -123,7 +123,8 @@ func (b *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 	cmd.Stderr = &stderr
 	cmd.Stdout = &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("build %s: GOOS=wasip1 GOARCH=wasm go %s: %w\n%s", dir, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		out := strings.TrimSpace(stderr.String())
+		return nil, fmt.Errorf("build %s: GOOS=wasip1 GOARCH=wasm go %s: %w\n%s%s", dir, strings.Join(args, " "), err, out, downloadAdvice(dir, out))
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		return nil, fmt.Errorf("build %s: %w", dir, err)
@@ -147,6 +148,20 @@ func noToolchainAdvice(dir string) string {
 	}
 	return "install Go 1.26 or newer (https://go.dev/dl) and check that `go version` works, " +
 		"or build the plugin on a machine that has Go with `wasmdrive plugin build DIR` and set wasm: in its plugin.yaml to the .wasm file"
+}
+
+// downloadAdvice explains a build that failed fetching a module: the go
+// command downloads a plugin's dependencies once, through GOPROXY.
+func downloadAdvice(dir, out string) string {
+	if !strings.Contains(out, "module lookup disabled") && !strings.Contains(out, "dial tcp") && !strings.Contains(out, "no such host") {
+		return ""
+	}
+	root := dir
+	if mod, err := FindModule(dir); err == nil {
+		root = mod.Root
+	}
+	return fmt.Sprintf("\nThe build downloads the Go modules the plugin imports once; they are neither in the module cache nor reachable "+
+		"through GOPROXY. With network access, run `cd %s && go mod download` (or leave GOPROXY at its default, https://proxy.golang.org) and try again.", root)
 }
 
 func cached(path, hash string) (*Result, error) {

@@ -175,3 +175,27 @@ func TestNoToolchainAdvice(t *testing.T) {
 		}
 	}
 }
+
+// TestDownloadAdvice: a build that cannot fetch a module says how to get it.
+func TestDownloadAdvice(t *testing.T) {
+	needGo(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":  "module example.com/p\n\ngo 1.26.0\n\nrequire example.com/not/cached v1.0.0\n",
+		"main.go": "package main\n\nimport _ \"example.com/not/cached\"\n\nfunc main() {}\n",
+	}
+	for n, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOFLAGS", "-mod=mod")
+	_, err := (&Builder{CacheDir: t.TempDir()}).Build(context.Background(), dir)
+	if err == nil || !strings.Contains(err.Error(), "cd "+dir+" && go mod download") {
+		t.Fatalf("err = %v, want the go mod download advice", err)
+	}
+	if got := downloadAdvice(dir, "main.go:3:8: undefined: x"); got != "" {
+		t.Fatalf("advice for a compile error: %q", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 )
 
 // The manifest's encoding: the magic, then the body:
@@ -135,14 +136,23 @@ func (w *encoder) hashes(flags uint64, sha, rsha string, rsize int64) {
 
 // Decode parses an encoding made by Encode. It never panics on hostile
 // input and bounds its allocations by the input's size.
-func Decode(data []byte) (*Manifest, error) {
-	if !bytes.HasPrefix(data, []byte(magic)) {
+func Decode(data []byte) (*Manifest, error) { return decodeString(string(data)) }
+
+// decodeOwned is Decode without the copy: the manifest's strings share
+// data, which the caller hands over and must never modify (a 100,000-file
+// manifest is 10 MB; inside Wasm every copy and collection counts).
+func decodeOwned(data []byte) (*Manifest, error) {
+	return decodeString(unsafe.String(unsafe.SliceData(data), len(data)))
+}
+
+func decodeString(data string) (*Manifest, error) {
+	if !strings.HasPrefix(data, magic) {
 		return nil, fmt.Errorf("%w: bad magic (not a wasmdrive backup manifest)", ErrCorrupt)
 	}
 	if len(data) > maxDecoded {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d limit", ErrCorrupt, len(data), maxDecoded)
 	}
-	r := decoder{s: string(data), off: len(magic)}
+	r := decoder{s: data, off: len(magic)}
 	m := &Manifest{}
 	m.Root = r.str()
 	m.Updated = r.varint()

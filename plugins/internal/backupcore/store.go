@@ -1,7 +1,6 @@
 package backupcore
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +8,7 @@ import (
 )
 
 // KV is the little a Store needs from plugin KV. Get returns ErrNoKey for a
-// missing key.
+// missing key. Put may keep value: a Store never modifies it afterwards.
 type KV interface {
 	Get(key string) ([]byte, error)
 	Put(key string, value []byte) error
@@ -109,7 +108,7 @@ func (s *Store) LoadAt(h Head) (*Manifest, error) {
 	if len(data) != h.Size || crc32.ChecksumIEEE(data) != h.CRC32 {
 		return nil, fmt.Errorf("read manifest generation %d: %w: checksum mismatch", h.Gen, ErrCorrupt)
 	}
-	return Decode(data)
+	return decodeOwned(data) // data is ours alone
 }
 
 // Save stores m as a new generation (manifest and scan index) and returns
@@ -158,7 +157,7 @@ func (s *Store) putChunks(data []byte, key func(int) string) (int, error) {
 	n := 0
 	for off := 0; off < len(data) || n == 0; off += size {
 		end := min(off+size, len(data))
-		if err := s.KV.Put(key(n), bytes.Clone(data[off:end])); err != nil {
+		if err := s.KV.Put(key(n), data[off:end]); err != nil {
 			return 0, fmt.Errorf("chunk %d: %w", n, err)
 		}
 		n++
