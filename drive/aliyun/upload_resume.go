@@ -2,6 +2,7 @@ package aliyun
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -35,6 +36,35 @@ func (c *Client) resume(ctx context.Context, req drive.UploadRequest) (*drive.Up
 	if err != nil {
 		return nil, fmt.Errorf("resume upload %q: %w", req.Name, err)
 	}
+	if req.CheckNameMode == drive.NameOverwrite && res.File != nil && res.File.Name != req.Name {
+		return c.finishOverwrite(ctx, req, res)
+	}
+	return res, nil
+}
+
+// finishOverwrite completes an emulated overwrite (uploadOverwrite) whose
+// upload was resumed: its session stored the content under a free name,
+// so the old file is trashed and the new one renamed into place.
+func (c *Client) finishOverwrite(ctx context.Context, req drive.UploadRequest, res *drive.UploadResult) (*drive.UploadResult, error) {
+	old, err := c.findChild(ctx, req.ParentFileID, req.Name)
+	switch {
+	case err == nil && old.IsFolder():
+		return nil, &drive.Error{Status: 409, Code: drive.CodeAlreadyExist,
+			Message: fmt.Sprintf("%q is a folder; overwrite replaces files only (the new content is stored as %q)", req.Name, res.File.Name)}
+	case err == nil:
+		if err := c.Trash(ctx, old.FileID); err != nil && !errors.Is(err, drive.ErrNotFound) {
+			return nil, fmt.Errorf("resume upload %q (overwrite): the new content is stored as %q but the old file could not be trashed: %w",
+				req.Name, res.File.Name, err)
+		}
+	case !errors.Is(err, drive.ErrNotFound):
+		return nil, fmt.Errorf("resume upload %q (overwrite): find the old file: %w", req.Name, err)
+	}
+	name := req.Name
+	f, err := c.Update(ctx, res.File.FileID, drive.UpdateOptions{Name: &name, CheckNameMode: drive.NameRefuse})
+	if err != nil {
+		return nil, fmt.Errorf("resume upload %q (overwrite): the new content is stored as %q: rename: %w", req.Name, res.File.Name, err)
+	}
+	res.File = f
 	return res, nil
 }
 
