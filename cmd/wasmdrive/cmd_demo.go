@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/wasmdrive/wasmdrive/internal/demo"
@@ -65,9 +66,13 @@ func printDemoNext(w io.Writer, l *demo.Layout, self, consoleAddr string) {
 }
 
 // selfCommand is how the user started this program: `go run
-// ./cmd/wasmdrive` for a go run build, else the name it was called by.
+// ./cmd/wasmdrive` (or `go run MODULE/cmd/wasmdrive@VERSION`) for a go run
+// build, else the name it was called by.
 func selfCommand() string {
 	if exe, err := os.Executable(); err == nil && strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return "go run " + bi.Path + "@" + bi.Main.Version
+		}
 		return "go run ./cmd/wasmdrive"
 	}
 	if len(os.Args) > 0 && os.Args[0] != "" {
