@@ -124,7 +124,7 @@ func (b *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 	cmd.Stdout = &stderr
 	if err := cmd.Run(); err != nil {
 		out := strings.TrimSpace(stderr.String())
-		return nil, fmt.Errorf("build %s: GOOS=wasip1 GOARCH=wasm go %s: %w\n%s%s", dir, strings.Join(args, " "), err, out, downloadAdvice(dir, out))
+		return nil, fmt.Errorf("build %s: GOOS=wasip1 GOARCH=wasm go %s: %w\n%s%s", dir, strings.Join(args, " "), err, out, buildAdvice(dir, out))
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		return nil, fmt.Errorf("build %s: %w", dir, err)
@@ -150,18 +150,22 @@ func noToolchainAdvice(dir string) string {
 		"or build the plugin on a machine that has Go with `wasmdrive plugin build DIR` and set wasm: in its plugin.yaml to the .wasm file"
 }
 
-// downloadAdvice explains a build that failed fetching a module: the go
-// command downloads a plugin's dependencies once, through GOPROXY.
-func downloadAdvice(dir, out string) string {
-	if !strings.Contains(out, "module lookup disabled") && !strings.Contains(out, "dial tcp") && !strings.Contains(out, "no such host") {
-		return ""
-	}
+// buildAdvice explains the build failures that are not the plugin's
+// fault: a Go older than its go.mod asks for (builds run with
+// GOTOOLCHAIN=local), or a module the go command could not download.
+func buildAdvice(dir, out string) string {
 	root := dir
 	if mod, err := FindModule(dir); err == nil {
 		root = mod.Root
 	}
-	return fmt.Sprintf("\nThe build downloads the Go modules the plugin imports once; they are neither in the module cache nor reachable "+
-		"through GOPROXY. With network access, run `cd %s && go mod download` (or leave GOPROXY at its default, https://proxy.golang.org) and try again.", root)
+	switch {
+	case strings.Contains(out, "requires go >="):
+		return "\nThe Go on PATH is older than the plugin's go.mod requires: install a newer one from https://go.dev/dl and check `go version`."
+	case strings.Contains(out, "module lookup disabled"), strings.Contains(out, "dial tcp"), strings.Contains(out, "no such host"):
+		return fmt.Sprintf("\nThe build downloads the Go modules the plugin imports once; they are neither in the module cache nor reachable "+
+			"through GOPROXY. With network access, run `cd %s && go mod download` (or leave GOPROXY at its default, https://proxy.golang.org) and try again.", root)
+	}
+	return ""
 }
 
 func cached(path, hash string) (*Result, error) {

@@ -195,7 +195,12 @@ func TestDownloadAdvice(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cd "+dir+" && go mod download") {
 		t.Fatalf("err = %v, want the go mod download advice", err)
 	}
-	if got := downloadAdvice(dir, "main.go:3:8: undefined: x"); got != "" {
-		t.Fatalf("advice for a compile error: %q", got)
+	for out, want := range map[string]string{
+		"main.go:3:8: undefined: x": "",
+		"go: go.mod requires go >= 1.26.0 (running go 1.25.3; GOTOOLCHAIN=local)": "install a newer one from https://go.dev/dl",
+	} {
+		if got := buildAdvice(dir, out); want == "" && got != "" || !strings.Contains(got, want) {
+			t.Errorf("advice for %q = %q, want %q", out, got, want)
+		}
 	}
 }
