@@ -76,3 +76,48 @@ func sinkText(s *memSink) string {
 	}
 	return b.String()
 }
+
+// BenchmarkFirstCall times the first call on a fresh instance of the
+// initlog plugin: created on demand (cold), instantiated beforehand but not
+// initialised (instantiated: what a prewarm did before it ran
+// _initialize), or prewarmed (instantiated and initialised beforehand).
+// The preparation is outside the timer.
+//
+//	go test ./runner -run '^$' -bench FirstCall -benchtime 20x
+func BenchmarkFirstCall(b *testing.B) {
+	h := newTestHost(b, Options{NoPrewarm: true}, initlogDir)
+	v, err := h.current("initlog")
+	if err != nil {
+		b.Fatal(err)
+	}
+	prepare := map[string]func(p *pool) error{
+		"cold": func(*pool) error { return nil },
+		"instantiated": func(p *pool) error {
+			in, err := p.acquire(context.Background())
+			if err == nil {
+				p.put(in, false)
+			}
+			return err
+		},
+		"prewarmed": func(p *pool) error { _, err := p.warmIdle(context.Background(), 1); return err },
+	}
+	for _, name := range []string{"cold", "instantiated", "prewarmed"} {
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				fresh := *v
+				fresh.pool = newPool(v.pool.comp, 1, v.pool.config, nil, v.pool.initTimeout, func(*compiled) {})
+				if err := prepare[name](fresh.pool); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := h.callVersion(context.Background(), &fresh, CallRequest{Plugin: "initlog", Entry: "hello"}, &memSink{}); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				fresh.pool.retire()
+				b.StartTimer()
+			}
+		})
+	}
+}
