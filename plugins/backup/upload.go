@@ -18,10 +18,13 @@ import (
 // in the middle of a big file continues it on the next run.
 
 // uploadBatchFiles and uploadBatchBytes bound one batch (and so does
-// checkpoint_files: a checkpoint can only come between batches).
+// checkpoint_files: a checkpoint can only come between batches);
+// sealedBatchBytes bounds the ciphertext copies of an encrypted batch in
+// temp_dir.
 const (
 	uploadBatchFiles = 256
 	uploadBatchBytes = 512 << 20
+	sealedBatchBytes = 128 << 20
 )
 
 // runProgress is a run's progress in bytes, with files in the note.
@@ -57,10 +60,10 @@ func (p *runProgress) state() *sdk.UploadProgress {
 }
 
 // uploadAll sends the plan's uploads: batches of parallel host uploads, or
-// one by one when encrypting (the plugin seals each file first) or when
-// parallel is 1.
+// one by one when parallel is 1. When encrypting, the plugin seals a
+// batch's files into temp_dir first and the host uploads the ciphertexts.
 func (r *backupRun) uploadAll(ups []backupcore.Upload) error {
-	if r.s.keys != nil || r.s.Parallel <= 1 {
+	if r.s.Parallel <= 1 {
 		for _, u := range ups {
 			r.upload(u)
 			r.prog.add(1, u.File.Size)
@@ -70,10 +73,13 @@ func (r *backupRun) uploadAll(ups []backupcore.Upload) error {
 		}
 		return nil
 	}
-	files := min(uploadBatchFiles, max(r.s.CheckpointFiles, 1))
+	files, maxBytes := min(uploadBatchFiles, max(r.s.CheckpointFiles, 1)), int64(uploadBatchBytes)
+	if r.s.keys != nil {
+		maxBytes = sealedBatchBytes
+	}
 	for start := 0; start < len(ups); {
 		end, bytes := start, int64(0)
-		for end < len(ups) && end-start < files && (end == start || bytes+ups[end].File.Size <= uploadBatchBytes) {
+		for end < len(ups) && end-start < files && (end == start || bytes+ups[end].File.Size <= maxBytes) {
 			bytes += ups[end].File.Size
 			end++
 		}
@@ -94,6 +100,7 @@ func (r *backupRun) uploadAll(ups []backupcore.Upload) error {
 type queued struct {
 	u       backupcore.Upload
 	version *backupcore.Version
+	sealed  *sealed // the ciphertext copy uploaded instead (encryption)
 	req     sdk.UploadRequest
 	out     sdk.UploadOutcome
 }
@@ -103,6 +110,13 @@ type queued struct {
 // results.
 func (r *backupRun) uploadBatch(ups []backupcore.Upload) error {
 	batch := make([]*queued, 0, len(ups))
+	defer func() {
+		for _, q := range batch {
+			if q.sealed != nil {
+				removeTemp(q.sealed.path)
+			}
+		}
+	}()
 	for _, u := range ups {
 		if q := r.prepare(u); q != nil {
 			batch = append(batch, q)
@@ -145,6 +159,9 @@ func (r *backupRun) uploadBatch(ups []backupcore.Upload) error {
 			continue
 		}
 		e := backupcore.Entry{Path: q.u.File.Path, Size: q.u.File.Size, MTime: q.u.File.MTime}
+		if q.sealed != nil {
+			e.SHA1, e.Size = q.sealed.plainSHA1, q.sealed.plainSize
+		}
 		r.record(r.entryFor(e, q.u.File, q.out.Result), q.version, q.out.Result)
 	}
 	r.prog.report(false)
@@ -163,9 +180,24 @@ func (r *backupRun) prepare(u backupcore.Upload) *queued {
 	}
 	q := &queued{u: u, req: sdk.UploadRequest{LocalPath: r.s.Source + "/" + f.Path, ParentFileID: parentID, Name: name,
 		CheckNameMode: sdk.NameOverwrite, ResumeKey: r.resumeKey(f.Path), PartSize: int64(r.s.PartSize)}}
+	if r.s.keys != nil {
+		// A sealed copy is new every run (random nonces): nothing to resume.
+		sl, err := sealFile(r.s, q.req.LocalPath)
+		if err != nil {
+			r.sum.fail(f.Path, err)
+			return nil
+		}
+		q.sealed, q.req.LocalPath, q.req.ResumeKey = sl, sl.path, ""
+		if *r.s.EncryptNames {
+			q.req.Name = r.s.keys.EncryptName(name)
+		}
+	}
 	if u.Prev != nil && r.s.KeepVersions && u.Prev.FileID != "" {
 		v, err := r.keepVersion(*u.Prev)
 		if err != nil {
+			if q.sealed != nil {
+				removeTemp(q.sealed.path)
+			}
 			r.sum.fail(f.Path, fmt.Errorf("keep old version: %w", err))
 			return nil
 		}
