@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/wasmdrive/wasmdrive/plugins/internal/backupcore"
 	"github.com/wasmdrive/wasmdrive/sdk"
@@ -21,7 +22,7 @@ func (r *backupRun) scan(phase func(string)) (*backupcore.Scan, error) {
 	}
 	indexed := saved && h.Index > 0 // generations older than the index: full scan
 	req := sdk.LocalScanRequest{Path: r.s.Source, Include: r.s.Include, Exclude: r.s.Exclude,
-		MaxSize: int64(r.s.MaxFileSize), Symlinks: r.s.Symlinks}
+		MaxSize: int64(r.s.MaxFileSize), Symlinks: r.s.Symlinks, Limit: scanPageFiles}
 	if indexed {
 		req.Index = r.store.IndexKeys(h)
 	}
@@ -55,11 +56,25 @@ func (r *backupRun) scan(phase func(string)) (*backupcore.Scan, error) {
 		// its target.
 		files[i] = backupcore.LocalFile{Path: f.Path, Size: f.Size, MTime: f.MTime, Symlink: f.Link != "", Link: f.Link}
 	}
+	if res.Files = nil; len(files) > collectAfter {
+		// A first run's listing leaves pages of garbage; the collector is
+		// off until the heap nears its limit (main.go), and in Wasm it can
+		// overshoot the module's memory while the diff grows its slices.
+		runtime.GC()
+	}
 	if !indexed {
 		return &backupcore.Scan{Files: files, Failed: res.Failed}, nil
 	}
 	return backupcore.FromScan(r.m, files, res.Missing, res.Failed), nil
 }
+
+const (
+	// scanPageFiles bounds one scan answer (about 80 bytes a file).
+	scanPageFiles = 10000
+	// collectAfter is the number of reported files after which the scan
+	// collects garbage before the diff.
+	collectAfter = 20000
+)
 
 func (r *backupRun) loadErr(err error) error {
 	return fmt.Errorf("load manifest: %w (delete the plugin's KV keys %s* to start over)", err, r.store.Prefix)

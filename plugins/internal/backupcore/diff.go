@@ -2,6 +2,7 @@ package backupcore
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -138,9 +139,11 @@ func Diff(m *Manifest, scan *Scan, o Options, now time.Time) *Plan {
 		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	}
 	p := &Plan{}
-	retain := map[string]bool{} // local files present but left out
-	var fresh []LocalFile       // no entry
-	var vanished []Entry        // entry, no local file
+	// retain: local files present but left out; fresh: files without an
+	// entry (all of them in a first run).
+	retain := map[string]bool{}
+	fresh := make([]LocalFile, 0, max(0, len(files)-len(m.Entries)))
+	var vanished []Entry // entry, no local file
 	i, j := 0, 0
 	for i < len(files) || j < len(m.Entries) {
 		switch {
@@ -240,6 +243,7 @@ func (p *Plan) matchRenames(fresh []LocalFile, vanished []Entry) []Entry {
 		freshCount[sizeTime{f.Size, f.MTime}]++
 	}
 	used := make([]bool, len(vanished))
+	p.Uploads = slices.Grow(p.Uploads, len(fresh))
 	for _, f := range fresh {
 		key := sizeTime{f.Size, f.MTime}
 		if k, ok := byKey[key]; ok && k >= 0 && freshCount[key] == 1 && !f.Symlink {
