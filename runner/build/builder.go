@@ -161,6 +161,9 @@ func buildAdvice(dir, out string) string {
 	switch {
 	case strings.Contains(out, "requires go >="):
 		return "\nThe Go on PATH is older than the plugin's go.mod requires: install a newer one from https://go.dev/dl and check `go version`."
+	case strings.Contains(out, "replacement directory") && strings.Contains(out, "does not exist"):
+		return fmt.Sprintf("\nA replace line of %s points at a folder that is gone (a cleared cache, another machine, or a newer wasmdrive). "+
+			"For the wasmdrive SDK, run `cd %s && go mod edit -replace github.com/wasmdrive/wasmdrive=$(wasmdrive plugin sdk)`.", filepath.Join(root, "go.mod"), root)
 	case strings.Contains(out, "module lookup disabled"), strings.Contains(out, "dial tcp"), strings.Contains(out, "no such host"):
 		return fmt.Sprintf("\nThe build downloads the Go modules the plugin imports once; they are neither in the module cache nor reachable "+
 			"through GOPROXY. With network access, run `cd %s && go mod download` (or leave GOPROXY at its default, https://proxy.golang.org) and try again.", root)

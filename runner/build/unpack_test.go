@@ -197,7 +197,8 @@ func TestDownloadAdvice(t *testing.T) {
 	}
 	for out, want := range map[string]string{
 		"main.go:3:8: undefined: x": "",
-		"go: go.mod requires go >= 1.26.0 (running go 1.25.3; GOTOOLCHAIN=local)": "install a newer one from https://go.dev/dl",
+		"go: go.mod requires go >= 1.26.0 (running go 1.25.3; GOTOOLCHAIN=local)":                              "install a newer one from https://go.dev/dl",
+		"main.go:16:2: github.com/wasmdrive/wasmdrive@v0.0.0: replacement directory /x/src/1e2 does not exist": "go mod edit -replace github.com/wasmdrive/wasmdrive=$(wasmdrive plugin sdk)",
 	} {
 		if got := buildAdvice(dir, out); want == "" && got != "" || !strings.Contains(got, want) {
 			t.Errorf("advice for %q = %q, want %q", out, got, want)

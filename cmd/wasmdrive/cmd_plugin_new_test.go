@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmdrive/wasmdrive/runner"
+)
+
+// TestPluginAuthorOutsideCheckout builds the binary and, from a folder
+// outside any checkout or Go module with WASMDRIVE_SOURCE unset (a plugin
+// author with only Go and an installed wasmdrive), scaffolds a plugin,
+// builds it and runs it. The plugin's module builds against the sdk
+// embedded in the binary and needs none of the host's dependencies: the
+// build runs with GOPROXY=off and go.sum lists only go-pdk.
+func TestPluginAuthorOutsideCheckout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasmdrive binary and a plugin")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH; building the binary and the plugin needs it")
+	}
+	bin := filepath.Join(t.TempDir(), "wasmdrive")
+	if out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	work, cache := t.TempDir(), t.TempDir()
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = work
+		cmd.Env = append(environWithout(runner.EnvSourceDir, "WASMDRIVE_CONFIG", "XDG_CACHE_HOME", "GOPROXY", "GOFLAGS"),
+			"XDG_CACHE_HOME="+cache, "GOPROXY=off", "GOFLAGS=-mod=readonly")
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("wasmdrive %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out.String(), errb.String())
+		}
+		return out.String()
+	}
+
+	out := run("plugin", "new", "hello")
+	if !strings.Contains(out, "wasmdrive plugin build ./hello") {
+		t.Fatalf("plugin new: %s", out)
+	}
+	sdkDir := strings.TrimSpace(run("plugin", "sdk"))
+	if !strings.HasPrefix(sdkDir, filepath.Join(cache, "wasmdrive", "src")) {
+		t.Fatalf("plugin sdk = %s, want a folder under %s", sdkDir, cache)
+	}
+	gomod := readFile(t, filepath.Join(work, "hello", "go.mod"))
+	for _, want := range []string{"require github.com/wasmdrive/wasmdrive v0.0.0\n", "replace github.com/wasmdrive/wasmdrive => " + sdkDir + "\n"} {
+		if !strings.Contains(gomod, want) {
+			t.Errorf("go.mod lacks %q:\n%s", want, gomod)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(readFile(t, filepath.Join(work, "hello", "go.sum"))), "\n") {
+		if !strings.HasPrefix(line, "github.com/extism/go-pdk ") {
+			t.Errorf("go.sum lists more than the sdk's dependency: %s", line)
+		}
+	}
+
+	out = run("plugin", "build", "./hello")
+	if !strings.Contains(out, "hello 0.1.0 built: hello/hello.wasm") {
+		t.Fatalf("plugin build: %s", out)
+	}
+	out = run("run", "./hello", "--input", `{"folder":"/"}`)
+	var res struct {
+		Greeting string `json:"greeting"`
+		Folder   string `json:"folder"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Greeting != "hello" || res.Folder != "/" {
+		t.Fatalf("run output %q: %v", out, err)
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
