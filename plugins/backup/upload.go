@@ -117,6 +117,7 @@ func (r *backupRun) uploadBatch(ups []backupcore.Upload) error {
 			}
 		}
 	}()
+	t := sdk.Now()
 	for _, u := range ups {
 		if q := r.prepare(u); q != nil {
 			batch = append(batch, q)
@@ -124,6 +125,8 @@ func (r *backupRun) uploadBatch(ups []backupcore.Upload) error {
 			r.prog.add(1, u.File.Size)
 		}
 	}
+	// Part of the transfer phase: drive folders, kept versions, sealing.
+	r.sum.Phases["transfer_prepare"] += sdk.Now().Sub(t).Milliseconds()
 	todo := batch
 	for attempt := 0; len(todo) > 0; attempt++ {
 		reqs := make([]sdk.UploadRequest, len(todo))
