@@ -44,7 +44,7 @@ func callUploadMany(t *testing.T, env *Env, req abi.UploadManyRequest) abi.Uploa
 	return out
 }
 
-func writeLocal(t *testing.T, p string, b []byte) {
+func writeLocal(t testing.TB, p string, b []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
