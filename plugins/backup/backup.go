@@ -222,6 +222,7 @@ func (r *backupRun) checkpoint() error {
 	r.sum.ManifestB = n
 	r.pending = 0
 	r.lastSave = time.Now()
+	collectIfLarge() // the encoded manifest and the replaced entries are garbage now
 	return nil
 }
 

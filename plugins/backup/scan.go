@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/wasmdrive/wasmdrive/plugins/internal/backupcore"
 	"github.com/wasmdrive/wasmdrive/sdk"
@@ -36,6 +35,9 @@ func (r *backupRun) scan(phase func(string)) (*backupcore.Scan, error) {
 			r.sum.Skipped = append(r.sum.Skipped, skipInfo{sk.Path, sk.Reason})
 		}
 	}
+	for _, dir := range res.Failed {
+		r.sum.fail(dir+"/", fmt.Errorf("folder cannot be read: what it held stays backed up as it was"))
+	}
 	phase("scan")
 	if indexed && len(res.Files) == 0 && len(res.Missing) == 0 && h.Quiet(r.s.opts, r.now) {
 		r.sum.Unchanged, r.sum.Files = res.Unchanged, h.Entries
@@ -56,25 +58,16 @@ func (r *backupRun) scan(phase func(string)) (*backupcore.Scan, error) {
 		// its target.
 		files[i] = backupcore.LocalFile{Path: f.Path, Size: f.Size, MTime: f.MTime, Symlink: f.Link != "", Link: f.Link}
 	}
-	if res.Files = nil; len(files) > collectAfter {
-		// A first run's listing leaves pages of garbage; the collector is
-		// off until the heap nears its limit (main.go), and in Wasm it can
-		// overshoot the module's memory while the diff grows its slices.
-		runtime.GC()
-	}
+	res.Files = nil
+	collectIfLarge() // a first run's listing leaves pages of garbage
 	if !indexed {
 		return &backupcore.Scan{Files: files, Failed: res.Failed}, nil
 	}
 	return backupcore.FromScan(r.m, files, res.Missing, res.Failed), nil
 }
 
-const (
-	// scanPageFiles bounds one scan answer (about 80 bytes a file).
-	scanPageFiles = 10000
-	// collectAfter is the number of reported files after which the scan
-	// collects garbage before the diff.
-	collectAfter = 20000
-)
+// scanPageFiles bounds one scan answer (about 80 bytes a file).
+const scanPageFiles = 10000
 
 func (r *backupRun) loadErr(err error) error {
 	return fmt.Errorf("load manifest: %w (delete the plugin's KV keys %s* to start over)", err, r.store.Prefix)

@@ -137,3 +137,21 @@ func BenchmarkDecode100k(b *testing.B) {
 		}
 	}
 }
+
+// TestEncodedSizeIsExact keeps encodedSize in step with Encode (flags use
+// one byte: fewer than 8 flags).
+func TestEncodedSizeIsExact(t *testing.T) {
+	for _, n := range []int{0, 1, 300} {
+		m := sampleManifest(n)
+		if n > 0 {
+			m.Entries[0].Link, m.Entries[0].RemoteSize, m.Entries[0].MTime = "target", 1<<40, -5
+		}
+		data, err := Encode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := encodedSize(m); got != len(data) {
+			t.Errorf("%d entries: encodedSize = %d, encoding is %d bytes", n, got, len(data))
+		}
+	}
+}
