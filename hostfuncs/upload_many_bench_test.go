@@ -2,6 +2,7 @@ package hostfuncs
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -30,8 +31,10 @@ func BenchmarkUploadMany(b *testing.B) {
 					b.StopTimer()
 					for k := range items {
 						for j := range content {
-							content[j] = byte(i*131 + k*31 + j*7 + j>>9)
+							content[j] = byte(j*7 + j>>9)
 						}
+						// A unique head: no pre-hash match, no rapid upload.
+						binary.BigEndian.PutUint64(content, uint64(i)<<32|uint64(k))
 						p := filepath.Join(f.dir, "src", fmt.Sprintf("f%03d", k))
 						writeLocal(b, p, content)
 						items[k] = abi.UploadRequest{LocalPath: p, ParentPath: fmt.Sprintf("/b%d", i), CheckNameMode: abi.NameOverwrite}
