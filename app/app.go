@@ -80,6 +80,7 @@ type App struct {
 	opts    Options
 	audit   *hostfuncs.AuditLog
 	console *consoleServer
+	enabled *enabledSync
 }
 
 // New assembles a node; Run starts it. On error everything opened is closed.
@@ -118,13 +119,22 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	if a.audit, err = hostfuncs.OpenAuditLog(filepath.Join(cfg.DataDir, "audit.jsonl")); err != nil {
 		return nil, err
 	}
+	enabledKV, err := OpenEnabledBucket(ctx, a.Conn)
+	if err != nil {
+		return nil, err
+	}
+	a.enabled = &enabledSync{kv: enabledKV, node: cfg.NodeName, log: o.Logger, last: map[string]bool{}}
 	// The emitter learns the event stream's subjects once the router exists.
 	a.Emitter = trigger.NewEmitter(a.Conn, func(s string) bool { return a.Router != nil && a.Router.Captures(s) })
 	if a.Host, err = runner.New(ctx, runner.Options{
 		Config: cfg, Drives: a.drive, KV: a.KV, Emitter: a.Emitter, Audit: a.audit, Batcher: a.Batch,
-		Builder: o.PluginBuilder, DataDir: o.PluginCacheDir,
+		Builder: o.PluginBuilder, DataDir: o.PluginCacheDir, OnChange: a.enabled.reapply,
 	}); err != nil {
 		return nil, fmt.Errorf("app: plugin host: %w", err)
+	}
+	a.enabled.attach(a.Host)
+	if err := a.enabled.sync(ctx); err != nil {
+		return nil, err
 	}
 	if err := a.loadTriggers(ctx); err != nil {
 		return nil, err
@@ -132,8 +142,10 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	if a.Router, err = trigger.NewRouter(ctx, a.Conn, a.Queue, a.Subjects, o.Logger); err != nil {
 		return nil, err
 	}
+	a.Router.Enabled = a.pluginEnabled
 	a.Scheduler = trigger.NewScheduler(a.Queue, a.Schedules, o.Clock, o.Logger)
-	a.Service = &queue.Service{Q: a.Queue, Catalog: a.Host, Schedules: a.Scheduler.Info}
+	a.Scheduler.Enabled = a.pluginEnabled
+	a.Service = &queue.Service{Q: a.Queue, Catalog: catalog{host: a.Host, sync: a.enabled}, Schedules: a.Scheduler.Info}
 	var caller runner.Caller = hostCaller{a.Host}
 	if o.Caller != nil {
 		caller = o.Caller
@@ -165,8 +177,18 @@ func (a *App) drive(ctx context.Context, account string) (drive.Drive, error) {
 	}, a.Log), nil
 }
 
-// loadTriggers validates every enabled plugin's triggers; a bad one fails
-// the start with the plugin and field named.
+// pluginEnabled tells the router and the scheduler whether plugin's
+// triggers fire now (an operator may have turned it off on any node). A
+// plugin this node does not load is left to the worker to report.
+func (a *App) pluginEnabled(plugin string) bool {
+	l, err := a.Host.Loaded(plugin)
+	return err != nil || l.Enabled
+}
+
+// loadTriggers validates the triggers of every plugin the config enables;
+// a bad one fails the start with the plugin and field named. A plugin the
+// operator turned off keeps its triggers, which do not fire while it is
+// off (pluginEnabled).
 func (a *App) loadTriggers(ctx context.Context) error {
 	infos, err := a.Host.Plugins(ctx)
 	if err != nil {
@@ -186,7 +208,7 @@ func (a *App) loadTriggers(ctx context.Context) error {
 			a.Log.Warn("plugin not loaded", "plugin", pi.Name, "err", pi.Error)
 			continue
 		}
-		if !pi.Enabled {
+		if !listed || pc.Disabled {
 			continue
 		}
 		l, err := a.Host.Loaded(pi.Name)

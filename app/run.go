@@ -15,7 +15,7 @@ func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 5)
+	errc := make(chan error, 8)
 	start := func(f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -30,6 +30,7 @@ func (a *App) Run(ctx context.Context) error {
 	start(a.Router.Run)
 	start(a.Scheduler.Run)
 	start(a.serveControl)
+	start(a.enabled.run)
 	if a.console != nil {
 		start(a.console.run)
 	}

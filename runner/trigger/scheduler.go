@@ -31,6 +31,12 @@ import (
 // default): a schedule idle longer than that starts afresh, without
 // catch-up.
 type Scheduler struct {
+	// Enabled, if set, says whether a plugin's schedules fire now; a slot
+	// of a plugin it reports off is skipped (not queued, not recorded in
+	// the ledger, so a start after the plugin is on again may catch it up
+	// by the schedule's policy). Set it before Run.
+	Enabled func(plugin string) bool
+
 	q      *queue.Queue
 	clock  Clock
 	log    *slog.Logger
@@ -139,6 +145,10 @@ func (s *Scheduler) Last(ctx context.Context, sc *Schedule) (time.Time, uint64, 
 // fire publishes slot's run request unless the ledger already has it (or
 // a later slot).
 func (s *Scheduler) fire(ctx context.Context, sc *Schedule, slot time.Time) {
+	if s.Enabled != nil && !s.Enabled(sc.Plugin) {
+		s.log.Info("plugin disabled; schedule slot skipped", "schedule", sc.ID, "slot", slot)
+		return
+	}
 	if err := s.Fire(ctx, sc, slot); err != nil && ctx.Err() == nil {
 		s.log.Error("schedule slot not queued", "schedule", sc.ID, "slot", slot, "err", err)
 	}

@@ -104,6 +104,11 @@ func EncodeEvent(subject string, hdr nats.Header, data []byte, seq uint64, t tim
 // same plugins: an event no trigger of the consuming node matches is acked
 // without a run.
 type Router struct {
+	// Enabled, if set, says whether a plugin's triggers fire now; events
+	// for a plugin it reports off are acked without a run. Set it before
+	// Run.
+	Enabled func(plugin string) bool
+
 	q        *queue.Queue
 	triggers []*SubjectTrigger
 	log      *slog.Logger
@@ -191,6 +196,10 @@ func (r *Router) handle(ctx context.Context, m jetstream.Msg) {
 	var input json.RawMessage
 	for _, t := range r.triggers {
 		if !subjectMatch(t.Subject, m.Subject()) {
+			continue
+		}
+		if r.Enabled != nil && !r.Enabled(t.Plugin) {
+			r.log.Debug("plugin disabled; event makes no run", "subject", m.Subject(), "plugin", t.Plugin)
 			continue
 		}
 		in := t.Input
