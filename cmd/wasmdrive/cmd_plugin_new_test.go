@@ -87,3 +87,69 @@ func readFile(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+func TestParseGoMod(t *testing.T) {
+	tests := []struct {
+		name, in, goLine string
+		reqs             map[string]string
+	}{
+		{"block and single", "module m\n\ngo 1.26.0\n\nrequire (\n\ta.com/x v1.0.0 // indirect\n\tb.com/y v2.1.0\n)\n\nrequire c.com/z v0.3.0\n",
+			"go 1.26.0", map[string]string{"a.com/x": "v1.0.0", "b.com/y": "v2.1.0", "c.com/z": "v0.3.0"}},
+		{"comments and replace ignored", "// c\nmodule m // here\ngo 1.25\nreplace a.com/x => ../x\n", "go 1.25", map[string]string{}},
+		{"empty", "", "", map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			goLine, reqs := parseGoMod(tt.in)
+			if goLine != tt.goLine || len(reqs) != len(tt.reqs) {
+				t.Fatalf("parseGoMod = %q %v, want %q %v", goLine, reqs, tt.goLine, tt.reqs)
+			}
+			for k, v := range tt.reqs {
+				if reqs[k] != v {
+					t.Fatalf("parseGoMod reqs = %v, want %v", reqs, tt.reqs)
+				}
+			}
+		})
+	}
+}
+
+// TestScaffoldGoModChoice: a plugin becomes a package of an enclosing
+// module only when that module is or requires wasmdrive; elsewhere it is a
+// module of its own.
+func TestScaffoldGoModChoice(t *testing.T) {
+	tests := []struct {
+		name      string
+		parentMod string // "" = no go.mod around
+		wantGoMod bool
+	}{
+		{"no module around", "", true},
+		{"a module requiring wasmdrive", "module example.com/mine\n\ngo 1.26.0\n\nrequire github.com/wasmdrive/wasmdrive v0.3.0\n", false},
+		{"an unrelated module", "module example.com/other\n\ngo 1.26.0\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parent := t.TempDir()
+			if tt.parentMod != "" {
+				if err := os.WriteFile(filepath.Join(parent, "go.mod"), []byte(tt.parentMod), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			files, err := scaffold(&cliEnv{}, "p", filepath.Join(parent, "p"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gomod string
+			for _, f := range files {
+				if f.name == "go.mod" {
+					gomod = f.body
+				}
+			}
+			if (gomod != "") != tt.wantGoMod {
+				t.Fatalf("go.mod written = %v, want %v:\n%s", gomod != "", tt.wantGoMod, gomod)
+			}
+			if gomod != "" && !strings.Contains(gomod, "require github.com/extism/go-pdk v1.1.3 // indirect") {
+				t.Fatalf("go.mod lacks the sdk's dependency:\n%s", gomod)
+			}
+		})
+	}
+}
