@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmdrive/wasmdrive/runner"
 )
@@ -30,18 +31,27 @@ func TestPluginAuthorOutsideCheckout(t *testing.T) {
 	if out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	goCache, err := exec.Command(goBin, "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env GOCACHE: %v", err)
+	}
+	// A fresh XDG_CACHE_HOME for the unpacked sdk; GOCACHE stays put (it
+	// defaults to a folder under XDG_CACHE_HOME) so the standard library
+	// is not compiled again.
 	work, cache := t.TempDir(), t.TempDir()
 	run := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = work
-		cmd.Env = append(environWithout(runner.EnvSourceDir, "WASMDRIVE_CONFIG", "XDG_CACHE_HOME", "GOPROXY", "GOFLAGS"),
-			"XDG_CACHE_HOME="+cache, "GOPROXY=off", "GOFLAGS=-mod=readonly")
+		cmd.Env = append(environWithout(runner.EnvSourceDir, "WASMDRIVE_CONFIG", "XDG_CACHE_HOME", "GOCACHE", "GOPROXY", "GOFLAGS"),
+			"XDG_CACHE_HOME="+cache, "GOCACHE="+strings.TrimSpace(string(goCache)), "GOPROXY=off", "GOFLAGS=-mod=readonly")
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
+		began := time.Now()
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("wasmdrive %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out.String(), errb.String())
 		}
+		t.Logf("wasmdrive %s: %v", strings.Join(args, " "), time.Since(began))
 		return out.String()
 	}
 
