@@ -1,6 +1,7 @@
 package backupcore
 
 import (
+	"slices"
 	"sort"
 	"sync"
 )
@@ -62,25 +63,7 @@ func (c *Changes) Apply(m *Manifest) {
 		add = append(add, e)
 	}
 	sort.Slice(add, func(i, j int) bool { return add[i].Path < add[j].Path })
-	out := make([]Entry, 0, len(m.Entries)+len(add))
-	i, j := 0, 0
-	for i < len(m.Entries) || j < len(add) {
-		switch {
-		case j == len(add) || (i < len(m.Entries) && m.Entries[i].Path < add[j].Path):
-			if !c.removed[m.Entries[i].Path] {
-				out = append(out, m.Entries[i])
-			}
-			i++
-		case i == len(m.Entries) || add[j].Path < m.Entries[i].Path:
-			out = append(out, add[j])
-			j++
-		default:
-			out = append(out, add[j])
-			i++
-			j++
-		}
-	}
-	m.Entries = out
+	m.Entries = mergeEntries(m.Entries, add, c.removed)
 	if len(c.versions) > 0 {
 		m.Versions = append(m.Versions, c.versions...)
 		sort.SliceStable(m.Versions, func(i, j int) bool {
@@ -91,6 +74,52 @@ func (c *Changes) Apply(m *Manifest) {
 			return a.From < b.From
 		})
 	}
+}
+
+// mergeEntries merges sorted add into sorted entries in place, dropping
+// the paths in removed, and returns the result. A checkpoint runs it on
+// every save of a long backup: entries grows by amortised doubling rather
+// than into a new slice each time, whose ever larger blocks the collector
+// (inside Wasm, with no compaction) could not reuse.
+func mergeEntries(entries, add []Entry, removed map[string]bool) []Entry {
+	// Replace the entries add updates; what is left of add is new paths.
+	fresh := add[:0]
+	i := 0
+	for _, a := range add {
+		for i < len(entries) && entries[i].Path < a.Path {
+			i++
+		}
+		if i < len(entries) && entries[i].Path == a.Path {
+			entries[i] = a
+			continue
+		}
+		fresh = append(fresh, a)
+	}
+	if len(removed) > 0 {
+		kept := entries[:0]
+		for _, e := range entries {
+			if !removed[e.Path] {
+				kept = append(kept, e)
+			}
+		}
+		clear(entries[len(kept):]) // let the dropped strings go
+		entries = kept
+	}
+	// Merge the new paths from the back into the grown slice.
+	n := len(entries)
+	entries = slices.Grow(entries, len(fresh))[:n+len(fresh)]
+	k, i, j := len(entries)-1, n-1, len(fresh)-1
+	for j >= 0 {
+		if i >= 0 && entries[i].Path > fresh[j].Path {
+			entries[k] = entries[i]
+			i--
+		} else {
+			entries[k] = fresh[j]
+			j--
+		}
+		k--
+	}
+	return entries
 }
 
 // VersionOf turns a replaced entry into a version current until to.

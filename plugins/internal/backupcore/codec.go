@@ -49,14 +49,19 @@ const (
 
 // Encode returns the compact encoding of m. m must be sorted (Sort) and
 // valid (Validate).
-func Encode(m *Manifest) ([]byte, error) {
+func Encode(m *Manifest) ([]byte, error) { return AppendEncoded(nil, m) }
+
+// AppendEncoded appends the encoding of m to dst (reuse dst[:0] across
+// saves: a long backup then encodes into one buffer, not a new 10 MB one
+// each checkpoint).
+func AppendEncoded(dst []byte, m *Manifest) ([]byte, error) {
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
-	var body bytes.Buffer
-	body.Grow(encodedSize(m)) // one allocation: a doubling would leave 10 MB of garbage
+	body := bytes.NewBuffer(dst)
+	body.Grow(encodedSize(m)) // one allocation at most: a doubling would leave 10 MB of garbage
 	body.WriteString(magic)
-	w := encoder{b: &body}
+	w := encoder{b: body}
 	w.str(m.Root)
 	w.varint(m.Updated)
 	w.uvarint(uint64(len(m.Entries)))

@@ -1,6 +1,7 @@
 package backupcore
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -11,8 +12,11 @@ import (
 // every entry's path, size, mtime and link target. Entries marked deleted
 // carry abi.ScanFlagReport, so the host reports them when they come back
 // and never lists them as missing.
-func EncodeIndex(m *Manifest) []byte {
-	b := make([]byte, 0, len(abi.ScanIndexMagic)+len(m.Entries)*48)
+func EncodeIndex(m *Manifest) []byte { return AppendIndex(nil, m) }
+
+// AppendIndex appends the scan index of m to b (reuse b[:0] across saves).
+func AppendIndex(b []byte, m *Manifest) []byte {
+	b = slices.Grow(b, len(abi.ScanIndexMagic)+len(m.Entries)*48)
 	b = append(b, abi.ScanIndexMagic...)
 	for i := range m.Entries {
 		e := &m.Entries[i]

@@ -8,7 +8,8 @@ import (
 )
 
 // KV is the little a Store needs from plugin KV. Get returns ErrNoKey for a
-// missing key. Put may keep value: a Store never modifies it afterwards.
+// missing key. Put must not keep value after it returns (copy it): a Store
+// reuses its buffers from one Save to the next.
 type KV interface {
 	Get(key string) ([]byte, error)
 	Put(key string, value []byte) error
@@ -30,6 +31,9 @@ type Store struct {
 	KV        KV
 	Prefix    string // e.g. "backup/<source id>/"
 	ChunkSize int    // default DefaultChunkSize
+
+	// buf and index are reused by every Save (see AppendEncoded).
+	buf, index []byte
 }
 
 // Head names the current generation. CRC32 (not SHA-256) guards the
@@ -114,10 +118,11 @@ func (s *Store) LoadAt(h Head) (*Manifest, error) {
 // Save stores m as a new generation (manifest and scan index) and returns
 // the bytes written. The head flips only after every chunk is written.
 func (s *Store) Save(m *Manifest) (int, error) {
-	data, err := Encode(m)
+	data, err := AppendEncoded(s.buf[:0], m)
 	if err != nil {
 		return 0, err
 	}
+	s.buf = data
 	old, hadOld, err := s.ReadHead()
 	if err != nil && !errors.Is(err, ErrCorrupt) {
 		return 0, err
@@ -127,7 +132,8 @@ func (s *Store) Save(m *Manifest) (int, error) {
 	if h.Chunks, err = s.putChunks(data, func(i int) string { return s.chunkKey(gen, i) }); err != nil {
 		return 0, fmt.Errorf("write manifest: %w", err)
 	}
-	index := EncodeIndex(m)
+	index := AppendIndex(s.index[:0], m)
+	s.index = index
 	if h.Index, err = s.putChunks(index, func(i int) string { return s.indexKey(gen, i) }); err != nil {
 		return 0, fmt.Errorf("write scan index: %w", err)
 	}

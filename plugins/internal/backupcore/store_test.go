@@ -26,7 +26,7 @@ func (k *memKV) Put(key string, v []byte) error {
 	if k.failPut != "" && strings.HasPrefix(key, k.failPut) {
 		return errors.New("disk full")
 	}
-	k.m[key] = v
+	k.m[key] = append([]byte(nil), v...) // Put must not keep v
 	return nil
 }
 
