@@ -15,6 +15,7 @@ import (
 // never reads the manifest. Otherwise it loads the manifest (r.m) and
 // returns the full Scan for Diff.
 func (r *backupRun) scan(phase func(string)) (*backupcore.Scan, error) {
+	collectIfLarge() // a pooled instance still holds the previous run's garbage
 	h, saved, err := r.store.ReadHead()
 	if err != nil {
 		return nil, r.loadErr(err)
