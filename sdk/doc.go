@@ -1,7 +1,8 @@
 // Package sdk is what a wasmdrive plugin imports: typed Go wrappers over the
 // host functions of sdk/abi, so plugin code never touches JSON or memory
 // offsets, plus helpers for paging (ListAll), walking (Walk, LocalWalk),
-// batches, config, KV state, logs, progress and events.
+// incremental scans against a KV index (LocalScanAll), batches, config,
+// KV state, logs, progress and events.
 //
 // A plugin is a Go main package built with the standard toolchain:
 //
