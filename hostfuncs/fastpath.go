@@ -56,12 +56,24 @@ func (e *Env) guestMemory(ctx context.Context) api.Memory {
 	if e.guest != nil && e.guestOf == p {
 		return e.guest
 	}
-	m := (*moduleLayout)(unsafe.Pointer(p.Module())).inner
+	m := guestModule(ctx)
 	if m == nil {
 		return nil
 	}
 	e.guest, e.guestOf = m.Memory(), p
 	return e.guest
+}
+
+// guestModule returns the calling plugin's wazero module, or nil.
+func guestModule(ctx context.Context) api.Module {
+	if !layoutOK {
+		return nil
+	}
+	p, ok := ctx.Value(extism.PluginCtxKey("plugin")).(*extism.Plugin)
+	if !ok {
+		return nil
+	}
+	return (*moduleLayout)(unsafe.Pointer(p.Module())).inner
 }
 
 func unpack(v uint64) (ptr, n uint32) { return uint32(v >> 32), uint32(v) }
@@ -155,6 +167,12 @@ func fastInvoke(ctx context.Context, env *Env, mem api.Memory, idx, req uint64) 
 func tick(ctx context.Context) uint64 {
 	switch ctx.Err() {
 	case nil:
+		if m := guestModule(ctx); m != nil && m.IsClosed() {
+			// Closed under a running guest (a runtime closed at
+			// shutdown): wazero does not stop it at host calls, so stop it
+			// here, before it touches a memory being released.
+			panic(sys.NewExitError(sys.ExitCodeContextCanceled))
+		}
 		return wasmmod.TickFuel
 	case context.DeadlineExceeded:
 		panic(sys.NewExitError(sys.ExitCodeDeadlineExceeded))

@@ -12,6 +12,9 @@ import (
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/wasmdrive/wasmdrive/runner/linmem"
 )
 
 // instance is one initialized plugin instance. It serves one call at a
@@ -39,7 +42,7 @@ func (c *callSink) log(level Level, source, msg string) {
 	c.sink.Log(LogLine{RunID: c.runID, Time: time.Now().UTC(), Level: level, Source: source, Msg: msg})
 }
 
-func newInstance(ctx context.Context, cp *extism.CompiledPlugin, config string, mounts []mount) (*instance, error) {
+func newInstance(ctx context.Context, comp *compiled, config string, mounts []mount) (*instance, error) {
 	in := &instance{}
 	in.out = &lineWriter{emit: func(s string) { in.sink.Load().log(LevelInfo, "stdout", s) }}
 	in.errw = &lineWriter{emit: func(s string) { in.sink.Load().log(stderrLevel(s), "stderr", s) }}
@@ -52,7 +55,13 @@ func newInstance(ctx context.Context, cp *extism.CompiledPlugin, config string, 
 	if fc := fsConfig(mounts); fc != nil {
 		mc = mc.WithFSConfig(fc)
 	}
-	p, err := cp.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
+	// Modules with loop-header ticks get memories that grow in place
+	// (runner/linmem). Modules under wazero's context check do not: wazero
+	// closes those from another goroutine while the guest may still run.
+	if comp.ticks {
+		ctx = experimental.WithMemoryAllocator(ctx, linmem.Allocator())
+	}
+	p, err := comp.cp.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}

@@ -106,7 +106,7 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 	p.mu.Unlock()
 	if in == nil {
 		var err error
-		if in, err = newInstance(ctx, p.comp.cp, p.config, p.mounts); err != nil {
+		if in, err = newInstance(ctx, p.comp, p.config, p.mounts); err != nil {
 			p.put(nil, true)
 			return nil, err
 		}
