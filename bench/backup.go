@@ -83,9 +83,8 @@ func runBackupBench(ctx context.Context, cfg Config) ([]Row, error) {
 		return rows, err
 	}
 	// The small tree is another backup with its own host and plugin
-	// instances: a pooled instance keeps the heap the big tree's runs grew
-	// (Go's Wasm heap never shrinks), which a 100,000-file first backup
-	// does not fit beside in the plugin's 128 MiB.
+	// instances, so its figures do not depend on the heap the big tree's
+	// runs left in a pooled instance (Go's Wasm heap never shrinks).
 	b.env.Close()
 	if err := b.open("kv-small", smallTree, "/bench/small"); err != nil {
 		return rows, err
