@@ -7,8 +7,8 @@ import "runtime"
 // limit, and inside Wasm the heap was seen to outgrow the module's memory
 // regardless (a 100,000-file first backup ran out of memory in a
 // checkpoint, with the collector idle); runtime.GC blocks until the
-// collection is complete. Call it between phases, not per file: inside
-// Wasm a collection costs about a millisecond per megabyte of live heap.
+// collection is complete. Call it between phases, not per file: a
+// collection walks the whole live heap.
 func collectIfLarge() {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
