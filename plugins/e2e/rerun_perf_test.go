@@ -23,7 +23,11 @@ func TestChangedRerunPhases(t *testing.T) {
 	for i := 0; i < n; i++ {
 		WriteFile(t, path(i), Content(i, 1000))
 	}
-	e := NewTestEnv(t, nil, "", map[string]map[string]any{"backup": backupConfig(src, "/B", nil)})
+	extra := map[string]any{}
+	if c, _ := strconv.Atoi(os.Getenv("E2E_CHECKPOINT_FILES")); c > 0 {
+		extra["checkpoint_files"] = c // separates checkpoint cost from upload cost
+	}
+	e := NewTestEnv(t, nil, "", map[string]map[string]any{"backup": backupConfig(src, "/B", extra)})
 	e.MustCall("backup", "backup", nil, nil)
 	for round := range 2 {
 		for i := 0; i < n; i += 100 {
