@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive/local"
-	"github.com/wasmdrive/wasmdrive/plugins/e2e"
+	"github.com/wasmdrive/wasmdrive/internal/demo"
 )
 
 func init() {
@@ -34,7 +34,7 @@ type backupFigures struct {
 // backupBench holds the scratch folders and the host of one bench run.
 type backupBench struct {
 	dir string
-	env *e2e.Env
+	env *demo.Env
 	d   *local.Drive
 }
 
@@ -223,8 +223,9 @@ func peerRow(name string, ours, peer time.Duration, peerErr error, peerName, goa
 // open starts a host whose backup plugin mirrors src into target, with
 // its KV in folder kv.
 func (b *backupBench) open(kv, src, target string) error {
-	env, err := e2e.NewEnv(b.d, filepath.Join(b.dir, kv), map[string]map[string]any{
-		"backup": {"source": src, "target": target}})
+	env, err := demo.NewEnv(context.Background(), b.d, demo.EnvOptions{
+		DataDir: benchCacheDir(b.dir), KVDir: filepath.Join(b.dir, kv),
+		Configs: map[string]map[string]any{"backup": {"source": src, "target": target}}})
 	if err != nil {
 		return fmt.Errorf("start the plugin host: %w", err)
 	}
@@ -356,4 +357,14 @@ func touchPercent(root string, frac float64) (n int, size int64, err error) {
 		return err
 	})
 	return n, size, err
+}
+
+// benchCacheDir is where the plugin builds and compiled modules of the
+// backup figures are kept between runs (the user cache folder), or under
+// scratch when there is none.
+func benchCacheDir(scratch string) string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "wasmdrive", "bench")
+	}
+	return filepath.Join(scratch, "cache")
 }
