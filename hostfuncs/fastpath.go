@@ -66,11 +66,17 @@ func (e *Env) guestMemory(ctx context.Context) api.Memory {
 
 // guestModule returns the calling plugin's wazero module, or nil.
 func guestModule(ctx context.Context) api.Module {
-	if !layoutOK {
-		return nil
-	}
 	p, ok := ctx.Value(extism.PluginCtxKey("plugin")).(*extism.Plugin)
 	if !ok {
+		return nil
+	}
+	return PluginModule(p)
+}
+
+// PluginModule returns the wazero module of a plugin instance (its own
+// module, not extism's kernel), or nil if this extism version hides it.
+func PluginModule(p *extism.Plugin) api.Module {
+	if !layoutOK || p == nil {
 		return nil
 	}
 	return (*moduleLayout)(unsafe.Pointer(p.Module())).inner

@@ -126,7 +126,7 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 
 	err := classify(man, entry, rc, callErr, pluginMsg, cctx, ctx, timeout)
 	discard := err != nil && !errors.Is(err, ErrPluginFailed)
-	if len(input) > agingBytes || len(out) > agingBytes {
+	if len(input) > agingBytes || len(out) > agingBytes || in.heapGrown(man.Limits.MemoryPages) {
 		discard = true
 	}
 	if err == nil && int64(len(out)) > man.Limits.MaxOutputBytes {

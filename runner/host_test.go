@@ -223,6 +223,31 @@ func TestAbuseIsContained(t *testing.T) {
 	}
 }
 
+// TestGrownInstanceIsReplaced: an instance whose memory grew past half of
+// limits.memory_pages (256 pages here) is closed after its call; one that
+// stayed small is kept.
+func TestGrownInstanceIsReplaced(t *testing.T) {
+	h := echoHost(t)
+	steps := []struct {
+		entry, input, want string
+	}{
+		{"count", "", "1"},
+		{"grow", "1", ""}, // 1 MiB: the instance stays
+		{"count", "", "2"},
+		{"grow", "10", ""}, // 10 MiB of a 16 MiB limit: replaced
+		{"count", "", "1"},
+	}
+	for _, s := range steps {
+		res, _, err := call(t, h, s.entry, s.input)
+		if err != nil {
+			t.Fatalf("%s(%s): %v", s.entry, s.input, err)
+		}
+		if s.want != "" && string(res.Output) != s.want {
+			t.Fatalf("%s after the steps before = %s, want %s", s.entry, res.Output, s.want)
+		}
+	}
+}
+
 func TestExitedInstanceIsReplaced(t *testing.T) {
 	h := echoHost(t)
 	// extism reports a guest's os.Exit(0) as success; the module is gone.

@@ -14,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
 
+	"github.com/wasmdrive/wasmdrive/hostfuncs"
 	"github.com/wasmdrive/wasmdrive/runner/linmem"
 )
 
@@ -195,4 +196,16 @@ func (w *lineWriter) flush() {
 		w.buf.Reset()
 	}
 	w.written = 0
+}
+
+// heapGrown reports whether the guest's linear memory passed half of its
+// limit of pages: a Go guest's memory never shrinks, so a big run would
+// otherwise leave the next calls on this instance with that much less room
+// (and its pages resident) for the rest of its life.
+func (in *instance) heapGrown(limitPages uint32) bool {
+	m := hostfuncs.PluginModule(in.p)
+	if m == nil || m.Memory() == nil || limitPages == 0 {
+		return false
+	}
+	return uint64(m.Memory().Size()) > uint64(limitPages)*65536/2
 }

@@ -91,6 +91,17 @@ func big() int32 {
 	return 0
 }
 
+// grow keeps a buffer of the size (in MiB) given as input: the instance's
+// memory grows and stays grown.
+//
+//go:wasmexport grow
+func grow() int32 {
+	var mib int
+	fmt.Sscan(string(pdk.Input()), &mib)
+	sink = make([]byte, mib<<20)
+	return 0
+}
+
 //go:wasmexport count
 func count() int32 {
 	n++
