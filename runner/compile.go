@@ -36,6 +36,8 @@ type compiled struct {
 	refs int // guarded by compiler.mu
 	// ticks: the module was instrumented with loop-header ticks.
 	ticks bool
+	// pages is the memory limit in 64 KiB pages.
+	pages uint32
 }
 
 // instrument returns the module to compile and its sha256: wasm with
@@ -108,7 +110,7 @@ func (c *compiler) acquire(ctx context.Context, hash string, wasm []byte, pages 
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
-	m := &compiled{key: key, cp: cp, refs: 1, ticks: ticks}
+	m := &compiled{key: key, cp: cp, refs: 1, ticks: ticks, pages: pages}
 	c.mu.Lock()
 	c.mods[key] = m
 	c.mu.Unlock()

@@ -248,6 +248,15 @@ func TestGrownInstanceIsReplaced(t *testing.T) {
 	}
 }
 
+// TestGuestGCTunedToLimit: a guest's collector is set from its memory
+// limit (256 pages = 16 MiB: 40% is 6,710,886 bytes).
+func TestGuestGCTunedToLimit(t *testing.T) {
+	res, _, err := call(t, echoHost(t), "gcenv", "")
+	if err != nil || string(res.Output) != `"400 6710886"` {
+		t.Fatalf("gcenv = %q, %v; want GOGC 400 and GOMEMLIMIT 6710886", res.Output, err)
+	}
+}
+
 func TestExitedInstanceIsReplaced(t *testing.T) {
 	h := echoHost(t)
 	// extism reports a guest's os.Exit(0) as success; the module is gone.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,9 @@ func newInstance(ctx context.Context, comp *compiled, config string, mounts []mo
 	// sleep with the wd_sleep host function, which honours cancellation).
 	mc := wazero.NewModuleConfig().WithStdout(in.out).WithStderr(in.errw).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
+	for k, v := range guestGCEnv(comp.pages) {
+		mc = mc.WithEnv(k, v)
+	}
 	if fc := fsConfig(mounts); fc != nil {
 		mc = mc.WithFSConfig(fc)
 	}
@@ -208,4 +212,25 @@ func (in *instance) heapGrown(limitPages uint32) bool {
 		return false
 	}
 	return uint64(m.Memory().Size()) > uint64(limitPages)*65536/2
+}
+
+// guestGCEnv tunes a Go guest's collector to its memory limit: collect
+// when the heap has grown five-fold (GOGC=400, not the default doubling) or
+// nears 40% of limits.memory_pages (GOMEMLIMIT), whichever comes first. A
+// collection inside Wasm is slow and costs in proportion to the live heap,
+// not the garbage, so fewer of them make host calls, whose answers are
+// allocated, markedly cheaper (a drive get from a plugin: ≈23 → ≈12–15 µs
+// over native); the guest's memory stays under half the limit, where
+// heapGrown would replace the instance; and near the limit the collector
+// works harder instead of the guest trapping out of memory. A plugin may
+// still set its own (debug.SetGCPercent, debug.SetMemoryLimit); other
+// languages ignore the variables.
+func guestGCEnv(pages uint32) map[string]string {
+	if pages == 0 {
+		return nil
+	}
+	return map[string]string{
+		"GOGC":       "400",
+		"GOMEMLIMIT": strconv.FormatUint(uint64(pages)*65536*2/5, 10),
+	}
 }

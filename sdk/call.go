@@ -13,6 +13,9 @@ import (
 // host_wasip1.go inside Wasm, and by tests natively.
 var transport func(fn string, binary bool, req []byte) ([]byte, error)
 
+// reqBuf is the buffer requests are encoded into (see call).
+var reqBuf = make([]byte, 0, 512)
+
 // call encodes req (nil for none), calls fn and decodes the envelope's
 // result into res (nil to ignore it).
 func call(fn string, req, res any) error {
@@ -23,7 +26,13 @@ func call(fn string, req, res any) error {
 	if req != nil {
 		var err error
 		var ok bool
-		if in, ok = fastRequest(req); ok {
+		// Requests are encoded into one reused buffer: a call completes
+		// before the next starts (the host copies what it keeps), and an
+		// allocation costs far more inside Wasm than natively.
+		if in, ok = appendRequest(reqBuf[:0], req); ok {
+			if cap(in) <= 64<<10 { // keep a big batch's buffer no longer than its call
+				reqBuf = in
+			}
 		} else if in, err = json.Marshal(req); err != nil {
 			return &Error{Func: fn, Code: abi.CodeInvalidArgument, Message: "encode request: " + err.Error()}
 		}

@@ -10,8 +10,10 @@ import (
 // fastRequest encodes the most frequent requests without reflection (see
 // lexer.go for why this matters inside Wasm); ok=false means "use
 // encoding/json". The output matches encoding/json's field for field.
-func fastRequest(req any) (b []byte, ok bool) {
-	b = make([]byte, 0, 128)
+func fastRequest(req any) (b []byte, ok bool) { return appendRequest(make([]byte, 0, 128), req) }
+
+// appendRequest is fastRequest appending to b.
+func appendRequest(b []byte, req any) ([]byte, bool) {
 	switch r := req.(type) {
 	case abi.GetRequest:
 		b = appendStrField(append(b, '{'), "file_id", r.FileID, false)

@@ -102,6 +102,14 @@ func grow() int32 {
 	return 0
 }
 
+// gcenv answers the collector settings the host gave the guest.
+//
+//go:wasmexport gcenv
+func gcenv() int32 {
+	pdk.OutputString(os.Getenv("GOGC") + " " + os.Getenv("GOMEMLIMIT"))
+	return 0
+}
+
 //go:wasmexport count
 func count() int32 {
 	n++
