@@ -80,74 +80,25 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// binReader decodes a binary record; the first error sticks. Strings are
-// cut from one copy of the whole answer (s, aligned with b's end), so a
-// page of files costs one string allocation, not one per field.
-type binReader struct {
-	b   []byte
-	s   string
-	err error
-}
-
-func newBinReader(b []byte) *binReader { return &binReader{b: b, s: string(b)} }
-
-func (r *binReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = ErrBinary
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *binReader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = ErrBinary
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *binReader) str() string {
-	n := r.uvarint()
-	if r.err != nil {
-		return ""
-	}
-	if n > uint64(len(r.b)) {
-		r.err = ErrBinary
-		return ""
-	}
-	at := len(r.s) - len(r.b)
-	r.b = r.b[n:]
-	return r.s[at : at+int(n)]
-}
-
-func (r *binReader) time() time.Time {
-	ns := r.varint()
+// binTime reads a time in Unix nanoseconds (0 = unset).
+func binTime(r *Reader) time.Time {
+	ns := r.Varint()
 	if ns == 0 {
 		return time.Time{}
 	}
 	return time.Unix(0, ns).UTC()
 }
 
-func (r *binReader) file(f *File) {
+// binFile reads one File record.
+func binFile(r *Reader, f *File) {
 	for _, p := range [...]*string{&f.DriveID, &f.FileID, &f.ParentFileID, &f.Name, &f.Type,
 		&f.ContentHash, &f.ContentHashName, &f.Category, &f.FileExtension, &f.Status, &f.URL, &f.Path} {
-		*p = r.str()
+		*p = r.Str()
 	}
-	f.Size = r.varint()
-	f.CreatedAt = r.time()
-	f.UpdatedAt = r.time()
-	flags := r.uvarint()
+	f.Size = r.Varint()
+	f.CreatedAt = binTime(r)
+	f.UpdatedAt = binTime(r)
+	flags := r.Uvarint()
 	f.Trashed, f.Starred = flags&flagTrashed != 0, flags&flagStarred != 0
 }
 
@@ -156,9 +107,11 @@ func DecodeFile(b []byte, f *File) error {
 	if len(b) == 0 || b[0] != BinaryOK {
 		return ErrBinary
 	}
-	r := newBinReader(b[1:])
-	r.file(f)
-	return r.done()
+	// Strings are cut from one copy of the answer: a page of files costs
+	// one string allocation, not one per field.
+	r := NewReader(string(b[1:]), 0, ErrBinary)
+	binFile(r, f)
+	return r.Done()
 }
 
 // DecodeList decodes a binary answer (starting with BinaryOK) into l.
@@ -166,26 +119,19 @@ func DecodeList(b []byte, l *ListResult) error {
 	if len(b) == 0 || b[0] != BinaryOK {
 		return ErrBinary
 	}
-	r := newBinReader(b[1:])
-	n := r.uvarint()
+	r := NewReader(string(b[1:]), 0, ErrBinary)
+	n := r.Uvarint()
 	// Each File takes at least 16 bytes: a count beyond that is a lie.
-	if r.err == nil && (n > maxBinaryItems || n > uint64(len(r.b))/16) {
+	if r.Err() == nil && (n > maxBinaryItems || n > uint64(r.Len())/16) {
 		return ErrBinary
 	}
 	items := make([]File, n) // one allocation for the page
 	l.Items = make([]*File, n)
 	for i := range items {
-		r.file(&items[i])
+		binFile(r, &items[i])
 		l.Items[i] = &items[i]
 	}
-	l.NextMarker = r.str()
-	l.TotalCount = r.varint()
-	return r.done()
-}
-
-func (r *binReader) done() error {
-	if r.err == nil && len(r.b) != 0 {
-		r.err = ErrBinary
-	}
-	return r.err
+	l.NextMarker = r.Str()
+	l.TotalCount = r.Varint()
+	return r.Done()
 }

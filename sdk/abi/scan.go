@@ -131,70 +131,20 @@ func DecodeScanIndex(data []byte, each func(ScanRecord)) error {
 	if !strings.HasPrefix(string(data), ScanIndexMagic) {
 		return fmt.Errorf("%w: it does not start with %q", ErrBadScanIndex, ScanIndexMagic)
 	}
-	d := scanDecoder{s: string(data), off: len(ScanIndexMagic)}
-	for d.off < len(d.s) && d.err == nil {
+	d := NewReader(string(data), len(ScanIndexMagic), ErrBadScanIndex)
+	for d.Len() > 0 {
 		var r ScanRecord
-		r.Path = d.str()
-		r.Flags = d.uvarint()
-		r.Size = d.varint()
-		r.MTime = d.varint()
+		r.Path = d.Str()
+		r.Flags = d.Uvarint()
+		r.Size = d.Varint()
+		r.MTime = d.Varint()
 		if r.Flags&scanLink != 0 {
-			r.Link = d.str()
+			r.Link = d.Str()
 		}
 		r.Flags &^= scanLink
-		if d.err == nil {
+		if d.Err() == nil {
 			each(r)
 		}
 	}
-	return d.err
-}
-
-type scanDecoder struct {
-	s   string
-	off int
-	err error
-}
-
-func (d *scanDecoder) uvarint() uint64 {
-	var v uint64
-	for shift := uint(0); shift < 64 && d.off < len(d.s); shift += 7 {
-		c := d.s[d.off]
-		d.off++
-		if c < 0x80 {
-			if shift == 63 && c > 1 {
-				break
-			}
-			return v | uint64(c)<<shift
-		}
-		v |= uint64(c&0x7f) << shift
-	}
-	d.fail("bad varint")
-	return 0
-}
-
-func (d *scanDecoder) varint() int64 {
-	u := d.uvarint()
-	v := int64(u >> 1)
-	if u&1 != 0 {
-		v = ^v
-	}
-	return v
-}
-
-func (d *scanDecoder) str() string {
-	n := d.uvarint()
-	if n > uint64(len(d.s)-d.off) {
-		d.fail("string longer than the data")
-		return ""
-	}
-	v := d.s[d.off : d.off+int(n)]
-	d.off += int(n)
-	return v
-}
-
-func (d *scanDecoder) fail(what string) {
-	if d.err == nil {
-		d.err = fmt.Errorf("%w: %s at byte %d", ErrBadScanIndex, what, d.off)
-	}
-	d.off = len(d.s)
+	return d.Err()
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unsafe"
+
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // The manifest's encoding: the magic, then the body:
@@ -205,49 +207,46 @@ func decodeString(data string) (*Manifest, error) {
 	if len(data) > maxDecoded {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d limit", ErrCorrupt, len(data), maxDecoded)
 	}
-	r := decoder{s: data, off: len(magic)}
+	r := decoder{abi.NewReader(data, len(magic), ErrCorrupt)}
 	m := &Manifest{}
-	m.Root = r.str()
-	m.Updated = r.varint()
+	m.Root = r.Str()
+	m.Updated = r.Varint()
 	n := r.count(4)
-	if r.err == nil {
+	if r.Err() == nil {
 		m.Entries = make([]Entry, 0, n)
 	}
-	for i := 0; i < n && r.err == nil; i++ {
+	for i := 0; i < n && r.Err() == nil; i++ {
 		var e Entry
-		e.Path = r.str()
-		flags := r.uvarint()
-		e.Size = r.varint()
-		e.MTime = r.varint()
+		e.Path = r.Str()
+		flags := r.Uvarint()
+		e.Size = r.Varint()
+		e.MTime = r.Varint()
 		e.SHA1, e.RemoteSHA1, e.RemoteSize = r.hashes(flags)
-		e.FileID = r.str()
+		e.FileID = r.Str()
 		if flags&fLink != 0 {
-			e.Link = r.str()
+			e.Link = r.Str()
 		}
-		e.BackedUp = r.varint()
+		e.BackedUp = r.Varint()
 		if flags&fDeleted != 0 {
-			e.DeletedAt = r.varint()
+			e.DeletedAt = r.Varint()
 		}
 		m.Entries = append(m.Entries, e)
 	}
 	n = r.count(4)
-	for i := 0; i < n && r.err == nil; i++ {
+	for i := 0; i < n && r.Err() == nil; i++ {
 		var v Version
-		v.Path = r.str()
-		flags := r.uvarint()
-		v.Size = r.varint()
-		v.MTime = r.varint()
+		v.Path = r.Str()
+		flags := r.Uvarint()
+		v.Size = r.Varint()
+		v.MTime = r.Varint()
 		v.SHA1, v.RemoteSHA1, v.RemoteSize = r.hashes(flags)
-		v.FileID = r.str()
-		v.From = r.varint()
-		v.To = r.varint()
+		v.FileID = r.Str()
+		v.From = r.Varint()
+		v.To = r.Varint()
 		m.Versions = append(m.Versions, v)
 	}
-	if r.err == nil && r.off != len(r.s) {
-		r.fail("trailing bytes")
-	}
-	if r.err != nil {
-		return nil, r.err
+	if err := r.Done(); err != nil {
+		return nil, err
 	}
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
@@ -255,78 +254,26 @@ func decodeString(data string) (*Manifest, error) {
 	return m, nil
 }
 
-// decoder reads the body from s at off; strings are substrings of s.
-type decoder struct {
-	s   string
-	off int
-	err error
-}
-
-func (r *decoder) fail(what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: %s", ErrCorrupt, what)
-	}
-	r.off = len(r.s)
-}
-
-func (r *decoder) uvarint() uint64 {
-	var v uint64
-	for shift := uint(0); shift < 64; shift += 7 {
-		if r.off >= len(r.s) {
-			break
-		}
-		c := r.s[r.off]
-		r.off++
-		if c < 0x80 {
-			if shift == 63 && c > 1 {
-				break
-			}
-			return v | uint64(c)<<shift
-		}
-		v |= uint64(c&0x7f) << shift
-	}
-	r.fail("bad uvarint")
-	return 0
-}
-
-func (r *decoder) varint() int64 {
-	u := r.uvarint()
-	v := int64(u >> 1)
-	if u&1 != 0 {
-		v = ^v
-	}
-	return v
-}
+// decoder reads the body; strings are substrings of the input.
+type decoder struct{ *abi.Reader }
 
 // count reads an item count and checks that the rest of the input could
 // hold that many items of at least minBytes each.
 func (r *decoder) count(minBytes int) int {
-	v := r.uvarint()
-	if v > uint64((len(r.s)-r.off)/minBytes) {
-		r.fail("item count exceeds the data")
+	v := r.Uvarint()
+	if v > uint64(r.Len()/minBytes) {
+		r.Fail("item count exceeds the data")
 		return 0
 	}
 	return int(v)
 }
 
-func (r *decoder) take(n uint64) string {
-	if n > uint64(len(r.s)-r.off) {
-		r.fail("string longer than the data")
-		return ""
-	}
-	v := r.s[r.off : r.off+int(n)]
-	r.off += int(n)
-	return v
-}
-
-func (r *decoder) str() string { return r.take(r.uvarint()) }
-
 // hash reads 40 upper-case hex digits.
 func (r *decoder) hash() string {
-	h := r.take(40)
+	h := r.Take(40)
 	for i := 0; i < len(h); i++ {
 		if c := h[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F') {
-			r.fail("hash is not upper-case hex")
+			r.Fail("hash is not upper-case hex")
 			return ""
 		}
 	}
@@ -341,7 +288,7 @@ func (r *decoder) hashes(flags uint64) (sha, rsha string, rsize int64) {
 		rsha = r.hash()
 	}
 	if flags&fRemoteSize != 0 {
-		rsize = r.varint()
+		rsize = r.Varint()
 	}
 	return sha, rsha, rsize
 }
