@@ -18,17 +18,7 @@ import (
 // install`: the demo builds the built-in plugins from the sources embedded
 // in the binary, and the commands its closing hint prints work.
 func TestInstalledBinaryOutsideCheckout(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the wasmdrive binary and the built-in plugins")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not on PATH; building the binary and the plugins needs it")
-	}
-	bin := filepath.Join(t.TempDir(), "wasmdrive")
-	if out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	_, bin := installedBinary(t, "builds the wasmdrive binary and the built-in plugins")
 	work := t.TempDir()
 	run := func(args ...string) (string, string) {
 		t.Helper()

@@ -20,17 +20,7 @@ import (
 // embedded in the binary and needs none of the host's dependencies: the
 // build runs with GOPROXY=off and go.sum lists only go-pdk.
 func TestPluginAuthorOutsideCheckout(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the wasmdrive binary and a plugin")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not on PATH; building the binary and the plugin needs it")
-	}
-	bin := filepath.Join(t.TempDir(), "wasmdrive")
-	if out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	goBin, bin := installedBinary(t, "builds the wasmdrive binary and a plugin")
 	goCache, err := exec.Command(goBin, "env", "GOCACHE").Output()
 	if err != nil {
 		t.Fatalf("go env GOCACHE: %v", err)
