@@ -71,41 +71,11 @@ func TestBackupCrashAndResume(t *testing.T) {
 	warm := NewTestEnv(t, nil, "", map[string]map[string]any{"backup": {"source": src, "target": "/x"}})
 	warm.Close()
 
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "E2E_CRASH_CHILD=1", "E2E_DRIVE="+driveDir, "E2E_KV="+kvDir, "E2E_SRC="+src)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			var bytes, bytesTotal, done, total int
-			if _, err := fmt.Sscanf(sc.Text(), "progress %d/%d bytes %d/%d files", &bytes, &bytesTotal, &done, &total); err == nil && done >= 150 {
-				cmd.Process.Kill()
-				killed <- sc.Text()
-				return
-			}
-		}
-		killed <- ""
-	}()
-	var at string
-	select {
-	case at = <-killed:
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatal("child made no progress in 2 minutes")
-	}
-	cmd.Wait()
-	if at == "" {
-		t.Fatalf("child ended before it could be killed:\n%s", stderr.String())
-	}
+	at := killChildAt(t, []string{"E2E_DRIVE=" + driveDir, "E2E_KV=" + kvDir, "E2E_SRC=" + src}, "progress past 150 files", func(line string) bool {
+		var bytes, bytesTotal, done, total int
+		_, err := fmt.Sscanf(line, "progress %d/%d bytes %d/%d files", &bytes, &bytesTotal, &done, &total)
+		return err == nil && done >= 150
+	})
 	t.Logf("killed the child at %s", at)
 
 	d, err := local.Open(driveDir, local.Options{})
@@ -135,4 +105,47 @@ func TestBackupCrashAndResume(t *testing.T) {
 	dest := t.TempDir()
 	e.MustCall("backup", "restore", map[string]any{"dest": dest}, nil)
 	SameTree(t, src, dest)
+}
+
+// killChildAt runs the crash child (TestMain's E2E_CRASH_CHILD mode) with
+// env added and kills it at the first stdout line for which at is true,
+// returning that line. It fails the test when the child ends first or
+// prints no such line within 2 minutes (what names the awaited moment).
+func killChildAt(t *testing.T, env []string, what string, at func(line string) bool) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), "E2E_CRASH_CHILD=1"), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if at(sc.Text()) {
+				cmd.Process.Kill()
+				killed <- sc.Text()
+				return
+			}
+		}
+		killed <- ""
+	}()
+	var line string
+	select {
+	case line = <-killed:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("child: no %s in 2 minutes", what)
+	}
+	cmd.Wait()
+	if line == "" {
+		t.Fatalf("child ended before %s:\n%s", what, stderr.String())
+	}
+	return line
 }

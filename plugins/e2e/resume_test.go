@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -74,40 +72,9 @@ func TestBackupResumesKilledUpload(t *testing.T) {
 	warm.Close()
 
 	const hangAt = 4 << 20
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "E2E_CRASH_CHILD=1", "E2E_DRIVE="+driveDir, "E2E_KV="+kvDir, "E2E_SRC="+src,
-		"E2E_CONFIG="+string(conf), "E2E_HANG_BYTES="+strconv.Itoa(hangAt))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	hung := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if sc.Text() == "hang" {
-				cmd.Process.Kill()
-				hung <- true
-				return
-			}
-		}
-		hung <- false
-	}()
-	select {
-	case ok := <-hung:
-		cmd.Wait()
-		if !ok {
-			t.Fatalf("child ended before it could be killed mid-upload:\n%s", stderr.String())
-		}
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatal("child sent no 4 MiB in 2 minutes")
-	}
+	killChildAt(t, []string{"E2E_DRIVE=" + driveDir, "E2E_KV=" + kvDir, "E2E_SRC=" + src,
+		"E2E_CONFIG=" + string(conf), "E2E_HANG_BYTES=" + strconv.Itoa(hangAt)},
+		"4 MiB sent mid-upload", func(line string) bool { return line == "hang" })
 
 	d, err := local.Open(driveDir, local.Options{})
 	if err != nil {
