@@ -13,15 +13,7 @@ import (
 // TestNoChangeRerunPhases prints where a no-change rerun spends its time
 // (E2E_PERF_FILES files; skipped unless set). It asserts only correctness.
 func TestNoChangeRerunPhases(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("E2E_PERF_FILES"))
-	if n == 0 {
-		t.Skip("set E2E_PERF_FILES to profile a no-change rerun")
-	}
-	src := t.TempDir()
-	for i := 0; i < n; i++ {
-		p := filepath.Join(src, fmt.Sprintf("d%03d/f%06d", i%500, i))
-		WriteFile(t, p, Content(i, 1000))
-	}
+	n, src, _ := perfTree(t, "a no-change rerun")
 	e := NewTestEnv(t, nil, "", map[string]map[string]any{"backup": backupConfig(src, "/B", nil)})
 	e.MustCall("backup", "backup", nil, nil)
 	for i := 0; i < 2; i++ {
@@ -38,4 +30,21 @@ func TestNoChangeRerunPhases(t *testing.T) {
 			t.Fatalf("unchanged %d of %d", s.Unchanged, n)
 		}
 	}
+}
+
+// perfTree writes the tree of the phase profiles: E2E_PERF_FILES files of
+// 1,000 bytes in 500 folders (the test is skipped unless it is set; what
+// names the profile). path(i) is file i's path.
+func perfTree(t *testing.T, what string) (n int, src string, path func(int) string) {
+	t.Helper()
+	n, _ = strconv.Atoi(os.Getenv("E2E_PERF_FILES"))
+	if n == 0 {
+		t.Skip("set E2E_PERF_FILES to profile " + what)
+	}
+	src = t.TempDir()
+	path = func(i int) string { return filepath.Join(src, fmt.Sprintf("d%03d/f%06d", i%500, i)) }
+	for i := 0; i < n; i++ {
+		WriteFile(t, path(i), Content(i, 1000))
+	}
+	return n, src, path
 }

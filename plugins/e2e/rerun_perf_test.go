@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -14,15 +12,7 @@ import (
 // changed spends its time (E2E_PERF_FILES files; skipped unless set). It
 // asserts only correctness.
 func TestChangedRerunPhases(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("E2E_PERF_FILES"))
-	if n == 0 {
-		t.Skip("set E2E_PERF_FILES to profile a rerun after 1% changed")
-	}
-	src := t.TempDir()
-	path := func(i int) string { return filepath.Join(src, fmt.Sprintf("d%03d/f%06d", i%500, i)) }
-	for i := 0; i < n; i++ {
-		WriteFile(t, path(i), Content(i, 1000))
-	}
+	n, src, path := perfTree(t, "a rerun after 1% changed")
 	extra := map[string]any{}
 	if c, _ := strconv.Atoi(os.Getenv("E2E_CHECKPOINT_FILES")); c > 0 {
 		extra["checkpoint_files"] = c // separates checkpoint cost from upload cost
