@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/wasmdrive/wasmdrive/internal/testbin"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -69,21 +67,10 @@ func TestServeNodesShareWorkAndSurviveKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test")
 	}
-	bin := testbin.Look(t, "nats-server", testbin.NATSServer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	srv := exec.Command(bin, "-js", "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-sd", filepath.Join(t.TempDir(), "js"))
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
-	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	url := startNATSServer(t)
 	ctx := context.Background()
 	var c *natsx.Conn
+	var err error
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if c, err = natsx.Open(ctx, natsx.Options{NATS: config.NATS{URL: url}, ReadyTimeout: time.Second}); err == nil {
 			break
