@@ -56,7 +56,7 @@ func (e *Env) guestMemory(ctx context.Context) api.Memory {
 	if e.guest != nil && e.guestOf == p {
 		return e.guest
 	}
-	m := guestModule(ctx)
+	m := PluginModule(p)
 	if m == nil {
 		return nil
 	}
