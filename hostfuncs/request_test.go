@@ -32,7 +32,9 @@ func TestRawRequestKeepsToTheGrant(t *testing.T) {
 	ctx := context.Background()
 	a, _ := p.drive.MkdirAll(ctx, "/A/in")
 	secret, _ := p.drive.MkdirAll(ctx, "/B/secret-name")
-	get := func(body map[string]any) abi.RawRequest { return abi.RawRequest{Path: openapi.PathGet, Body: mustJSON(t, body)} }
+	get := func(body map[string]any) abi.RawRequest {
+		return abi.RawRequest{Path: openapi.PathGet, Body: mustJSON(t, body)}
+	}
 	tests := []struct {
 		name string
 		req  abi.RawRequest
