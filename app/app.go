@@ -173,7 +173,7 @@ func (a *App) drive(ctx context.Context, account string) (drive.Drive, error) {
 		return nil, err
 	}
 	return trigger.WatchDrive(d, account, func(ctx context.Context, subject string, data []byte) error {
-		return a.Emitter.Emit(ctx, subject, data, nil)
+		return a.Emitter.PublishDriveEvent(ctx, subject, data)
 	}, a.Log), nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/wasmdrive/wasmdrive/natsx"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/jskv"
 )
@@ -20,7 +21,7 @@ import (
 // sharing the NATS watches it, so turning a plugin off anywhere turns it
 // off everywhere, and the state survives restarts. A plugin with no key
 // follows the config (plugins.enabled).
-const EnabledBucket = "wasmdrive_plugins_enabled"
+const EnabledBucket = namespace.EnabledBucket
 
 // Override is the value of a plugin's key in EnabledBucket.
 type Override struct {

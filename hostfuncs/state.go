@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
@@ -142,10 +144,25 @@ func truncate(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "")
 }
 
-func emit(ctx context.Context, env *Env, in []byte) (any, error) {
+// emit publishes a plugin event. A subject in wasmdrive's reserved set
+// (internal subjects, JetStream and system prefixes) is refused with
+// permission_denied whatever the grant says; reserved headers (Nats-*,
+// Wasmdrive-*) are dropped. Every emit is audited.
+func emit(ctx context.Context, env *Env, in []byte) (_ any, err error) {
 	var req abi.EmitRequest
 	if err := decode(in, &req); err != nil {
 		return nil, err
+	}
+	rec := AuditRecord{Op: abi.FnEmit, Target: req.Subject}
+	defer func() { env.audit(ctx, rec, err) }()
+	if err := validSubject(req.Subject, false); err != nil {
+		return nil, badArg("%v", err)
+	}
+	if err := namespace.CheckPublish(req.Subject); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPermission, err)
+	}
+	if req.Headers, rec.Message = dropReservedHeaders(req.Headers); rec.Message != "" {
+		env.hostLog(LevelWarn, "emit on "+req.Subject+": "+rec.Message+" (NATS and wasmdrive set these themselves)")
 	}
 	if err := env.Grant.CheckSubject(req.Subject); err != nil {
 		if _, ok := err.(*PermissionError); ok {
@@ -167,6 +184,23 @@ func emit(ctx context.Context, env *Env, in []byte) (any, error) {
 		return nil, fmt.Errorf("emit on %s: %w", req.Subject, err)
 	}
 	return nil, nil
+}
+
+// dropReservedHeaders removes the headers a plugin may not set and says
+// which went.
+func dropReservedHeaders(h map[string]string) (map[string]string, string) {
+	var dropped []string
+	for k := range h {
+		if namespace.ReservedHeader(k) {
+			dropped = append(dropped, k)
+			delete(h, k)
+		}
+	}
+	if len(dropped) == 0 {
+		return h, ""
+	}
+	sort.Strings(dropped)
+	return h, "dropped reserved headers " + strings.Join(dropped, ", ")
 }
 
 func config(ctx context.Context, env *Env, in []byte) (any, error) {

@@ -82,7 +82,13 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 	var buf bytes.Buffer
-	data := map[string]any{"V": s.assets.hash, "CSRF": s.csrf, "Auth": s.opts.Token != ""}
+	// Without a token the console is read-only: an anonymous visitor gets
+	// no CSRF token (see authorize).
+	csrf := ""
+	if s.opts.Token != "" {
+		csrf = s.csrf
+	}
+	data := map[string]any{"V": s.assets.hash, "CSRF": csrf, "Auth": s.opts.Token != "", "ReadOnly": s.opts.Token == ""}
 	if err := s.assets.index.Execute(&buf, data); err != nil {
 		httpError(w, http.StatusInternalServerError, "render page: "+err.Error())
 		return

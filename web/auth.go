@@ -15,10 +15,12 @@ import (
 //     /api/health and the static assets. New refuses a non-loopback bind
 //     without a token.
 //   - Without a token (loopback only), the Host header must name a loopback
-//     host, which defeats DNS rebinding.
-//   - A POST needs the Bearer header, or the page's CSRF token in the
-//     X-CSRF-Token header: a cross-site form cannot set a header, and a
-//     cross-site script cannot read the page that holds the token. A POST
+//     host, which defeats DNS rebinding, and the console is read-only: the
+//     page carries no CSRF token and every state-changing request is
+//     refused (403), since any local process could otherwise make one.
+//   - With a token, a POST needs the Bearer header, or the page's CSRF token
+//     in the X-CSRF-Token header: a cross-site form cannot set a header, and
+//     a cross-site script cannot read the page that holds the token. A POST
 //     carrying a foreign Origin is refused outright.
 //   - The websocket handshake checks the same credentials, and gorilla's
 //     default CheckOrigin refuses a foreign Origin (403).
@@ -26,6 +28,8 @@ import (
 const (
 	cookieName = "wasmdrive_token"
 	csrfHeader = "X-CSRF-Token"
+	// readOnlyMsg answers a state change on a console without a token.
+	readOnlyMsg = "this console is read-only because no console token is set: set console.token in the config (or WASMDRIVE_CONSOLE__TOKEN), restart, then open /?token=<token> once or send Authorization: Bearer <token>"
 )
 
 // authorize reports whether r may proceed; if not it has answered.
@@ -56,6 +60,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if s.opts.Token == "" {
+			httpError(w, http.StatusForbidden, readOnlyMsg)
+			return false
+		}
 		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
 			httpError(w, http.StatusForbidden, "cross-origin request refused")
 			return false

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/web/webtest"
 )
 
@@ -117,32 +118,55 @@ func TestLoginSetsCookie(t *testing.T) {
 	}
 }
 
-var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([0-9a-f]+)">`)
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([0-9a-f]*)">`)
 
-// Without a token (loopback), POSTs need the page's CSRF token, and only
-// localhost names are answered.
-func TestLoopbackCSRF(t *testing.T) {
+// Without a token (loopback), the console is read-only: the page gives an
+// anonymous visitor no CSRF token, every state change is refused with a
+// message naming the config key, and only localhost names are answered.
+func TestLoopbackWithoutTokenIsReadOnly(t *testing.T) {
 	ts := newTestServer(t, Options{})
+	failed := ts.runs.Create("backup", "manual", "", nil)
+	_ = ts.runs.Finish(failed.ID, nil, "boom")
 	code, page := do(t, "GET", ts.http.URL+"/", nil, "")
 	m := csrfMeta.FindStringSubmatch(page)
 	if code != 200 || m == nil {
 		t.Fatalf("index: %d, csrf meta found: %v", code, m != nil)
 	}
-	u := ts.http.URL + "/api/plugins/cleanup/enable"
+	if m[1] != "" {
+		t.Fatalf("an anonymous visitor got the CSRF token %q", m[1])
+	}
+	if !strings.Contains(page, `id="readonly"`) {
+		t.Errorf("the page does not say it is read-only")
+	}
 	for _, tc := range []struct {
-		name   string
-		header http.Header
-		want   int
+		name, path string
+		header     http.Header
 	}{
-		{"no csrf", nil, 403},
-		{"wrong csrf", http.Header{csrfHeader: {"00"}}, 403},
-		{"csrf, foreign origin", http.Header{csrfHeader: {m[1]}, "Origin": {"http://evil.example"}}, 403},
-		{"csrf", http.Header{csrfHeader: {m[1]}}, 200},
-		{"csrf, same origin", http.Header{csrfHeader: {m[1]}, "Origin": {ts.http.URL}}, 200},
+		{"enable, no csrf", "/api/plugins/cleanup/enable", nil},
+		{"enable, the server's csrf", "/api/plugins/cleanup/enable", http.Header{csrfHeader: {ts.csrf}}},
+		{"enable, same origin", "/api/plugins/cleanup/enable", http.Header{csrfHeader: {ts.csrf}, "Origin": {ts.http.URL}}},
+		{"disable", "/api/plugins/backup/disable", nil},
+		{"run now", "/api/plugins/backup/run", nil},
+		{"retry", "/api/runs/" + failed.ID + "/retry", nil},
+		{"cancel", "/api/runs/" + failed.ID + "/cancel", nil},
+		{"a bearer token when none is set", "/api/plugins/cleanup/enable", http.Header{"Authorization": {"Bearer x"}}},
 	} {
-		if got, body := do(t, "POST", u, tc.header, ""); got != tc.want {
-			t.Errorf("%s: status %d, want %d (%s)", tc.name, got, tc.want, body)
+		got, body := do(t, "POST", ts.http.URL+tc.path, tc.header, "")
+		if got != 403 || !strings.Contains(body, "console.token") {
+			t.Errorf("%s: status %d (%s), want 403 naming console.token", tc.name, got, body)
 		}
+	}
+	if got, _ := do(t, "GET", ts.http.URL+"/api/runs", nil, ""); got != 200 {
+		t.Errorf("read: %d, want 200", got)
+	}
+	plugins, _ := ts.runs.Plugins(t.Context())
+	for _, p := range plugins {
+		if want := p.Name != "cleanup"; p.Enabled != want {
+			t.Errorf("plugin %s enabled = %v after refused requests, want %v", p.Name, p.Enabled, want)
+		}
+	}
+	if runs, _ := ts.runs.ListRuns(t.Context(), runner.RunFilter{}); len(runs) != 1 {
+		t.Errorf("%d runs after refused requests, want 1", len(runs))
 	}
 	// DNS rebinding: a foreign Host name is refused.
 	req, _ := http.NewRequest("GET", ts.http.URL+"/api/runs", nil)
@@ -154,6 +178,48 @@ func TestLoopbackCSRF(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMisdirectedRequest {
 		t.Errorf("foreign Host: %d, want 421", resp.StatusCode)
+	}
+}
+
+// With a token on loopback, a signed-in page's POST needs its CSRF token,
+// and a foreign Origin is refused.
+func TestLoopbackTokenCSRF(t *testing.T) {
+	ts := newTestServer(t, Options{Token: "s3cret"})
+	cookie := http.Header{"Cookie": {cookieName + "=s3cret"}}
+	if _, page := do(t, "GET", ts.http.URL+"/", nil, ""); csrfMeta.MatchString(page) {
+		t.Fatal("the login page carries a CSRF token")
+	}
+	code, page := do(t, "GET", ts.http.URL+"/", cookie, "")
+	m := csrfMeta.FindStringSubmatch(page)
+	if code != 200 || m == nil || m[1] == "" {
+		t.Fatalf("signed-in index: %d, csrf meta %v", code, m)
+	}
+	if strings.Contains(page, `id="readonly"`) {
+		t.Errorf("a console with a token says it is read-only")
+	}
+	with := func(h http.Header) http.Header {
+		out := http.Header{"Cookie": cookie["Cookie"]}
+		for k, v := range h {
+			out[k] = v
+		}
+		return out
+	}
+	u := ts.http.URL + "/api/plugins/cleanup/enable"
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		want   int
+	}{
+		{"no csrf", with(nil), 403},
+		{"wrong csrf", with(http.Header{csrfHeader: {"00"}}), 403},
+		{"csrf, foreign origin", with(http.Header{csrfHeader: {m[1]}, "Origin": {"http://evil.example"}}), 403},
+		{"csrf", with(http.Header{csrfHeader: {m[1]}}), 200},
+		{"csrf, same origin", with(http.Header{csrfHeader: {m[1]}, "Origin": {ts.http.URL}}), 200},
+		{"csrf without the cookie", http.Header{csrfHeader: {m[1]}}, 401},
+	} {
+		if got, body := do(t, "POST", u, tc.header, ""); got != tc.want {
+			t.Errorf("%s: status %d, want %d (%s)", tc.name, got, tc.want, body)
+		}
 	}
 }
 

@@ -71,7 +71,9 @@ func newTab(t *testing.T) context.Context {
 	if browserCtx == nil {
 		t.Skip(browserErr)
 	}
-	ctx, cancel := chromedp.NewContext(browserCtx)
+	// Its own browser context: tests sign in with different tokens, and
+	// cookies ignore the port that tells their servers apart.
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	ctx, cancel2 := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancel2)
@@ -158,10 +160,12 @@ func seedRuns(t *testing.T, ts *testServer) (failed string) {
 
 // The main journey: runs list, run now from a plugin's form, live log,
 // untrusted log text, failure and retry, filters; screenshots on the way.
+// State changes need the console token, so the page signs in first.
 func TestBrowserConsole(t *testing.T) {
 	ctx := tab(t)
-	ts := newTestServer(t, Options{})
+	ts := newTestServer(t, Options{Token: "s3cret"})
 	seedRuns(t, ts)
+	must(t, "sign in", chromedp.Do(ctx, chromedp.Navigate(ts.http.URL+"/?token=s3cret")))
 	must(t, "open", chromedp.Do(ctx, chromedp.EmulateViewport(1280, 860), chromedp.Navigate(ts.http.URL+"/#/runs")))
 	poll(t, ctx, liveJS)
 	poll(t, ctx, `document.querySelectorAll("#runs-list .run").length === 3`)

@@ -44,14 +44,15 @@ import (
 	"strconv"
 
 	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 )
 
 // Names of the stream, consumer, bucket and subjects.
 const (
-	Stream   = "WASMDRIVE_BATCH"
-	Consumer = "batch-workers"
-	Bucket   = "wasmdrive_batch"
-	Subject  = "wasmdrive.batch" // .<job>
+	Stream   = namespace.BatchStream
+	Consumer = namespace.BatchConsumer
+	Bucket   = namespace.BatchBucket
+	Subject  = namespace.Batch // .<job>
 )
 
 // Chunk is one message of the batch work queue.

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/hostfuncs"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/queue"
 )
@@ -193,12 +194,12 @@ func (e *Executor) Submit(ctx context.Context, job, runID, account string, reqs 
 // not one delete per item). The done markers stay until the bucket's TTL so
 // a resubmission (the run re-executed) still gets its results.
 func (e *Executor) purge(ctx context.Context, job string) {
-	s, err := e.js.Stream(ctx, "KV_"+Bucket)
+	s, err := e.js.Stream(ctx, namespace.KVStream(Bucket))
 	if err != nil {
 		return
 	}
 	for _, kind := range []string{"item", "claim"} {
-		if err := s.Purge(ctx, jetstream.WithPurgeSubject("$KV."+Bucket+"."+kind+"."+job+".>")); err != nil {
+		if err := s.Purge(ctx, jetstream.WithPurgeSubject(namespace.KVSubject(Bucket, kind+"."+job+".>"))); err != nil {
 			e.log.Debug("purge batch records", "job", job, "err", err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner/queue"
 )
 
@@ -156,7 +157,7 @@ func (e *Executor) apply(ctx context.Context, c *Chunk, have map[int]drive.Batch
 			}
 			results[i] = r
 			b, _ := json.Marshal(r)
-			f, err := e.js.PublishAsync("$KV."+Bucket+"."+itemKey(c.Job, c.N, i), b)
+			f, err := e.js.PublishAsync(namespace.KVSubject(Bucket, itemKey(c.Job, c.N, i)), b)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
@@ -203,7 +204,7 @@ func (e *Executor) applyChunk(ctx context.Context, ca ChunkApplier, c *Chunk) ([
 			results[i].ID = c.Items[i].ID
 		}
 		b, _ := json.Marshal(results[i])
-		if futures[i], err = e.js.PublishAsync("$KV."+Bucket+"."+itemKey(c.Job, c.N, i), b); err != nil {
+		if futures[i], err = e.js.PublishAsync(namespace.KVSubject(Bucket, itemKey(c.Job, c.N, i)), b); err != nil {
 			return nil, err
 		}
 	}

@@ -17,11 +17,12 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
 // Bucket is the default bucket name for plugin state.
-const Bucket = "wasmdrive_state"
+const Bucket = namespace.StateBucket
 
 // KV is runner.KV over a JetStream bucket.
 type KV struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 )
 
 // A lease is one of limit numbered slots of a group ("slot.<group>.<i>")
@@ -72,13 +73,13 @@ func (q *Queue) release(ctx context.Context, l *lease) {
 func markerKey(plugin, runID string) string { return "run." + Token(plugin) + "." + runID }
 
 func (q *Queue) markRunning(plugin, runID, node string) {
-	if _, err := q.JS.PublishAsync("$KV."+LeasesBucket+"."+markerKey(plugin, runID), []byte(node)); err != nil {
+	if _, err := q.JS.PublishAsync(namespace.KVSubject(LeasesBucket, markerKey(plugin, runID)), []byte(node)); err != nil {
 		q.log.Debug("running marker", "run", runID, "err", err)
 	}
 }
 
 func (q *Queue) unmarkRunning(plugin, runID string) {
-	m := nats.NewMsg("$KV." + LeasesBucket + "." + markerKey(plugin, runID))
+	m := nats.NewMsg(namespace.KVSubject(LeasesBucket, markerKey(plugin, runID)))
 	m.Header.Set("KV-Operation", "PURGE")
 	m.Header.Set("Nats-Rollup", "sub")
 	if _, err := q.JS.PublishMsgAsync(m); err != nil {

@@ -27,21 +27,22 @@ import (
 	"strings"
 
 	"github.com/nats-io/nuid"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 )
 
-// Stream, consumer, bucket and subject names.
+// Stream, consumer, bucket and subject names (owned by natsx/namespace).
 const (
-	RunsStream    = "WASMDRIVE_RUNS"
-	WorkConsumer  = "workers"
-	DLQStream     = "WASMDRIVE_DLQ"
-	LogsStream    = "WASMDRIVE_LOGS"
-	RecordsBucket = "wasmdrive_runs"
-	LeasesBucket  = "wasmdrive_leases"
+	RunsStream    = namespace.RunsStream
+	WorkConsumer  = namespace.WorkConsumer
+	DLQStream     = namespace.DLQStream
+	LogsStream    = namespace.LogsStream
+	RecordsBucket = namespace.RecordsBucket
+	LeasesBucket  = namespace.LeasesBucket
 
-	SubjectRequests = "wasmdrive.runs.req"    // .run.<plugin> | .sched.<schedule token>
-	SubjectDLQ      = "wasmdrive.dlq"         // .<plugin>
-	SubjectLogs     = "wasmdrive.logs"        // .<runid>
-	SubjectCancel   = "wasmdrive.runs.cancel" // .<runid>
+	SubjectRequests = namespace.RunRequests // .run.<plugin> | .sched.<schedule token>
+	SubjectDLQ      = namespace.DeadLetters // .<plugin>
+	SubjectLogs     = namespace.Logs        // .<runid>
+	SubjectCancel   = namespace.RunCancel   // .<runid>
 )
 
 // RunSubject is the request subject for a run of plugin.

@@ -11,13 +11,14 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
 // ErrRunNotFound is returned for an unknown run id.
 var ErrRunNotFound = errors.New("run not found")
 
-func (q *Queue) recordSubject(id string) string { return "$KV." + RecordsBucket + "." + id }
+func (q *Queue) recordSubject(id string) string { return namespace.KVSubject(RecordsBucket, id) }
 
 // putRecordAsync writes a record without waiting for the ack; records of one
 // run are written by one node in order, so last-writer-wins is right.
@@ -102,7 +103,7 @@ func (q *Queue) ListRuns(ctx context.Context, f runner.RunFilter) ([]*runner.Run
 	if limit <= 0 {
 		limit = 100
 	}
-	stream, err := q.JS.Stream(ctx, "KV_"+RecordsBucket)
+	stream, err := q.JS.Stream(ctx, namespace.KVStream(RecordsBucket))
 	if err != nil {
 		return nil, fmt.Errorf("queue: list runs: %w", err)
 	}
@@ -142,7 +143,7 @@ func (q *Queue) scanRecords(ctx context.Context, stream jetstream.Stream, from, 
 	if err != nil {
 		return nil, fmt.Errorf("queue: list runs: %w", err)
 	}
-	prefix := "$KV." + RecordsBucket + "."
+	prefix := namespace.KVSubject(RecordsBucket, "")
 	out := map[string]*runner.RunRecord{}
 	for {
 		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 )
 
 // Drive change event kinds. An event is published on
@@ -29,7 +30,7 @@ const (
 
 // DriveEventSubject is the subject of a change event.
 func DriveEventSubject(account, kind string) string {
-	return "wasmdrive.drive." + account + ".file." + kind
+	return namespace.DriveEventSubject(account, kind)
 }
 
 // DriveEvent is a change on an account's drive made through wasmdrive.

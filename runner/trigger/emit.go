@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go"
+	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/natsx"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
@@ -26,21 +28,40 @@ func NewEmitter(c *natsx.Conn, captures func(string) bool) *Emitter {
 	return &Emitter{c: c, captures: captures}
 }
 
-// Emit publishes data on subject with headers.
+// Emit publishes a plugin's data on subject with headers. A subject in
+// wasmdrive's reserved set (namespace.CheckPublish) is refused with an
+// error matching drive.ErrPermission; reserved headers (Nats-*,
+// Wasmdrive-*) are dropped.
 func (e *Emitter) Emit(ctx context.Context, subject string, data []byte, headers map[string]string) error {
 	if err := runner.ValidSubject(subject); err != nil {
 		return fmt.Errorf("emit: %w", err)
 	}
-	for _, r := range reserved {
-		if overlaps(subject, r) {
-			return fmt.Errorf("emit: %q is reserved for wasmdrive itself", subject)
-		}
+	if err := namespace.CheckPublish(subject); err != nil {
+		return fmt.Errorf("emit: %w: %w", drive.ErrPermission, err)
 	}
 	m := nats.NewMsg(subject)
 	m.Data = data
 	for k, v := range headers {
-		m.Header.Set(k, v)
+		if !namespace.ReservedHeader(k) {
+			m.Header.Set(k, v)
+		}
 	}
+	return e.publish(ctx, m)
+}
+
+// PublishDriveEvent publishes a drive change event (the host's own
+// subject, which Emit refuses to plugins).
+func (e *Emitter) PublishDriveEvent(ctx context.Context, subject string, data []byte) error {
+	if !namespace.Match(namespace.Drive+".>", subject) {
+		return fmt.Errorf("drive event: %q is not under %s.>", subject, namespace.Drive)
+	}
+	m := nats.NewMsg(subject)
+	m.Data = data
+	return e.publish(ctx, m)
+}
+
+func (e *Emitter) publish(ctx context.Context, m *nats.Msg) error {
+	subject := m.Subject
 	if e.captures != nil && e.captures(subject) {
 		if _, err := e.c.JS.PublishMsg(ctx, m); err != nil {
 			return fmt.Errorf("emit %s: %w", subject, err)

@@ -211,11 +211,18 @@ func TestBadTriggersNamePluginAndField(t *testing.T) {
 			t.Errorf("NewSchedule(%+v) err = %v, want a FieldError at %s", tt.t, err, tt.field)
 		}
 	}
-	for _, subj := range []string{"", "a..b", ">", "wasmdrive.runs.x", "$KV.x.y", "a.>.b"} {
+	for _, subj := range []string{"", "a..b", ">", "wasmdrive.runs.x", "$KV.x.y", "a.>.b",
+		"wasmdrive.batch.>", "wasmdrive.batch.job1", "wasmdrive.control.enable", "wasmdrive.control.>",
+		"wasmdrive.>", "wasmdrive.*.x", "$JSC.>", "$NRG.x", "$JS.API.>", "_INBOX.>"} {
 		_, err := NewSubjectTrigger("archive", 0, runner.Trigger{Subject: subj})
 		var fe *FieldError
 		if !errors.As(err, &fe) || fe.Field != "triggers[0].subject" {
 			t.Errorf("subject %q: err = %v, want a FieldError", subj, err)
+		}
+	}
+	for _, subj := range []string{"wasmdrive.drive.*.file.>", "wasmdrive.drive.default.file.uploaded", "app.>"} {
+		if _, err := NewSubjectTrigger("archive", 0, runner.Trigger{Subject: subj}); err != nil {
+			t.Errorf("subject %q: %v", subj, err)
 		}
 	}
 }

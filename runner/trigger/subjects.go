@@ -14,20 +14,18 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/wasmdrive/wasmdrive/natsx"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/queue"
 )
 
-// Event stream and consumer names.
+// Event stream and consumer names (owned by natsx/namespace).
 const (
-	EventsStream   = "WASMDRIVE_EVENTS"
-	EventsConsumer = "triggers"
+	EventsStream   = namespace.EventsStream
+	EventsConsumer = namespace.EventsConsumer
 	// MaxEventBytes caps an event's payload; bigger events are dropped with an error log.
 	MaxEventBytes = 1 << 20
 )
-
-// reserved are subjects a trigger must not capture.
-var reserved = []string{"wasmdrive.runs.>", "wasmdrive.logs.>", "wasmdrive.dlq.>", "$KV.>", "$JS.>", "$SYS.>", "_INBOX.>", "$O.>"}
 
 // SubjectTrigger is one subject trigger of a plugin, validated.
 type SubjectTrigger struct {
@@ -47,10 +45,8 @@ func NewSubjectTrigger(plugin string, index int, t runner.Trigger) (*SubjectTrig
 	if t.Subject == ">" {
 		return nil, &FieldError{plugin, field, fmt.Errorf("\">\" would capture every message; name a subject like inbox.files or app.>")}
 	}
-	for _, r := range reserved {
-		if overlaps(t.Subject, r) {
-			return nil, &FieldError{plugin, field, fmt.Errorf("%q overlaps wasmdrive's own subjects %s; pick another subject (drive events are wasmdrive.drive.>)", t.Subject, r)}
-		}
+	if err := namespace.CheckCapture(t.Subject); err != nil {
+		return nil, &FieldError{plugin, field, fmt.Errorf("%w; pick another subject (drive events are %s.>)", err, namespace.Drive)}
 	}
 	return &SubjectTrigger{ID: fmt.Sprintf("%s/%d", plugin, index), Plugin: plugin, Entry: t.Entry, Subject: t.Subject, Input: json.RawMessage(t.Input)}, nil
 }
@@ -235,20 +231,6 @@ func subjectMatch(pattern, subject string) bool {
 		}
 	}
 	return len(p) == len(s)
-}
-
-// overlaps reports whether two patterns can match a common subject.
-func overlaps(a, b string) bool {
-	x, y := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(x) && i < len(y); i++ {
-		if x[i] == ">" || y[i] == ">" {
-			return true
-		}
-		if x[i] != "*" && y[i] != "*" && x[i] != y[i] {
-			return false
-		}
-	}
-	return len(x) == len(y)
 }
 
 // minimalSubjects drops duplicates and subjects another one subsumes, so
