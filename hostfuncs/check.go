@@ -3,6 +3,7 @@ package hostfuncs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -105,7 +106,10 @@ func (e *Env) forgetPaths() {
 }
 
 // checkID checks op on file id; it resolves the id's path only when the
-// grant does not cover the whole drive. It returns the path when known.
+// grant does not cover the whole drive. It returns the path when known (for
+// the audit record; a refusal never shows it to the plugin). Under a
+// restricted grant an id that does not exist is refused like one outside the
+// grant, so refusals tell the plugin nothing about files it cannot see.
 func (e *Env) checkID(ctx context.Context, op DriveOp, id string) (string, error) {
 	if id == "" {
 		return "", badArg("file_id is required")
@@ -114,13 +118,16 @@ func (e *Env) checkID(ctx context.Context, op DriveOp, id string) (string, error
 		return "", nil
 	}
 	if !e.Grant.DriveAny(op) {
-		return "", denied("drive.%s:%s", op, id)
+		return "", deniedID(op, id, "")
 	}
 	p, err := e.pathOf(ctx, id)
 	if err != nil {
-		return "", err
+		return "", e.hideMissing(op, id, err)
 	}
-	return p, e.Grant.CheckDrive(op, p)
+	if e.Grant.CheckDrive(op, p) != nil {
+		return p, deniedID(op, id, p)
+	}
+	return p, nil
 }
 
 // checkFile checks op on a file already fetched.
@@ -129,13 +136,36 @@ func (e *Env) checkFile(ctx context.Context, op DriveOp, f *drive.File) error {
 		return nil
 	}
 	if !e.Grant.DriveAny(op) {
-		return denied("drive.%s:%s", op, f.FileID)
+		return deniedID(op, f.FileID, "")
 	}
 	p, err := e.filePath(ctx, f, 0)
 	if err != nil {
+		return e.hideMissing(op, f.FileID, err)
+	}
+	if e.Grant.CheckDrive(op, p) != nil {
+		return deniedID(op, f.FileID, p)
+	}
+	return nil
+}
+
+// hideMissing turns the not-found error of looking up id into the refusal
+// an existing file outside the grant gets, unless the grant covers the whole
+// drive or id was last seen inside the grant (a granted file deleted since
+// stays not_found).
+func (e *Env) hideMissing(op DriveOp, id string, err error) error {
+	if !errors.Is(err, drive.ErrNotFound) || e.Grant.DriveAll(op) {
 		return err
 	}
-	return e.Grant.CheckDrive(op, p)
+	if p, ok := e.cachedPath(id); ok && e.Grant.CheckDrive(op, p) == nil {
+		return err
+	}
+	return deniedID(op, id, "")
+}
+
+// deniedID is the refusal of op on file id. It names the id the plugin
+// passed, never the path it resolved to (kept for the audit log).
+func deniedID(op DriveOp, id, resolved string) error {
+	return &PermissionError{Capability: fmt.Sprintf("drive.%s:%s", op, id), Path: resolved}
 }
 
 // checkPath cleans and checks an absolute drive path.
@@ -147,10 +177,11 @@ func (e *Env) checkPath(op DriveOp, p string) (string, error) {
 	return c, e.Grant.CheckDrive(op, c)
 }
 
-// audit writes one audit record for a drive mutation (rec.Op set) with the
-// outcome err. A failing audit log is reported to the run's log and slog;
+// audit writes one audit record for a drive mutation or a refusal (rec.Op
+// set) with the outcome err, and marks the call audited (auditDenial). A failing audit log is reported to the run's log and slog;
 // the mutation has already happened.
 func (e *Env) audit(ctx context.Context, rec AuditRecord, err error) {
+	markAudited(ctx)
 	if e.Audit == nil {
 		return
 	}

@@ -2,7 +2,6 @@ package hostfuncs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/wasmdrive/wasmdrive/drive"
@@ -236,29 +235,4 @@ func shareCancel(ctx context.Context, env *Env, in []byte) (res any, err error) 
 		return nil, fmt.Errorf("cancel share: %w", drive.ErrUnsupported)
 	}
 	return nil, sm.CancelShare(ctx, req.ShareID)
-}
-
-func driveRequest(ctx context.Context, env *Env, in []byte) (res any, err error) {
-	var req abi.RawRequest
-	if err := decode(in, &req); err != nil {
-		return nil, err
-	}
-	rec := AuditRecord{Op: abi.FnDriveRequest, Target: req.Path}
-	defer func() { env.audit(ctx, rec, err) }()
-	if err := require("path", req.Path); err != nil {
-		return nil, err
-	}
-	body := req.Body
-	if len(body) == 0 {
-		body = json.RawMessage("{}")
-	}
-	defer env.forgetPaths()
-	out, err := env.Drive.Request(ctx, req.Path, body)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
 }

@@ -114,7 +114,7 @@ func TestDeniedCapabilities(t *testing.T) {
 	if _, err := f.drive.Get(ctx, secret.FileID); err != nil {
 		t.Errorf("secret folder touched: %v", err)
 	}
-	// Every refused mutation is audited with its code and the capability.
+	// Every refused call is audited with its code and the capability.
 	var denied []string
 	for _, r := range f.auditRecords(t) {
 		if r.Result == abi.CodePermissionDenied {
@@ -124,8 +124,9 @@ func TestDeniedCapabilities(t *testing.T) {
 			}
 		}
 	}
-	wantDenied := []string{abi.FnDriveMkdir, abi.FnDriveMove, abi.FnDriveCopy, abi.FnDriveTrash, abi.FnDriveDelete,
-		abi.FnShareCreate, abi.FnDriveRequest, abi.FnDriveUpload}
+	wantDenied := []string{abi.FnDriveGet, abi.FnDriveGetByPath, abi.FnDriveGetByPath, abi.FnDriveList,
+		abi.FnDriveMkdir, abi.FnDriveMove, abi.FnDriveCopy, abi.FnDriveTrash, abi.FnDriveDelete,
+		abi.FnShareCreate, abi.FnDriveRequest, abi.FnKVGet, abi.FnEmit, abi.FnLocalStat, abi.FnDriveUpload}
 	if !reflect.DeepEqual(denied, wantDenied) {
 		t.Errorf("audited refusals = %v, want %v", denied, wantDenied)
 	}

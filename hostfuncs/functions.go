@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -134,12 +135,11 @@ func serve(ctx context.Context, p *extism.CurrentPlugin, name string, h handler,
 	return out
 }
 
-// invoke checks the function grant and runs h.
+// invoke checks the function grant and runs h. Every refusal is audited:
+// by the handler of a mutating function, else here.
 func invoke(ctx context.Context, env *Env, name string, h handler, in []byte) (any, error) {
 	if err := env.Grant.CheckFunction(name); err != nil {
-		if mutating[name] {
-			env.audit(ctx, AuditRecord{Op: name}, err)
-		}
+		env.auditDenial(ctx, name, err)
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -148,7 +148,12 @@ func invoke(ctx context.Context, env *Env, name string, h handler, in []byte) (a
 	if env.Drive == nil && needsDrive(name) {
 		return nil, fmt.Errorf("%s: no drive account is bound to this run: %w", name, errUnavailable)
 	}
-	return h(ctx, env, in)
+	ctx, mark := withAuditMark(ctx)
+	res, err := h(ctx, env, in)
+	if err != nil && errors.Is(err, ErrPermission) && !mark.done.Load() {
+		env.auditDenial(ctx, name, err)
+	}
+	return res, err
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -24,7 +24,8 @@ type Grant struct {
 	// Functions are host function names ("wd_drive_get"), groups
 	// ("drive.read", "drive.write", "drive.delete", "drive.share",
 	// "drive.request", "local", "kv", "emit", "drive" = all drive groups but
-	// drive.request), or "*" for all.
+	// drive.request), or "*" for all but the raw request (explicitOnly),
+	// which must be named ("drive.request" or "wd_drive_request").
 	Functions []string `json:"functions,omitempty" yaml:"functions,omitempty" koanf:"functions"`
 	// Drive path prefixes per operation.
 	Drive DriveGrant `json:"drive,omitzero" yaml:"drive,omitempty" koanf:"drive"`
@@ -75,7 +76,7 @@ const (
 func AllowAll() Grant {
 	all := []string{"/"}
 	return Grant{
-		Functions: []string{"*"},
+		Functions: []string{"*", "drive.request"},
 		Drive:     DriveGrant{Read: all, Write: all, Delete: all, Share: all},
 		Local:     LocalGrant{Read: all, Write: all},
 		Emit:      []string{">"},
@@ -87,9 +88,12 @@ var ErrPermission = errors.New("permission denied")
 
 // PermissionError is a call outside the plugin's grant. Capability names
 // what is missing, e.g. "function:wd_drive_trash", "drive.delete:/photos/a",
-// "local.read:/etc/passwd", "emit:orders.new".
+// "local.read:/etc/passwd", "emit:orders.new"; it holds only what the
+// plugin itself named (a path it passed, or a file id, never the path an id
+// resolved to). Path is that resolved path, for the audit log only.
 type PermissionError struct {
 	Capability string
+	Path       string
 }
 
 func (e *PermissionError) Error() string {
@@ -117,7 +121,15 @@ var (
 		"emit":          {abi.FnEmit},
 	}
 	core = []string{abi.FnLog, abi.FnProgress, abi.FnConfig, abi.FnNow, abi.FnSleep, abi.FnRunInfo}
+	// explicitOnly are the functions "*" does not cover: the raw request
+	// reaches API endpoints the host checks only through an allow-list
+	// (request.go), so an operator grants it by name.
+	explicitOnly = []string{abi.FnDriveRequest}
 )
+
+// ExplicitOnly reports whether host function fn is granted only when named
+// (itself or its group), never by "*".
+func ExplicitOnly(fn string) bool { return slices.Contains(explicitOnly, fn) }
 
 // driveGroups make up the "drive" group.
 var driveGroups = []string{"drive.read", "drive.write", "drive.delete", "drive.share"}
@@ -125,8 +137,10 @@ var driveGroups = []string{"drive.read", "drive.write", "drive.delete", "drive.s
 // entryAllows reports whether one Functions entry covers host function fn.
 func entryAllows(entry, fn string) bool {
 	switch entry {
-	case fn, "*":
+	case fn:
 		return true
+	case "*":
+		return !ExplicitOnly(fn)
 	case "drive":
 		for _, g := range driveGroups {
 			if slices.Contains(groups[g], fn) {
@@ -142,7 +156,13 @@ func entryAllows(entry, fn string) bool {
 func members(entry string) []string {
 	switch entry {
 	case "*":
-		return abi.Functions
+		var out []string
+		for _, fn := range abi.Functions {
+			if !ExplicitOnly(fn) {
+				out = append(out, fn)
+			}
+		}
+		return out
 	case "drive":
 		var out []string
 		for _, g := range driveGroups {

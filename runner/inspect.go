@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // Inspection is everything known about a loaded plugin, for
@@ -21,6 +23,8 @@ type Inspection struct {
 	Grant    *Grant          `json:"effective_grant,omitempty"`
 	Config   json.RawMessage `json:"config,omitempty"` // what the plugin gets
 	Account  string          `json:"account,omitempty"`
+	// Warnings name the risky parts of the effective grant.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Inspect describes one plugin by name.
@@ -39,8 +43,21 @@ func (h *Host) Inspect(name string) (*Inspection, error) {
 		g := v.grant
 		in.Manifest, in.Wasm, in.SHA256, in.Grant, in.Config, in.Account = v.man, v.wasmPath, v.hash, &g, v.config, v.account
 		in.Exports, in.Imports = v.module.Exports, v.module.Imports
+		in.Warnings = GrantWarnings(g)
 	}
 	return in, nil
+}
+
+// GrantWarnings names what an effective grant lets a plugin do beyond the
+// checked host functions, one sentence each.
+func GrantWarnings(g Grant) []string {
+	var out []string
+	if g.AllowsFunction(abi.FnDriveRequest) {
+		out = append(out, "the grant includes the raw drive request (drive.request): the plugin calls Open API endpoints directly; "+
+			"the host allows only the endpoints whose file and path arguments it checks against the drive grant, "+
+			"but grant it only to plugins you trust")
+	}
+	return out
 }
 
 // Names lists the loaded plugins' names, sorted.

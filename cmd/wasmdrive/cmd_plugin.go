@@ -236,6 +236,9 @@ func runPluginInspect(ctx context.Context, env *cliEnv, args []string) error {
 	if in.Error != "" {
 		fmt.Fprintf(w, "error:    %s\n", in.Error)
 	}
+	for _, warn := range in.Warnings {
+		fmt.Fprintf(w, "warning:  %s\n", warn)
+	}
 	if in.Manifest == nil {
 		return nil
 	}
