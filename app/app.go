@@ -113,10 +113,10 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	if a.KV, err = jskv.Open(ctx, a.Conn.JS, jskv.Bucket, a.Conn.Replicas); err != nil {
 		return nil, err
 	}
-	if a.Batch, err = batch.New(ctx, a.Queue, batch.DriveApplier{Drives: a.drive}, batch.Options{Logger: o.Logger}); err != nil {
+	if a.audit, err = hostfuncs.OpenAuditLog(filepath.Join(cfg.DataDir, "audit.jsonl")); err != nil {
 		return nil, err
 	}
-	if a.audit, err = hostfuncs.OpenAuditLog(filepath.Join(cfg.DataDir, "audit.jsonl")); err != nil {
+	if a.Batch, err = batch.New(ctx, a.Queue, batch.DriveApplier{Drives: a.drive}, batch.Options{Logger: o.Logger, Audit: a.audit}); err != nil {
 		return nil, err
 	}
 	enabledKV, err := OpenEnabledBucket(ctx, a.Conn)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/wasmdrive/wasmdrive/internal/private"
 )
 
 // AuditRecord is one line of the audit log: one drive mutation attempted by
@@ -39,11 +41,15 @@ type AuditLog struct {
 
 // OpenAuditLog opens (creating if needed) the audit log at path.
 func OpenAuditLog(path string) (*AuditLog, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := private.MkdirAll(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("audit log: create folder: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	f, err := private.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE)
 	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	if err := private.Tighten(path); err != nil { // made 0640 by older versions
+		f.Close()
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	return &AuditLog{f: f}, nil

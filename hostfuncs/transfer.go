@@ -85,7 +85,7 @@ func driveDownload(ctx context.Context, env *Env, in []byte) (any, error) {
 // writeAtomic streams r into a temporary file next to dst and renames it
 // into place, so a cancelled download never leaves a partial file.
 func writeAtomic(ctx context.Context, dst string, r io.Reader) (int64, string, error) {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return 0, "", fmt.Errorf("download: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".part-*")

@@ -43,7 +43,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if src, _ := cfg.Plugins.Enabled["backup"].Config["source"].(string); src == cfg.InboxDir() {
 		// The default backup mirrors the inbox: make sure it exists.
-		if err := os.MkdirAll(src, 0o755); err != nil {
+		if err := os.MkdirAll(src, 0o700); err != nil {
 			return fmt.Errorf("create the backup inbox: %w", err)
 		}
 	}

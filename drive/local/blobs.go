@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/wasmdrive/wasmdrive/internal/private"
 )
 
 // blobStore keeps content files named by their upper-case SHA-1 under
@@ -33,7 +35,7 @@ func (b *blobStore) install(src, sha1 string) error {
 		return nil
 	}
 	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := private.MkdirAll(dir); err != nil {
 		return fmt.Errorf("local drive: create blob folder: %w", err)
 	}
 	if err := os.Link(src, dst); err != nil && !errors.Is(err, fs.ErrExist) {

@@ -49,6 +49,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/wasmdrive/wasmdrive/internal/private"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 )
 
@@ -110,7 +111,7 @@ func Open(dir string, opts Options) (*Drive, error) {
 		opts.Logger = slog.Default()
 	}
 	for _, sub := range []string{"blobs", "uploads"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+		if err := private.MkdirAll(filepath.Join(dir, sub)); err != nil {
 			return nil, fmt.Errorf("local drive: create %s: %w", sub, err)
 		}
 	}
@@ -135,7 +136,7 @@ func Open(dir string, opts Options) (*Drive, error) {
 		return nil, err
 	}
 	d.marker = filepath.Join(dir, fmt.Sprintf("open-%d-%s", os.Getpid(), randomToken(4)))
-	if err := os.WriteFile(d.marker, nil, 0o644); err != nil {
+	if err := private.WriteFile(d.marker, nil); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("local drive: write open marker: %w", err)
 	}
@@ -168,6 +169,9 @@ func processAlive(pid int) bool {
 }
 
 func openDB(path string, writer bool) (*sql.DB, error) {
+	if err := preparePrivate(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/openapi"
+	"github.com/wasmdrive/wasmdrive/internal/private"
 )
 
 // liveUpload is this process's state of an upload being written. Parts
@@ -179,7 +180,7 @@ func (d *Drive) claimPart(ctx context.Context, lu *liveUpload, uploadID string, 
 		w.fixSize, lu.partSize = true, s.partSize
 	}
 	w.off, w.n = openapi.PartRange(part, s.size, s.partSize)
-	if w.f, err = os.OpenFile(d.sessionPath(uploadID), os.O_RDWR|os.O_CREATE, 0o644); err != nil {
+	if w.f, err = private.OpenFile(d.sessionPath(uploadID), os.O_RDWR|os.O_CREATE); err != nil {
 		return nil, fmt.Errorf("local drive: open upload data: %w", err)
 	}
 	if lu.h != nil && !lu.hashing && w.off == lu.upto {

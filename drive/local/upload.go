@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/openapi"
+	"github.com/wasmdrive/wasmdrive/internal/private"
 )
 
 // CreateFileRequest starts a file upload (the file half of openFile/create).
@@ -305,7 +306,7 @@ func (d *Drive) contentHash(lu *liveUpload, s *session) (sum, preHash string, er
 func (d *Drive) installSession(ctx context.Context, s *session, sum, preHash string) (*drive.File, []string, error) {
 	data := d.sessionPath(s.uploadID)
 	if s.size == 0 {
-		if err := os.WriteFile(data, nil, 0o644); err != nil {
+		if err := private.WriteFile(data, nil); err != nil {
 			return nil, nil, fmt.Errorf("local drive: create empty blob: %w", err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/internal/private"
 )
 
 // sampleFiles are the local files the demo backs up.
@@ -43,10 +44,10 @@ var driveFiles = []struct{ path, content string }{
 func writeSamples(src string) error {
 	for _, f := range sampleFiles {
 		full := filepath.Join(src, filepath.FromSlash(f.path))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		if err := private.MkdirAll(filepath.Dir(full)); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
-		if err := os.WriteFile(full, []byte(f.content), 0o644); err != nil {
+		if err := private.WriteFile(full, []byte(f.content)); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
@@ -58,10 +59,10 @@ func changeSamples(src string) error {
 	time.Sleep(10 * time.Millisecond) // a later modification time than the first run saw
 	steps := []func() error{
 		func() error {
-			return os.WriteFile(filepath.Join(src, "docs", "report.txt"), []byte("Quarterly report, revised\n"), 0o644)
+			return os.WriteFile(filepath.Join(src, "docs", "report.txt"), []byte("Quarterly report, revised\n"), private.FileMode)
 		},
 		func() error {
-			return os.WriteFile(filepath.Join(src, "docs", "new.txt"), []byte("a new file\n"), 0o644)
+			return os.WriteFile(filepath.Join(src, "docs", "new.txt"), []byte("a new file\n"), private.FileMode)
 		},
 		func() error { return os.Remove(filepath.Join(src, "src", "main.go")) },
 		func() error {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/wasmdrive/wasmdrive/internal/private"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
@@ -60,12 +61,12 @@ func (k *FileKV) Get(ctx context.Context, key string) (runner.KVEntry, error) {
 func (k *FileKV) Put(ctx context.Context, key string, v []byte, expect *uint64) (uint64, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if err := os.MkdirAll(k.dir, 0o755); err != nil {
+	if err := private.MkdirAll(k.dir); err != nil {
 		return 0, err
 	}
 	tmp := k.file(key) + ".tmp"
 	data := append(append([]byte(key), '\n'), v...)
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	if err := private.WriteFile(tmp, data); err != nil {
 		return 0, err
 	}
 	return 1, os.Rename(tmp, k.file(key))

@@ -29,6 +29,16 @@
 // as success. So every item takes effect once even when a node is killed
 // mid-chunk.
 //
+// # Only the host's chunks are applied
+//
+// Before queuing a job the submitting host writes its record
+// "job.<job>" (run, plugin, account and the SHA-256 of each chunk's items,
+// which hostfuncs checked against the plugin's grant). A worker applies a
+// chunk only if it matches that record: a chunk for an unknown job, for
+// another account or run, or with other items is dropped and audited
+// (AuditOp). Plugins cannot publish on wasmdrive.batch.> or $KV.> at all
+// (natsx/namespace).
+//
 // The job id is derived from the run id, the ordinal of the Batch call in
 // the run and a hash of the items, so a run re-executed after its node died
 // resubmits the same job and picks up the finished chunks instead of
@@ -113,9 +123,29 @@ func itemKey(job string, n, i int) string {
 }
 func jobKey(job string) string { return "job." + job }
 
-// jobInfo is the job record.
+// jobInfo is the job record, written by the submitting host (Submit)
+// before any chunk is queued. A chunk is applied only if it matches it
+// (checkChunk): its job has a record, and its account, run and items are
+// the ones recorded, so a chunk published by anyone else (a plugin or a
+// NATS client) cannot name another account or an item the host did not
+// check against the plugin's grant.
 type jobInfo struct {
-	Total  int    `json:"total"`
-	Chunks int    `json:"chunks"`
-	RunID  string `json:"run_id,omitempty"`
+	Total   int    `json:"total"`
+	Chunks  int    `json:"chunks"`
+	RunID   string `json:"run_id,omitempty"`
+	Plugin  string `json:"plugin,omitempty"`
+	Account string `json:"account,omitempty"`
+	// Sums are the hex SHA-256 of each chunk's items (itemsSum), in order.
+	Sums []string `json:"sums"`
+}
+
+// itemsSum hashes a chunk's items (their JSON encoding, which a chunk
+// message round-trips unchanged).
+func itemsSum(items []drive.BatchRequest) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for i := range items {
+		_ = enc.Encode(&items[i])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

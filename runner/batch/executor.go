@@ -3,7 +3,6 @@ package batch
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -31,6 +30,9 @@ type Options struct {
 	AckWait time.Duration
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
+	// Audit records every chunk refused because it does not match its
+	// job record (nil: logged only).
+	Audit *hostfuncs.AuditLog
 }
 
 // Executor submits batches (it implements hostfuncs.Batcher) and, with
@@ -97,19 +99,19 @@ func (e *Executor) Batch(ctx context.Context, reqs []drive.BatchRequest, opts dr
 	if len(reqs) == 0 {
 		return nil, nil
 	}
-	runID, account := queue.NewRunID(), ""
+	runID, account, plugin := queue.NewRunID(), "", ""
 	var sink runner.RunSink
 	if env := hostfuncs.EnvFrom(ctx); env != nil {
 		if env.RunID != "" {
 			runID = env.RunID
 		}
-		account, sink = env.Account, env.Sink
+		account, plugin, sink = env.Account, env.Plugin, env.Sink
 	}
 	e.mu.Lock()
 	ord := e.ordinals[runID]
 	e.ordinals[runID] = ord + 1
 	e.mu.Unlock()
-	return e.Submit(ctx, jobID(queue.Token(runID), ord, reqs), runID, account, reqs, func(done, total int) {
+	return e.submit(ctx, jobID(queue.Token(runID), ord, reqs), jobInfo{RunID: runID, Plugin: plugin, Account: account}, reqs, func(done, total int) {
 		if sink != nil {
 			sink.Progress(runner.Progress{Done: int64(done), Total: int64(total), Unit: "items"})
 		}
@@ -120,13 +122,22 @@ func (e *Executor) Batch(ctx context.Context, reqs []drive.BatchRequest, opts dr
 }
 
 // Submit queues job (unless it exists already: a resubmission resumes it)
-// and waits for its results, calling progress as chunks finish.
+// and waits for its results, calling progress as chunks finish. The
+// caller has checked reqs (hostfuncs checks them against the plugin's
+// grant); the job record binds the chunks to them.
 func (e *Executor) Submit(ctx context.Context, job, runID, account string, reqs []drive.BatchRequest, progress func(done, total int)) ([]drive.BatchResult, error) {
+	return e.submit(ctx, job, jobInfo{RunID: runID, Account: account}, reqs, progress)
+}
+
+func (e *Executor) submit(ctx context.Context, job string, info jobInfo, reqs []drive.BatchRequest, progress func(done, total int)) ([]drive.BatchResult, error) {
 	size := e.o.ChunkSize
 	chunks := (len(reqs) + size - 1) / size
-	info, _ := json.Marshal(jobInfo{Total: len(reqs), Chunks: chunks, RunID: runID})
-	if _, err := e.kv.Create(ctx, jobKey(job), info); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-		return nil, fmt.Errorf("batch: job %s: %w", job, err)
+	info.Total, info.Chunks, info.Sums = len(reqs), chunks, make([]string, chunks)
+	for n := range chunks {
+		info.Sums[n] = itemsSum(reqs[n*size : min((n+1)*size, len(reqs))])
+	}
+	if err := e.recordJob(ctx, job, &info); err != nil {
+		return nil, err
 	}
 	// Start watching before publishing so no done marker is missed.
 	w, err := e.kv.Watch(ctx, "done."+job+".*")
@@ -137,7 +148,7 @@ func (e *Executor) Submit(ctx context.Context, job, runID, account string, reqs 
 	var futures []jetstream.PubAckFuture
 	for n := 0; n < chunks; n++ {
 		end := min((n+1)*size, len(reqs))
-		b, err := json.Marshal(Chunk{Job: job, N: n, Account: account, RunID: runID, Items: reqs[n*size : end]})
+		b, err := json.Marshal(Chunk{Job: job, N: n, Account: info.Account, RunID: info.RunID, Items: reqs[n*size : end]})
 		if err != nil {
 			return nil, fmt.Errorf("batch: encode chunk: %w", err)
 		}

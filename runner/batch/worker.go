@@ -33,11 +33,19 @@ func (e *Executor) Run(ctx context.Context) error {
 func (e *Executor) handle(base context.Context, m jetstream.Msg) {
 	c, err := DecodeChunk(m.Data())
 	if err != nil {
-		e.log.Error("dropping malformed batch chunk", "subject", m.Subject(), "err", err)
+		e.refuse(m.Subject(), nil, nil, err)
 		_ = m.TermWithReason("malformed chunk")
 		return
 	}
 	ctx := context.Background()
+	if info, err := e.checkChunk(ctx, c); errors.Is(err, errRefused) {
+		e.refuse(m.Subject(), c, info, err)
+		_ = m.TermWithReason("chunk does not match its job record")
+		return
+	} else if err != nil {
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
 	if _, err := e.kv.Get(ctx, doneKey(c.Job, c.N)); err == nil {
 		_ = m.Ack() // finished before; the ack was lost
 		return

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/wasmdrive/wasmdrive/internal/private"
 )
 
 // ErrNoToolchain means the go command is not available to build a plugin.
@@ -126,6 +128,9 @@ func (b *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 		out := strings.TrimSpace(stderr.String())
 		return nil, fmt.Errorf("build %s: GOOS=wasip1 GOARCH=wasm go %s: %w\n%s%s", dir, strings.Join(args, " "), err, out, buildAdvice(dir, out))
 	}
+	if err := os.Chmod(tmp, private.FileMode); err != nil { // go build makes it 0755
+		return nil, fmt.Errorf("build %s: %w", dir, err)
+	}
 	if err := os.Rename(tmp, out); err != nil {
 		return nil, fmt.Errorf("build %s: %w", dir, err)
 	}
@@ -193,11 +198,11 @@ func (b *Builder) lock(ctx context.Context, hash string) (func(), error) {
 	}
 	b.mu.Unlock()
 	m.Lock()
-	if err := os.MkdirAll(b.CacheDir, 0o755); err != nil {
+	if err := private.MkdirAll(b.CacheDir); err != nil {
 		m.Unlock()
 		return nil, fmt.Errorf("build cache: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(b.CacheDir, hash+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := private.OpenFile(filepath.Join(b.CacheDir, hash+".lock"), os.O_CREATE|os.O_RDWR)
 	if err != nil {
 		m.Unlock()
 		return nil, fmt.Errorf("build cache: %w", err)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/wasmdrive/wasmdrive/internal/private"
 )
 
 // UnpackedMarker is the file Unpack writes last at the root of a tree it
@@ -42,7 +44,7 @@ func Unpack(fsys fs.FS, dir string) (string, error) {
 	if fileExists(filepath.Join(final, UnpackedMarker)) {
 		return final, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := private.MkdirAll(dir); err != nil {
 		return "", fmt.Errorf("unpack sources: %w", err)
 	}
 	tmp, err := os.MkdirTemp(dir, ".unpack-*")
@@ -53,7 +55,7 @@ func Unpack(fsys fs.FS, dir string) (string, error) {
 	if err := writeTree(fsys, files, tmp); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, UnpackedMarker), []byte(hash+"\n"), 0o644); err != nil {
+	if err := private.WriteFile(filepath.Join(tmp, UnpackedMarker), []byte(hash+"\n")); err != nil {
 		return "", fmt.Errorf("unpack sources: %w", err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
@@ -125,13 +127,13 @@ func writeTree(fsys fs.FS, files []string, dst string) error {
 			imports = append(imports, imps...)
 		}
 		full := filepath.Join(dst, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		if err := private.MkdirAll(filepath.Dir(full)); err != nil {
 			return fmt.Errorf("unpack sources: %w", err)
 		}
 		if p == "go.mod" {
 			continue // written below, once every import is known
 		}
-		if err := os.WriteFile(full, b, 0o644); err != nil {
+		if err := private.WriteFile(full, b); err != nil {
 			return fmt.Errorf("unpack sources: %w", err)
 		}
 	}
@@ -143,7 +145,7 @@ func writeTree(fsys fs.FS, files []string, dst string) error {
 	if err != nil {
 		return fmt.Errorf("unpack sources: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dst, "go.mod"), min, 0o644); err != nil {
+	if err := private.WriteFile(filepath.Join(dst, "go.mod"), min); err != nil {
 		return fmt.Errorf("unpack sources: %w", err)
 	}
 	return nil

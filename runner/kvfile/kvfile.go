@@ -11,12 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 
+	"github.com/wasmdrive/wasmdrive/internal/private"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
@@ -39,7 +39,10 @@ INSERT OR IGNORE INTO seq (id, last) VALUES (1, 0);
 
 // Open opens (creating) the store at path, e.g. DataDir/kv/plugins.db.
 func Open(path string) (*KV, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := private.MkdirAll(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("kvfile: %w", err)
+	}
+	if err := private.PrepareDB(path); err != nil { // its -wal and -shm take its mode
 		return nil, fmt.Errorf("kvfile: %w", err)
 	}
 	q := url.Values{}
