@@ -2,6 +2,7 @@ package hostfuncs
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/wasmdrive/wasmdrive/drive"
@@ -11,7 +12,8 @@ import (
 // driveBatch runs many copy/move/trash/delete items in one host call. Every
 // item is checked against the grant like its single-call counterpart;
 // refused items get status 403 and code permission_denied while the others
-// run. One audit record covers the batch (count, ids, result).
+// run. One audit record covers the batch (count, ids, result), and one more
+// each refused item.
 func driveBatch(ctx context.Context, env *Env, in []byte) (res any, err error) {
 	var req abi.BatchRequest
 	if err := decode(in, &req); err != nil {
@@ -35,6 +37,9 @@ func driveBatch(ctx context.Context, env *Env, in []byte) (res any, err error) {
 		}
 		out[i].ID = id
 		if cerr := env.checkBatchItem(ctx, it); cerr != nil {
+			if errors.Is(cerr, ErrPermission) {
+				env.auditDenial(ctx, abi.FnDriveBatch, cerr)
+			}
 			out[i].Status, out[i].Code = statusOf(cerr), Code(cerr)
 			out[i].Error = &abi.DriveError{Status: out[i].Status, Code: driveCodeOf(out[i].Status), Message: cerr.Error()}
 			continue

@@ -30,7 +30,7 @@ func driveGet(ctx context.Context, env *Env, in []byte) (any, error) {
 	}
 	f, err := env.Drive.Get(ctx, req.FileID)
 	if err != nil {
-		return nil, err
+		return nil, env.hideMissing(DriveRead, req.FileID, err)
 	}
 	if err := env.checkFile(ctx, DriveRead, f); err != nil {
 		return nil, err
@@ -131,24 +131,54 @@ func driveSearch(ctx context.Context, env *Env, in []byte) (any, error) {
 	if !env.Grant.DriveAny(DriveRead) {
 		return nil, denied("drive.read:/")
 	}
-	res, err := env.Drive.Search(ctx, drive.SearchOptions{Query: req.Query, Limit: req.Limit,
-		Marker: req.Marker, OrderBy: req.OrderBy, ReturnTotal: req.ReturnTotal})
+	opts := drive.SearchOptions{Query: req.Query, Limit: req.Limit, Marker: req.Marker,
+		OrderBy: req.OrderBy, ReturnTotal: req.ReturnTotal}
+	if env.Grant.DriveAll(DriveRead) {
+		res, err := env.Drive.Search(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		return project(res, req.Fields), nil
+	}
+	res, err := searchGranted(ctx, env, opts)
 	if err != nil {
 		return nil, err
 	}
-	if env.Grant.DriveAll(DriveRead) {
-		return project(res, req.Fields), nil
-	}
-	// Keep only results inside the read grant.
-	kept := res.Items[:0]
-	for _, f := range res.Items {
-		if env.checkFile(ctx, DriveRead, f) == nil {
-			kept = append(kept, f)
-		}
-	}
-	res.Items = kept
-	res.TotalCount = 0 // unknown after filtering
 	return project(res, req.Fields), nil
+}
+
+// searchGranted is a search under a read grant on some folders: results
+// outside the grant are dropped before paging, so every page is full until
+// the last, and the marker is sealed (marker.go): neither shows anything of
+// a file outside the grant. The total is unknown and left 0.
+func searchGranted(ctx context.Context, env *Env, opts drive.SearchOptions) (*drive.ListResult, error) {
+	binding := env.markerBinding("search", DriveRead, opts.Query, opts.OrderBy)
+	cur, err := openMarker(opts.Marker, binding)
+	if err != nil {
+		return nil, err
+	}
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, filteredPageSize)
+	fetch := func(marker string) ([]*drive.File, string, error) {
+		res, err := env.Drive.Search(ctx, drive.SearchOptions{Query: opts.Query, Limit: filteredPageSize,
+			Marker: marker, OrderBy: opts.OrderBy})
+		if err != nil {
+			return nil, "", err
+		}
+		return res.Items, res.NextMarker, nil
+	}
+	keep := func(f *drive.File) error { return env.checkFile(ctx, DriveRead, f) }
+	items, next, err := filterPage(cur, limit, fetch, keep)
+	if err != nil {
+		return nil, err
+	}
+	if items == nil {
+		items = []*drive.File{}
+	}
+	return &drive.ListResult{Items: items, NextMarker: sealMarker(next, binding)}, nil
 }
 
 func driveDownloadURL(ctx context.Context, env *Env, in []byte) (any, error) {

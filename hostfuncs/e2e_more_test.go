@@ -126,7 +126,7 @@ func TestDeniedCapabilities(t *testing.T) {
 	}
 	wantDenied := []string{abi.FnDriveGet, abi.FnDriveGetByPath, abi.FnDriveGetByPath, abi.FnDriveList,
 		abi.FnDriveMkdir, abi.FnDriveMove, abi.FnDriveCopy, abi.FnDriveTrash, abi.FnDriveDelete,
-		abi.FnShareCreate, abi.FnDriveRequest, abi.FnKVGet, abi.FnEmit, abi.FnLocalStat, abi.FnDriveUpload}
+		abi.FnShareCreate, abi.FnDriveRequest, abi.FnKVGet, abi.FnEmit, abi.FnLocalStat, abi.FnDriveUpload, abi.FnDriveBatch}
 	if !reflect.DeepEqual(denied, wantDenied) {
 		t.Errorf("audited refusals = %v, want %v", denied, wantDenied)
 	}

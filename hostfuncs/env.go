@@ -64,7 +64,9 @@ type Env struct {
 	// paths caches file id → drive path for grant checks during the call.
 	mu    sync.Mutex
 	paths map[string]string
-	kern  *kernel // the running instance's kernel functions (kernel.go)
+	// shares holds the ids of the shares this call created (share.go).
+	shares map[string]bool
+	kern   *kernel // the running instance's kernel functions (kernel.go)
 	// fast path (fastpath.go): the plugin's memory and an answer too big
 	// for the plugin's buffer, waiting for abi.CallTake.
 	guest   api.Memory
