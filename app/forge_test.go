@@ -278,3 +278,16 @@ func TestUnknownEntryRefusedAtTrigger(t *testing.T) {
 		t.Fatalf("runs after a refused trigger: %v, %v", runs, err)
 	}
 }
+
+// TestControlSubjectsAreReserved keeps app's control subjects inside the
+// namespace's reserved control area.
+func TestControlSubjectsAreReserved(t *testing.T) {
+	for _, s := range []string{SubjectPlugins, SubjectSetEnabled} {
+		if !namespace.Match(namespace.Control+".>", s) || namespace.CheckPublish(s) == nil {
+			t.Errorf("control subject %s is outside %s.> or not reserved", s, namespace.Control)
+		}
+	}
+	if EnabledBucket != namespace.EnabledBucket {
+		t.Errorf("EnabledBucket %s is not namespace.EnabledBucket", EnabledBucket)
+	}
+}
