@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -13,6 +15,10 @@ import (
 
 // ErrUnknownPlugin is returned when a trigger names no loaded plugin (it is runner.ErrUnknownPlugin).
 var ErrUnknownPlugin = runner.ErrUnknownPlugin
+
+// ErrUnknownEntry is returned when a run names an entry its plugin does
+// not export.
+var ErrUnknownEntry = errors.New("unknown entry")
 
 // ErrNoCatalog is returned (wrapped) by a Catalog that cannot answer now,
 // e.g. a CLI's remote catalog with no node running; Trigger then queues
@@ -96,7 +102,11 @@ func (q *Queue) deadLetter(req *Request, rec *runner.RunRecord) error {
 	return nil
 }
 
-func (s *Service) checkPlugin(ctx context.Context, name string) error {
+// checkPlugin refuses a run of a plugin the catalog does not know or has
+// turned off, or of an entry the plugin does not export ("" is the
+// plugin's default entry), so a mistyped name fails now instead of being
+// queued to fail on a worker.
+func (s *Service) checkPlugin(ctx context.Context, name, entry string) error {
 	if s.Catalog == nil {
 		return nil
 	}
@@ -113,6 +123,9 @@ func (s *Service) checkPlugin(ctx context.Context, name string) error {
 			if !p.Enabled {
 				return fmt.Errorf("plugin %q is disabled (enable it in the config or the console)", name)
 			}
+			if entry != "" && len(p.Exports) > 0 && !slices.Contains(p.Exports, entry) {
+				return fmt.Errorf("%w %q of plugin %s (exports: %s; see wasmdrive plugin inspect %s)", ErrUnknownEntry, entry, name, strings.Join(p.Exports, ", "), name)
+			}
 			return nil
 		}
 		names = append(names, p.Name)
@@ -122,7 +135,7 @@ func (s *Service) checkPlugin(ctx context.Context, name string) error {
 
 // Trigger queues a run of plugin; key is the idempotency key.
 func (s *Service) Trigger(ctx context.Context, plugin, entry string, input json.RawMessage, key string) (*runner.RunRecord, error) {
-	if err := s.checkPlugin(ctx, plugin); err != nil {
+	if err := s.checkPlugin(ctx, plugin, entry); err != nil {
 		return nil, err
 	}
 	if len(input) > 0 && !json.Valid(input) {
