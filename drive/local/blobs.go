@@ -123,8 +123,11 @@ func (d *Drive) findBlob(ctx context.Context, q querier, sha1 string, size int64
 	return true, nil
 }
 
-// gcBlobs removes blob rows no file names, their files, and blob files no
-// row names (a crash between install and commit).
+// gcBlobs forgets blob rows no file names and moves their files, and blob
+// files no row names (a crash between install and commit), into
+// quarantine; it then removes quarantined blobs older than the retention.
+// Open runs it only when the metadata and the blobs are of one generation
+// and the metadata names files (checkGeneration).
 func (d *Drive) gcBlobs(ctx context.Context) error {
 	d.blobMu.Lock()
 	defer d.blobMu.Unlock()
@@ -149,7 +152,7 @@ func (d *Drive) gcBlobs(ctx context.Context) error {
 		return err
 	}
 	for _, s := range dead {
-		os.Remove(d.blobs.path(s))
+		d.quarantine(d.blobs.path(s), strings.ToLower(s))
 	}
 	known := map[string]bool{}
 	rows, err := d.r.QueryContext(ctx, `SELECT sha1 FROM blobs`)
@@ -163,16 +166,21 @@ func (d *Drive) gcBlobs(ctx context.Context) error {
 	for _, s := range all {
 		known[strings.ToLower(s)] = true
 	}
-	return filepath.WalkDir(d.blobs.root, func(p string, e fs.DirEntry, err error) error {
+	err = filepath.WalkDir(d.blobs.root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return err
 		}
 		if !known[e.Name()] {
-			d.log.Info("local drive: removing orphan blob", "path", p)
-			os.Remove(p)
+			d.log.Warn("local drive: moving a blob no metadata names into quarantine", "path", p, "quarantine", d.quarantineDir())
+			d.quarantine(p, e.Name())
 		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("local drive: scan blobs: %w", err)
+	}
+	d.purgeQuarantine()
+	return nil
 }
 
 // removeBlobsIfUnused deletes the blobs among sha1s that no file names any more.
