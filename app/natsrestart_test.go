@@ -104,7 +104,7 @@ func TestBackupRunEndsAfterNATSRestart(t *testing.T) {
 		"data_dir": t.TempDir(), "node_name": "t1", "nats.url": srv.url(),
 		"accounts.a.type": "local", "default_account": "a",
 		"plugins.enabled.backup.account": "a",
-		"plugins.enabled.backup.config": map[string]any{"source": src, "target": "/Backup", "parallel": 1, "checkpoint_files": 20},
+		"plugins.enabled.backup.config":  map[string]any{"source": src, "target": "/Backup", "parallel": 1, "checkpoint_files": 20},
 	})
 	if err != nil {
 		t.Fatal(err)
