@@ -167,7 +167,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		writeOSS(w, r, &ossError{status: 404, code: "NoSuchKey", msg: err.Error()})
 		return
 	}
-	b, err := s.d.blobs.open(f.ContentHash)
+	b, err := s.d.openContent(f)
 	if err != nil {
 		s.ossFail(w, r, err)
 		return
@@ -175,7 +175,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	defer b.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("ETag", `"`+f.ContentHash+`"`)
-	http.ServeContent(w, r, "", f.UpdatedAt, b)
+	http.ServeContent(w, r, "", f.UpdatedAt, newVerifier(s.d, f, b))
 }
 
 // createShare answers openFile/createShare (camelCase fields).
