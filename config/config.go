@@ -85,7 +85,12 @@ type NATS struct {
 	CredsFile string `koanf:"creds_file"`
 	// Listen makes the embedded server also listen on this address
 	// (e.g. 127.0.0.1:4222) so `nats pub` can reach it; empty: in-process only.
+	// The listener always requires a token: Token, else one generated in
+	// DataDir/nats.token (mode 0600); a non-loopback address requires Token.
 	Listen string `koanf:"listen"`
+	// Token protects the embedded server's listener (nats.listen) and is
+	// sent to nats.url (another node's embedded server); empty: generated.
+	Token Secret `koanf:"token"`
 	// Replicas of streams and KV buckets on a cluster (default 1).
 	Replicas int `koanf:"replicas"`
 }

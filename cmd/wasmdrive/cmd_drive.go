@@ -14,6 +14,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/config"
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/accounts"
+	"github.com/wasmdrive/wasmdrive/drive/local"
 	"github.com/wasmdrive/wasmdrive/internal/progress"
 )
 
@@ -27,7 +28,12 @@ const (
 	exitQuota       = 7
 	exitUnsupported = 8
 	exitUnavailable = 9
+	exitNeedsFsck   = 10 // a local drive's metadata does not account for its blobs: run drive fsck
+	exitFsckLeft    = 11 // drive fsck found damaged or missing content it could not repair
 )
+
+// readOnlyCommands only read: their local drive does no cleanup at open.
+var readOnlyCommands = map[string]bool{"drive ls": true, "drive tree": true, "drive stat": true, "drive usage": true, "drive get": true, "drive search": true}
 
 func init() {
 	register(&command{name: "drive ls", usage: "[--account NAME] [-l] [PATH]", summary: "list a drive folder", run: runDriveLs})
@@ -89,7 +95,11 @@ func openDrive(env *cliEnv, fs *flag.FlagSet, acct *string, args []string, minAr
 	if err != nil {
 		return nil, err
 	}
-	d, err := accounts.Open(cfg, *acct)
+	open := accounts.Open
+	if readOnlyCommands[fs.Name()] {
+		open = accounts.OpenReadOnly
+	}
+	d, err := open(cfg, *acct)
 	if err != nil {
 		return nil, withExit(err)
 	}
@@ -134,6 +144,8 @@ func withExit(err error) error {
 		code = exitUnsupported
 	case errors.Is(err, drive.ErrUnavailable):
 		code = exitUnavailable
+	case errors.Is(err, local.ErrNeedsFsck):
+		code = exitNeedsFsck
 	}
 	if code == exitGeneric {
 		if strings.Contains(err.Error(), "wasmdrive login") {

@@ -52,17 +52,21 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
-	token := ""
 	if cfg.NATS.URL == "" && cfg.NATS.Listen == "" {
 		// A loopback control port so `wasmdrive trigger/runs/doctor` reach
-		// this node; the token is in DataDir/serve.json (mode 0600).
-		cfg.NATS.Listen, token = "127.0.0.1:-1", app.NewToken()
+		// this node. Like every listener of the embedded NATS it requires a
+		// token (nats.token, else DataDir/nats.token); CLI commands find it
+		// in DataDir/serve.json (mode 0600).
+		cfg.NATS.Listen = "127.0.0.1:-1"
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, ConsoleAddr: *consoleAddr, Grace: *grace, NATSToken: token})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, ConsoleAddr: *consoleAddr, Grace: *grace})
 	if err != nil {
 		return err
 	}
-	info := app.ServeInfo{PID: os.Getpid(), Node: cfg.NodeName, NATSURL: a.Conn.URL, Token: token, Console: a.ConsoleURL()}
+	info := app.ServeInfo{PID: os.Getpid(), Node: cfg.NodeName, NATSURL: a.Conn.URL, Console: a.ConsoleURL()}
+	if a.Conn.Embedded() {
+		info.Token = a.Conn.Token()
+	}
 	if err := app.WriteServeInfo(cfg.DataDir, info); err != nil {
 		a.Close()
 		return err

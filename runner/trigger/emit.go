@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/hostfuncs"
 	"github.com/wasmdrive/wasmdrive/natsx"
@@ -91,7 +93,15 @@ func markCause(ctx context.Context, m *nats.Msg) {
 func (e *Emitter) publish(ctx context.Context, m *nats.Msg) error {
 	subject := m.Subject
 	if e.captures != nil && e.captures(subject) {
-		if _, err := e.c.JS.PublishMsg(ctx, m); err != nil {
+		// With its own deadline and retries; the message id lets the
+		// stream drop a copy whose first attempt was stored unacked.
+		if m.Header.Get(jetstream.MsgIDHeader) == "" {
+			m.Header.Set(jetstream.MsgIDHeader, "emit:"+nuid.Next())
+		}
+		if err := natsx.Call(ctx, natsx.Retry{}, "emit", func(ctx context.Context) error {
+			_, err := e.c.JS.PublishMsg(ctx, m)
+			return err
+		}); err != nil {
 			return fmt.Errorf("emit %s: %w", subject, err)
 		}
 		return nil
