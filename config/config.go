@@ -276,7 +276,7 @@ func (c *Config) Validate() error {
 		bad("nats.replicas", "must be 1..5")
 	}
 	if c.NATS.URL != "" && !strings.Contains(c.NATS.URL, "://") {
-		bad("nats.url", "%q is not a URL like nats://host:4222", c.NATS.URL)
+		bad("nats.url", "is not a URL like nats://host:4222") // the value may hold a password: not echoed
 	}
 	c.applyBuiltinDefaults()
 	for pn, pc := range c.Plugins.Enabled {
