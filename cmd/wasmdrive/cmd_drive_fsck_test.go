@@ -138,3 +138,40 @@ func TestDriveFsckListsMissingContent(t *testing.T) {
 		t.Fatalf("fsck: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// TestDrivePutRepairsDamagedBlob: `drive put` of content whose blob was
+// deleted stores the bytes (it used to link the new file to nothing), and
+// after `drive get` found a flipped byte, putting the file again repairs
+// it.
+func TestDrivePutRepairsDamagedBlob(t *testing.T) {
+	data, src := t.TempDir(), t.TempDir()
+	content := strings.Repeat("0123456789", 3000)
+	p := filepath.Join(src, "f.txt")
+	os.WriteFile(p, []byte(content), 0o644)
+	mustWD(t, data, "drive", "put", p, "/d")
+	sum := fmt.Sprintf("%x", sha1.Sum([]byte(content)))
+	blob := filepath.Join(driveDir(t, data), "blobs", sum[:2], sum[2:4], sum)
+
+	os.Remove(blob)
+	if out := mustWD(t, data, "drive", "put", p, "/e"); !strings.Contains(out, "0 rapid") {
+		t.Fatalf("put after the blob was deleted: %s", out)
+	}
+	for _, f := range []string{"/d/f.txt", "/e/f.txt"} {
+		if got := mustWD(t, data, "drive", "get", f, "-"); got != content {
+			t.Fatalf("get %s: %d bytes, want %d", f, len(got), len(content))
+		}
+	}
+
+	b, _ := os.ReadFile(blob)
+	b[100] ^= 1
+	os.WriteFile(blob, b, 0o600)
+	if code, _, errs := wd(t, data, "drive", "get", "/d/f.txt", filepath.Join(t.TempDir(), "x")); code == 0 || !strings.Contains(errs, "damaged") {
+		t.Fatalf("get of a damaged blob: exit %d, %s", code, errs)
+	}
+	mustWD(t, data, "drive", "put", "--overwrite", p, "/d")
+	for _, f := range []string{"/d/f.txt", "/e/f.txt"} {
+		if got := mustWD(t, data, "drive", "get", f, "-"); got != content {
+			t.Fatalf("get %s after the repair: %d bytes, want %d", f, len(got), len(content))
+		}
+	}
+}

@@ -28,11 +28,17 @@ func (b *blobStore) path(sha1 string) string {
 
 // install makes the (already fsynced) file at src the blob sha1 by a hard
 // link, leaving src in place for the caller to remove once the metadata
-// naming the blob has committed. An existing blob is kept.
+// naming the blob has committed. An existing blob is kept if it holds the
+// content (same size and SHA-1), else replaced by src.
 func (b *blobStore) install(src, sha1 string) error {
 	dst := b.path(sha1)
-	if _, err := os.Stat(dst); err == nil {
-		return nil
+	if st, err := os.Stat(dst); err == nil {
+		if ss, err := os.Stat(src); err == nil && ss.Size() == st.Size() {
+			if sum, _, err := hashPath(dst); err == nil && sum == strings.ToUpper(sha1) {
+				return nil
+			}
+		}
+		return b.replace(src, dst, sha1)
 	}
 	dir := filepath.Dir(dst)
 	if err := private.MkdirAll(dir); err != nil {
@@ -43,6 +49,23 @@ func (b *blobStore) install(src, sha1 string) error {
 	}
 	if !b.noSync {
 		return syncDir(dir)
+	}
+	return nil
+}
+
+// replace puts src in place of a damaged blob dst (a link beside it,
+// renamed over it: readers of the old file keep reading it).
+func (b *blobStore) replace(src, dst, sha1 string) error {
+	tmp := dst + ".new-" + randomToken(4)
+	if err := os.Link(src, tmp); err != nil {
+		return fmt.Errorf("local drive: replace damaged blob %s: %w", sha1, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("local drive: replace damaged blob %s: %w", sha1, err)
+	}
+	if !b.noSync {
+		return syncDir(filepath.Dir(dst))
 	}
 	return nil
 }
@@ -110,7 +133,9 @@ func insertBlob(ctx context.Context, tx *txn, b blobRow) error {
 	return nil
 }
 
-// findBlob returns the blob with this hash and size, if stored.
+// findBlob returns the blob with this hash and size, if stored: recorded,
+// and its file present with that size (dedup must not link to content
+// that is gone or damaged; the next upload then stores it again).
 func (d *Drive) findBlob(ctx context.Context, q querier, sha1 string, size int64) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM blobs WHERE sha1 = ? AND size = ?`, sha1, size).Scan(&n)
@@ -119,6 +144,10 @@ func (d *Drive) findBlob(ctx context.Context, q querier, sha1 string, size int64
 	}
 	if err != nil {
 		return false, fmt.Errorf("local drive: look up blob: %w", err)
+	}
+	if !d.blobs.intact(sha1, size) {
+		d.log.Warn("local drive: a recorded blob is missing or of the wrong size; storing the uploaded content again", "sha1", sha1)
+		return false, nil
 	}
 	return true, nil
 }

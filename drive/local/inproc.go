@@ -118,7 +118,9 @@ func hashReaderAt(r io.ReaderAt, size int64) (string, error) {
 }
 
 // Download streams bytes [offset, offset+length) of a file (length < 0: to
-// the end).
+// the end). A read of the whole file checks its SHA-1: a mismatch fails the
+// last read and marks the blob bad, so uploading the content again repairs
+// it.
 func (d *Drive) Download(ctx context.Context, fileID string, offset, length int64) (io.ReadCloser, error) {
 	f, err := d.downloadable(ctx, fileID)
 	if err != nil {
@@ -130,14 +132,18 @@ func (d *Drive) Download(ctx context.Context, fileID string, offset, length int6
 	if length < 0 || offset+length > f.Size {
 		length = f.Size - offset
 	}
-	b, err := d.blobs.open(f.ContentHash)
+	b, err := d.openContent(f)
 	if err != nil {
 		return nil, err
+	}
+	var r io.Reader = io.NewSectionReader(b, offset, length)
+	if offset == 0 && length == f.Size {
+		r = newVerifier(d, f, io.NewSectionReader(b, 0, length)) // a whole read checks the SHA-1
 	}
 	return struct {
 		io.Reader
 		io.Closer
-	}{io.NewSectionReader(b, offset, length), b}, nil
+	}{r, b}, nil
 }
 
 // downloadable returns a file whose content can be read.

@@ -91,8 +91,8 @@ type CreateRequest struct {
 	ContentHashName string              `json:"content_hash_name,omitempty"`
 	ProofCode       string              `json:"proof_code,omitempty"`
 	ProofVersion    string              `json:"proof_version,omitempty"`
-	LocalCreatedAt  *time.Time          `json:"local_created_at,omitempty"`
-	LocalModifiedAt *time.Time          `json:"local_modified_at,omitempty"`
+	LocalCreatedAt  *Time               `json:"local_created_at,omitempty"`  // TimeLayout
+	LocalModifiedAt *Time               `json:"local_modified_at,omitempty"` // TimeLayout
 }
 
 // CreateResponse is the answer of PathCreate.
