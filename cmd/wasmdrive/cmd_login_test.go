@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -15,7 +16,8 @@ import (
 )
 
 // browser plays the user: when the login command prints the authorize URL
-// it opens it, and drive/local's server approves and redirects back.
+// it opens it and presses Approve on drive/local's consent page, which
+// redirects back to the login command.
 type browser struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -31,7 +33,7 @@ func (b *browser) Write(p []byte) (int, error) {
 	if u := urlRE.FindString(b.buf.String()); u != "" && !b.hit {
 		b.hit = true
 		go func() {
-			resp, err := http.Get(u)
+			resp, err := local.AnswerConsent(context.Background(), http.DefaultClient, u, true)
 			if err == nil {
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
