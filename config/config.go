@@ -116,7 +116,15 @@ type Plugins struct {
 	Enabled map[string]PluginConfig `koanf:"enabled"`
 	// DisableBuiltins skips the built-in backup, archive and cleanup plugins.
 	DisableBuiltins bool `koanf:"disable_builtins"`
+	// MaxTriggerDepth is how many runs a chain of subject triggers may hold
+	// (a run's emits trigger a run whose emits trigger...): an event that
+	// would start run number MaxTriggerDepth+1 of its chain starts none and
+	// is logged. 0 means DefaultMaxTriggerDepth.
+	MaxTriggerDepth int `koanf:"max_trigger_depth"`
 }
+
+// DefaultMaxTriggerDepth is plugins.max_trigger_depth when unset.
+const DefaultMaxTriggerDepth = 8
 
 // PluginConfig is the operator's side of one plugin.
 type PluginConfig struct {
@@ -282,7 +290,13 @@ func (c *Config) Validate() error {
 		bad("nats.replicas", "must be 1..5")
 	}
 	if c.NATS.URL != "" && !strings.Contains(c.NATS.URL, "://") {
-		bad("nats.url", "%q is not a URL like nats://host:4222", c.NATS.URL)
+		bad("nats.url", "is not a URL like nats://host:4222") // the value may hold a password: not echoed
+	}
+	if c.Plugins.MaxTriggerDepth == 0 {
+		c.Plugins.MaxTriggerDepth = DefaultMaxTriggerDepth
+	}
+	if c.Plugins.MaxTriggerDepth < 0 {
+		bad("plugins.max_trigger_depth", "must be ≥ 1 (the runs one chain of subject triggers may hold; default %d)", DefaultMaxTriggerDepth)
 	}
 	c.applyBuiltinDefaults()
 	for pn, pc := range c.Plugins.Enabled {

@@ -190,30 +190,3 @@ func (s *Server) createShare(ctx context.Context, r *openapi.CreateShareRequest)
 	}
 	return s.d.CreateShare(ctx, req)
 }
-
-// authorize auto-approves the authorization-code flow: it redirects to
-// redirect_uri with a code bound to the PKCE code_challenge.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	redirect := q.Get("redirect_uri")
-	if redirect == "" {
-		s.writeError(w, r, drive.Invalid("redirect_uri is required"))
-		return
-	}
-	challenge := q.Get("code_challenge")
-	if m := q.Get("code_challenge_method"); challenge != "" && m != "" && m != "S256" {
-		s.writeError(w, r, drive.Invalid("code_challenge_method %q is not S256", m))
-		return
-	}
-	code, err := s.d.authorizeCode(r.Context(), q.Get("client_id"), challenge)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := addQuery(redirect, "code", code, "state", q.Get("state"))
-	if err != nil {
-		s.writeError(w, r, drive.Invalid("redirect_uri %q is not a URL", redirect))
-		return
-	}
-	http.Redirect(w, r, u, http.StatusFound)
-}
