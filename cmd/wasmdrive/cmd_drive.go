@@ -51,6 +51,7 @@ type driveCmd struct {
 	args    []string
 	d       drive.Drive
 	close   func()
+	dataDir string // the config's data_dir
 }
 
 // newDriveFlags returns a flag set with the --account flag every drive
@@ -103,7 +104,7 @@ func openDrive(env *cliEnv, fs *flag.FlagSet, acct *string, args []string, minAr
 	if err != nil {
 		return nil, withExit(err)
 	}
-	return &driveCmd{env: env, fs: fs, account: acct, args: pos, d: d, close: func() {
+	return &driveCmd{env: env, fs: fs, account: acct, args: pos, d: d, dataDir: cfg.DataDir, close: func() {
 		if c, ok := d.(io.Closer); ok {
 			_ = c.Close()
 		}
