@@ -143,6 +143,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		return nil, err
 	}
 	a.Router.Enabled = a.pluginEnabled
+	a.Router.MaxDepth = cfg.Plugins.MaxTriggerDepth
 	a.Scheduler = trigger.NewScheduler(a.Queue, a.Schedules, o.Clock, o.Logger)
 	a.Scheduler.Enabled = a.pluginEnabled
 	a.Service = &queue.Service{Q: a.Queue, Catalog: catalog{host: a.Host, sync: a.enabled}, Schedules: a.Scheduler.Info}

@@ -101,7 +101,7 @@ func finished(trigger string) func(*runner.RunRecord) bool {
 func TestEventRunsPluginThatChains(t *testing.T) {
 	n := startNode(t, testConfig(t, t.TempDir(), nil), time.Second)
 	if bin, err := testbin.Find("nats"); err == nil {
-		if out, err := exec.Command(bin, "--server", n.Conn.URL, "pub", "app.test.hello", `{"n":1}`).CombinedOutput(); err != nil {
+		if out, err := exec.Command(bin, "--server", tokenURL(n.Conn), "pub", "app.test.hello", `{"n":1}`).CombinedOutput(); err != nil {
 			t.Fatalf("nats pub: %v\n%s", err, out)
 		}
 	} else {

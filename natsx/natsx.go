@@ -32,7 +32,9 @@ type Options struct {
 	// an external one (default 10s).
 	ReadyTimeout time.Duration
 	// Token, if set, is required by the embedded server's listener and sent
-	// when connecting to URL (the local control port of `wasmdrive serve`).
+	// when connecting to URL (the local control port of `wasmdrive serve`);
+	// it overrides NATS.Token. A listener without either uses the data
+	// folder's generated token (TokenFile), on loopback only.
 	Token string
 }
 
@@ -46,9 +48,17 @@ type Conn struct {
 	// URL is the client URL other processes may use ("" when the embedded
 	// server is in-process only).
 	URL string
+	// TokenFile is the file holding the listener's token when it was
+	// generated ("" when configured or not listening): print it, never the
+	// token.
+	TokenFile string
 
 	token string
 }
+
+// Token is the token clients need for URL ("" if none). It is a secret:
+// never print it.
+func (c *Conn) Token() string { return c.token }
 
 // Open embeds a server (NATS.URL empty) or connects to NATS.URL.
 func Open(ctx context.Context, o Options) (*Conn, error) {
@@ -78,12 +88,15 @@ func connectExternal(ctx context.Context, o Options, rep int) (*Conn, error) {
 	if o.NATS.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(o.NATS.CredsFile))
 	}
+	if o.Token == "" {
+		o.Token = string(o.NATS.Token)
+	}
 	if o.Token != "" {
 		opts = append(opts, nats.Token(o.Token))
 	}
 	nc, err := nats.Connect(o.NATS.URL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("natsx: connect to %s: %w (is the server running? check nats.url and nats.creds_file)", o.NATS.URL, err)
+		return nil, fmt.Errorf("natsx: connect to %s: %w (is the server running? check nats.url and nats.creds_file)", RedactURL(o.NATS.URL), err)
 	}
 	c, err := newConn(nc, nil, rep)
 	if err != nil {
@@ -106,6 +119,7 @@ func startEmbedded(o Options, rep int) (*Conn, error) {
 	if err := os.MkdirAll(store, 0o700); err != nil {
 		return nil, fmt.Errorf("natsx: create store %s: %w", store, err)
 	}
+	var tokenFile string
 	sopts := &server.Options{
 		ServerName: o.Name,
 		JetStream:  true,
@@ -122,6 +136,9 @@ func startEmbedded(o Options, rep int) (*Conn, error) {
 		p, err := strconv.Atoi(port)
 		if err != nil {
 			return nil, fmt.Errorf("natsx: nats.listen %q: bad port: %w", o.NATS.Listen, err)
+		}
+		if o.Token, tokenFile, err = listenToken(o, host); err != nil {
+			return nil, err
 		}
 		sopts.Host, sopts.Port = host, p
 		sopts.Authorization = o.Token
@@ -154,7 +171,7 @@ func startEmbedded(o Options, rep int) (*Conn, error) {
 		ns.Shutdown()
 		return nil, err
 	}
-	c.token = o.Token
+	c.token, c.TokenFile = o.Token, tokenFile
 	if o.NATS.Listen != "" {
 		c.URL = ns.ClientURL()
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/config"
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/accounts"
+	"github.com/wasmdrive/wasmdrive/drive/local"
 	"github.com/wasmdrive/wasmdrive/internal/progress"
 	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
@@ -28,7 +29,12 @@ const (
 	exitQuota       = 7
 	exitUnsupported = 8
 	exitUnavailable = 9
+	exitNeedsFsck   = 10 // a local drive's metadata does not account for its blobs: run drive fsck
+	exitFsckLeft    = 11 // drive fsck found damaged or missing content it could not repair
 )
+
+// readOnlyCommands only read: their local drive does no cleanup at open.
+var readOnlyCommands = map[string]bool{"drive ls": true, "drive tree": true, "drive stat": true, "drive usage": true, "drive get": true, "drive search": true}
 
 func init() {
 	register(&command{name: "drive ls", usage: "[--account NAME] [-l] [PATH]", summary: "list a drive folder", run: runDriveLs})
@@ -46,6 +52,7 @@ type driveCmd struct {
 	args    []string
 	d       drive.Drive
 	close   func()
+	dataDir string // the config's data_dir
 }
 
 // newDriveFlags returns a flag set with the --account flag every drive
@@ -90,11 +97,15 @@ func openDrive(env *cliEnv, fs *flag.FlagSet, acct *string, args []string, minAr
 	if err != nil {
 		return nil, err
 	}
-	d, err := accounts.Open(cfg, *acct)
+	open := accounts.Open
+	if readOnlyCommands[fs.Name()] {
+		open = accounts.OpenReadOnly
+	}
+	d, err := open(cfg, *acct)
 	if err != nil {
 		return nil, withExit(err)
 	}
-	return &driveCmd{env: env, fs: fs, account: acct, args: pos, d: d, close: func() {
+	return &driveCmd{env: env, fs: fs, account: acct, args: pos, d: d, dataDir: cfg.DataDir, close: func() {
 		if c, ok := d.(io.Closer); ok {
 			_ = c.Close()
 		}
@@ -135,6 +146,8 @@ func withExit(err error) error {
 		code = exitUnsupported
 	case errors.Is(err, drive.ErrUnavailable):
 		code = exitUnavailable
+	case errors.Is(err, local.ErrNeedsFsck):
+		code = exitNeedsFsck
 	}
 	if code == exitGeneric {
 		if strings.Contains(err.Error(), "wasmdrive login") {

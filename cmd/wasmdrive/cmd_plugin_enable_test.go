@@ -55,6 +55,7 @@ func TestPluginDisableEnable(t *testing.T) {
 	}
 
 	t.Setenv("WASMDRIVE_NATS__URL", a.Conn.URL)
+	t.Setenv("WASMDRIVE_NATS__TOKEN", a.Conn.Token())
 	if out := mustWD(t, data, "plugin", "enable", "relay"); !strings.Contains(out, "plugin relay enabled on every node of "+a.Conn.URL) {
 		t.Fatalf("enable through the node: %s", out)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/app"
+	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/runner/trigger"
 )
 
@@ -52,17 +53,21 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
-	token := ""
 	if cfg.NATS.URL == "" && cfg.NATS.Listen == "" {
 		// A loopback control port so `wasmdrive trigger/runs/doctor` reach
-		// this node; the token is in DataDir/serve.json (mode 0600).
-		cfg.NATS.Listen, token = "127.0.0.1:-1", app.NewToken()
+		// this node. Like every listener of the embedded NATS it requires a
+		// token (nats.token, else DataDir/nats.token); CLI commands find it
+		// in DataDir/serve.json (mode 0600).
+		cfg.NATS.Listen = "127.0.0.1:-1"
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, ConsoleAddr: *consoleAddr, Grace: *grace, NATSToken: token})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, ConsoleAddr: *consoleAddr, Grace: *grace})
 	if err != nil {
 		return err
 	}
-	info := app.ServeInfo{PID: os.Getpid(), Node: cfg.NodeName, NATSURL: a.Conn.URL, Token: token, Console: a.ConsoleURL()}
+	info := app.ServeInfo{PID: os.Getpid(), Node: cfg.NodeName, NATSURL: a.Conn.URL, Console: a.ConsoleURL()}
+	if a.Conn.Embedded() {
+		info.Token = a.Conn.Token()
+	}
 	if err := app.WriteServeInfo(cfg.DataDir, info); err != nil {
 		a.Close()
 		return err
@@ -82,13 +87,16 @@ func printBanner(env *cliEnv, a *app.App, info app.ServeInfo) {
 	} else {
 		fmt.Fprintln(w, "  console:   disabled")
 	}
+	// The banner never prints a secret: it says where the token is.
 	switch {
 	case a.Cfg.NATS.URL != "":
-		fmt.Fprintf(w, "  NATS:      %s (shared with other nodes)\n", a.Cfg.NATS.URL)
-	case info.Token != "":
-		fmt.Fprintf(w, "  NATS:      embedded, control port %s (token in %s)\n", info.NATSURL, app.ServeInfoPath(a.Cfg.DataDir))
+		fmt.Fprintf(w, "  NATS:      %s (shared with other nodes)\n", natsx.RedactURL(a.Cfg.NATS.URL))
+	case info.NATSURL != "" && a.Conn.TokenFile != "":
+		fmt.Fprintf(w, "  NATS:      embedded, listening on %s (clients need the token in %s)\n", info.NATSURL, a.Conn.TokenFile)
+	case info.NATSURL != "":
+		fmt.Fprintf(w, "  NATS:      embedded, listening on %s (clients need the token of nats.token)\n", info.NATSURL)
 	default:
-		fmt.Fprintf(w, "  NATS:      embedded, listening on %s\n", info.NATSURL)
+		fmt.Fprintln(w, "  NATS:      embedded, in process only")
 	}
 	var names []string
 	ps, _ := a.Service.Plugins(context.Background())
@@ -116,9 +124,13 @@ func printBanner(env *cliEnv, a *app.App, info app.ServeInfo) {
 	if len(a.Subjects) > 0 {
 		subj = a.Subjects[0].Subject
 	}
-	url := info.NATSURL
-	if info.Token != "" {
-		url = "nats://" + info.Token + "@" + strings.TrimPrefix(info.NATSURL, "nats://")
+	url := natsx.RedactURL(info.NATSURL)
+	switch {
+	case !a.Conn.Embedded() || url == "":
+	case a.Conn.TokenFile != "":
+		url = `"nats://$(cat '` + a.Conn.TokenFile + `')@` + strings.TrimPrefix(url, "nats://") + `"`
+	case a.Conn.Token() != "":
+		url = "nats://NATS_TOKEN@" + strings.TrimPrefix(url, "nats://")
 	}
 	if url != "" {
 		fmt.Fprintf(w, "  event:     nats --server %s pub %s '{\"path\":\"/inbox/a.txt\"}'\n", url, subj)

@@ -56,7 +56,18 @@ func Open(cfg *config.Config, name string) (drive.Drive, error) {
 	return open(cfg, name, nil)
 }
 
+// OpenReadOnly is Open for commands that only read: a local drive then
+// does no cleanup at open (no blob garbage collection, no removal of
+// upload sessions).
+func OpenReadOnly(cfg *config.Config, name string) (drive.Drive, error) {
+	return openWith(cfg, name, nil, true)
+}
+
 func open(cfg *config.Config, name string, log *slog.Logger) (drive.Drive, error) {
+	return openWith(cfg, name, log, false)
+}
+
+func openWith(cfg *config.Config, name string, log *slog.Logger, readOnly bool) (drive.Drive, error) {
 	name, a, err := Lookup(cfg, name)
 	if err != nil {
 		return nil, err
@@ -67,7 +78,8 @@ func open(cfg *config.Config, name string, log *slog.Logger) (drive.Drive, error
 		if dir == "" {
 			return nil, fmt.Errorf("account %s: no data folder (set accounts.%s.dir)", name, name)
 		}
-		d, err := local.Open(dir, local.Options{QuotaBytes: a.QuotaBytes, UserName: name, Logger: log})
+		d, err := local.Open(dir, local.Options{QuotaBytes: a.QuotaBytes, UserName: name, Logger: log, ReadOnly: readOnly,
+			SessionTTL: a.UploadSessionTTL})
 		if err != nil {
 			return nil, fmt.Errorf("account %s: open local drive in %s: %w", name, dir, err)
 		}

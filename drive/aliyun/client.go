@@ -65,6 +65,9 @@ type Options struct {
 	// BackoffBase and BackoffMax bound the jittered exponential backoff
 	// used when the server gives no x-retry-after (default 250ms and 15s).
 	BackoffBase, BackoffMax time.Duration
+	// AsyncTaskTimeout bounds the wait for an asynchronous copy, move,
+	// trash or delete (a large folder) to finish (default 30m).
+	AsyncTaskTimeout time.Duration
 	// RefreshBefore refreshes the access token this long before it expires
 	// (default 5m).
 	RefreshBefore time.Duration
@@ -103,6 +106,7 @@ type Client struct {
 	backoffBase time.Duration
 	backoffMax  time.Duration
 	partConc    int
+	taskTimeout time.Duration
 	sleep       func(context.Context, time.Duration) error // sleepCtx; tests record waits
 
 	nativeOverwrite atomic.Bool
@@ -186,6 +190,7 @@ func New(opts Options) (*Client, error) {
 		backoffMax:  orDefault(opts.BackoffMax, 15*time.Second),
 		partConc:    orDefault(opts.PartConcurrency, defaultPartConcurrency(opts.BaseURL)),
 		sleep:       sleepCtx,
+		taskTimeout: orDefault(opts.AsyncTaskTimeout, defaultTaskTimeout),
 	}
 	c.nativeOverwrite.Store(c.base != DefaultBaseURL)
 	if opts.NativeOverwrite != nil {

@@ -2,10 +2,12 @@ package aliyun
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive"
@@ -26,15 +28,75 @@ func (c *Client) DownloadURL(ctx context.Context, fileID string, expire time.Dur
 	case sec > openapi.MaxDownloadExpireSec:
 		sec = openapi.MaxDownloadExpireSec
 	}
-	var u drive.DownloadURL
+	var r downloadURLReply
 	req := openapi.DownloadURLRequest{DriveID: did, FileID: fileID, ExpireSec: sec}
-	if err := c.call(ctx, openapi.PathGetDownloadURL, req, &u, idempotent); err != nil {
+	if err := c.call(ctx, openapi.PathGetDownloadURL, req, &r, idempotent); err != nil {
 		return nil, err
 	}
+	u := r.DownloadURL
+	u.Expiration = r.Expiration.Time
 	if u.URL == "" {
-		return nil, fmt.Errorf("%s answered no url for %s", openapi.PathGetDownloadURL, fileID)
+		streams := r.streams()
+		if len(streams) == 0 {
+			return nil, fmt.Errorf("%s answered neither url nor streamsUrl for %s", openapi.PathGetDownloadURL, fileID)
+		}
+		u.Streams, u.URL, u.Size = streams, pickStream(streams), 0
 	}
 	return &u, nil
+}
+
+// downloadURLReply is getDownloadUrl's answer. A live photo (.livp) has no
+// url but streamsUrl: alist reads it as an object keyed by format
+// (drivers/aliyundrive_open/driver.go link), tickstep-api types it as a
+// string (openapi/file_api.go FileDownloadUrlResult); both are accepted, as
+// is the snake_case spelling.
+type downloadURLReply struct {
+	drive.DownloadURL
+	Expiration      openapi.Time    `json:"expiration"`
+	StreamsURL      json.RawMessage `json:"streamsUrl"`
+	StreamsURLSnake json.RawMessage `json:"streams_url"`
+}
+
+// streams decodes streamsUrl: an object of format to URL, or a string that
+// holds such an object or one URL.
+func (r *downloadURLReply) streams() map[string]string {
+	raw := r.StreamsURL
+	if len(raw) == 0 {
+		raw = r.StreamsURLSnake
+	}
+	var m map[string]string
+	if json.Unmarshal(raw, &m) == nil && len(m) > 0 {
+		return m
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil || s == "" {
+		return nil
+	}
+	if json.Unmarshal([]byte(s), &m) == nil && len(m) > 0 {
+		return m
+	}
+	return map[string]string{"stream": s}
+}
+
+// pickStream is the URL of a live photo's still image (heic, then jpeg),
+// else its video, else the first format by name.
+func pickStream(m map[string]string) string {
+	for _, k := range []string{"heic", "jpeg", "jpg", "mov"} {
+		if u := m[k]; u != "" {
+			return u
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if v != "" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return m[keys[0]]
 }
 
 // Download streams bytes [offset, offset+length) of a file (length < 0: to

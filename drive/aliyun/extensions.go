@@ -2,7 +2,6 @@ package aliyun
 
 import (
 	"context"
-	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/openapi"
@@ -36,32 +35,55 @@ func (c *Client) CreateShare(ctx context.Context, r drive.ShareRequest) (*drive.
 	}
 	req := openapi.CreateShareRequest{DriveID: did, FileIDList: r.FileIDs, SharePwd: r.Password, Description: r.Description}
 	if !r.Expiration.IsZero() {
-		req.Expiration = r.Expiration.UTC().Format(time.RFC3339)
+		req.Expiration = r.Expiration.UTC().Format(openapi.TimeLayout)
 	}
-	var s drive.Share
-	if err := c.call(ctx, openapi.PathCreateShare, req, &s, notIdempotent); err != nil {
+	var w shareReply
+	if err := c.call(ctx, openapi.PathCreateShare, req, &w, notIdempotent); err != nil {
 		return nil, err
 	}
+	s := w.share()
 	if len(s.FileIDs) == 0 {
 		s.FileIDs = r.FileIDs
 	}
-	return &s, nil
+	return s, nil
+}
+
+// shareReply is a share on the wire. A permanent link answers
+// "expiration": "" (REFERENCE.md, createShare: tickstep-api
+// aliyunpan_open/file_share.go converts it only when non-empty), which a
+// time.Time cannot decode.
+type shareReply struct {
+	drive.Share
+	Expiration openapi.Time `json:"expiration"`
+	CreatedAt  openapi.Time `json:"created_at"`
+}
+
+func (w *shareReply) share() *drive.Share {
+	s := w.Share
+	s.Expiration, s.CreatedAt = w.Expiration.Time, w.CreatedAt.Time
+	return &s
 }
 
 // ListShares lists share links (drive.ErrUnsupported on the real Open API).
 func (c *Client) ListShares(ctx context.Context, o drive.ListOptions) (*drive.ShareList, error) {
-	var l drive.ShareList
-	err := c.call(ctx, openapi.PathListShares, openapi.ShareListRequest{Limit: o.Limit, Marker: o.Marker}, &l, idempotent)
+	var w struct {
+		Items      []*shareReply `json:"items"`
+		NextMarker string        `json:"next_marker"`
+	}
+	err := c.call(ctx, openapi.PathListShares, openapi.ShareListRequest{Limit: o.Limit, Marker: o.Marker}, &w, idempotent)
 	if isUnknownRoute(err) {
 		return nil, unsupported(openapi.PathListShares, c.base)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if l.Items == nil {
-		l.Items = []*drive.Share{}
+	l := &drive.ShareList{Items: make([]*drive.Share, 0, len(w.Items)), NextMarker: w.NextMarker}
+	for _, it := range w.Items {
+		if it != nil {
+			l.Items = append(l.Items, it.share())
+		}
 	}
-	return &l, nil
+	return l, nil
 }
 
 // CancelShare cancels a share link (drive.ErrUnsupported on the real Open API).

@@ -23,8 +23,8 @@ const maxResponse = 64 << 20
 
 // Retry policy. Every call is retried, within MaxAttempts, when the service
 // says the request was not processed: 429 TooManyRequests (waiting exactly
-// x-retry-after when present), 401 AccessTokenExpired/Invalid (after one
-// token refresh), and connection failures before the request was sent.
+// x-retry-after when present), AccessTokenExpired/Invalid and I400JD (after
+// one token refresh), and connection failures before the request was sent.
 // Calls marked idempotent (reads, getDownloadUrl, getUploadUrl,
 // listUploadedParts, complete, createFolder in refuse mode, update, trash,
 // delete, restore, share cancel, part PUTs, ranged GETs) are also retried on
@@ -138,7 +138,7 @@ func (c *Client) call(ctx context.Context, path string, in, out any, co callOpts
 			if errors.As(lastErr, &de) {
 				if de.RetryAfter > 0 {
 					wait = de.RetryAfter
-				} else if de.Kind() == drive.ErrAuth {
+				} else if de.Kind() == drive.ErrAuth || needsRefresh(de) {
 					wait = 0
 				}
 			}
@@ -189,13 +189,13 @@ func (c *Client) call(ctx context.Context, path string, in, out any, co callOpts
 		}
 		lastErr = de
 		switch {
-		case status == http.StatusUnauthorized && (de.Code == drive.CodeAccessTokenExpired || de.Code == drive.CodeAccessTokenInvalid) && !refreshed && co.pinToken == "":
+		case needsRefresh(de) && !refreshed && co.pinToken == "":
 			refreshed = true
 			if _, err := c.ts.Refresh(ctx, tok); err != nil {
 				return err
 			}
 			continue
-		case status == http.StatusUnauthorized && co.pinToken != "":
+		case (status == http.StatusUnauthorized || needsRefresh(de)) && co.pinToken != "":
 			return de
 		case status == http.StatusUnauthorized:
 			de.Message += "; " + c.ts.loginHint()
@@ -209,6 +209,21 @@ func (c *Client) call(ctx context.Context, path string, in, out any, co callOpts
 		return de
 	}
 	return fmt.Errorf("%s: gave up after %d attempts: %w", path, c.maxAttempts, lastErr)
+}
+
+// codeI400JD is an answer alist treats like an expired access token
+// (REFERENCE.md: alist drivers/aliyundrive_open/util.go).
+const codeI400JD = "I400JD"
+
+// needsRefresh reports an answer that means "refresh the access token and
+// retry once": AccessTokenInvalid, AccessTokenExpired or I400JD, whatever
+// the HTTP status (alist matches the code alone).
+func needsRefresh(de *drive.Error) bool {
+	switch de.Code {
+	case drive.CodeAccessTokenExpired, drive.CodeAccessTokenInvalid, codeI400JD:
+		return true
+	}
+	return false
 }
 
 // post sends one request and reads the whole reply.

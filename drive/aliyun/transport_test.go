@@ -102,6 +102,11 @@ func TestRetryPolicy(t *testing.T) {
 				}
 				writeJSON(w, 200, map[string]string{"file_id": "x", "name": "x"})
 			})
+			if tt.path != openapi.PathGet { // Copy reads the source and the copy first
+				f.handle(openapi.PathGet, func(w http.ResponseWriter, r *http.Request) {
+					writeJSON(w, 200, drive.File{FileID: "x", Name: "x", Type: "file", ParentFileID: "p"})
+				})
+			}
 			c, _ := f.client(t, nil)
 			err := tt.call(c)
 			if got := f.hitCount(tt.path); got != tt.wantHits {

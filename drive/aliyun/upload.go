@@ -93,10 +93,7 @@ func (c *Client) upload(ctx context.Context, req drive.UploadRequest) (*drive.Up
 		DriveID: did, ParentFileID: req.ParentFileID, Name: req.Name, Type: drive.TypeFile,
 		CheckNameMode: req.CheckNameMode, Size: req.Size, PartInfoList: partList(req.Size, partSize),
 	}
-	if !req.LocalModifiedAt.IsZero() {
-		t := req.LocalModifiedAt.UTC()
-		create.LocalModifiedAt = &t
-	}
+	create.LocalModifiedAt = openapi.TimeOf(req.LocalModifiedAt) // milliseconds, as the service writes
 	hash := openapi.NormalizeHash(req.ContentHash)
 	if hash == "" && req.Size > openapi.PreHashSize {
 		ph, err := openapi.PreHash(req.Content, req.Size)
@@ -194,7 +191,7 @@ func (c *Client) createFileWith(ctx context.Context, create openapi.CreateReques
 	var r openapi.CreateResponse
 	err := c.call(ctx, openapi.PathCreate, create, &r, callOpts{pinToken: tok})
 	var de *drive.Error
-	if errors.As(err, &de) && de.Status == http.StatusUnauthorized && (de.Code == drive.CodeAccessTokenExpired || de.Code == drive.CodeAccessTokenInvalid) {
+	if errors.As(err, &de) && needsRefresh(de) {
 		if _, rerr := c.ts.Refresh(ctx, tok); rerr != nil {
 			return nil, rerr
 		}

@@ -26,6 +26,7 @@ type fakeUploads struct {
 	puts    map[int]int    // PUTs per part
 	expire  map[int]bool   // parts whose first PUT answers 403
 	inOrder bool           // refuse a part whose predecessor is missing
+	query   string         // appended to every part URL (e.g. OSS V4 expiry parameters)
 }
 
 func newFakeUploads(f *fakeAPI) *fakeUploads {
@@ -35,7 +36,7 @@ func newFakeUploads(f *fakeAPI) *fakeUploads {
 		defer u.mu.Unlock()
 		out := make([]openapi.PartInfo, len(list))
 		for i, p := range list {
-			out[i] = openapi.PartInfo{PartNumber: p.PartNumber, UploadURL: fmt.Sprintf("%s/part/%d?gen=%d", f.srv.URL, p.PartNumber, u.gen)}
+			out[i] = openapi.PartInfo{PartNumber: p.PartNumber, UploadURL: fmt.Sprintf("%s/part/%d?gen=%d%s", f.srv.URL, p.PartNumber, u.gen, u.query)}
 		}
 		return out
 	}

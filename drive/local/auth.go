@@ -22,11 +22,22 @@ const (
 	kindAccess  = "access"
 )
 
-// Lifetimes of OAuth grants (the Open Platform's: code 10 min, refresh 90 days).
+// Lifetimes of OAuth grants (the Open Platform's: code 10 min, refresh 90
+// days; an access token from a PKCE exchange without the client secret 30
+// days, see publicClientTokens).
 const (
-	codeTTL    = 10 * time.Minute
-	refreshTTL = 90 * 24 * time.Hour
+	codeTTL      = 10 * time.Minute
+	refreshTTL   = 90 * 24 * time.Hour
+	publicTTL    = 30 * 24 * time.Hour
+	maxRedirects = 20
 )
+
+// DefaultRedirectURIs are registered with every new client: the loopback
+// callback of `wasmdrive login` (aliyun.Login). A registered http URI whose
+// host is a loopback IP literal and that names no port matches that URI on
+// any port, as RFC 8252 section 7.3 asks of servers for native apps (the
+// login listener's port is often chosen by the OS).
+var DefaultRedirectURIs = []string{"http://127.0.0.1/oauth/callback", "http://[::1]/oauth/callback"}
 
 func tokenHash(t string) string {
 	s := sha256.Sum256([]byte(t))
@@ -37,16 +48,79 @@ func oauthError(status int, code, format string, a ...any) *drive.Error {
 	return &drive.Error{Status: status, Code: code, Message: fmt.Sprintf(format, a...)}
 }
 
-// RegisterClient creates or replaces an OAuth client (an "app") with a secret.
+// RegisterClient creates or replaces an OAuth client (an "app") with a
+// secret. A new client gets DefaultRedirectURIs; an existing one keeps its
+// list (see SetRedirectURIs).
 func (d *Drive) RegisterClient(ctx context.Context, clientID, secret string) error {
 	return d.withTx(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO oauth_clients(client_id, secret_hash, created_at) VALUES(?,?,?)
-			ON CONFLICT(client_id) DO UPDATE SET secret_hash = excluded.secret_hash`, clientID, tokenHash(secret), nanos(time.Now()))
+		res, err := tx.ExecContext(ctx, `INSERT INTO oauth_clients(client_id, secret_hash, created_at) VALUES(?,?,?)
+			ON CONFLICT(client_id) DO NOTHING`, clientID, tokenHash(secret), nanos(time.Now()))
 		if err != nil {
+			return fmt.Errorf("local drive: register client: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return setRedirectURIs(ctx, tx, clientID, DefaultRedirectURIs)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE oauth_clients SET secret_hash = ? WHERE client_id = ?`, tokenHash(secret), clientID); err != nil {
 			return fmt.Errorf("local drive: register client: %w", err)
 		}
 		return nil
 	})
+}
+
+// SetRedirectURIs replaces the redirect URIs registered for a client: the
+// only places /oauth/authorize sends a browser back to (like the callback
+// URL of an app on the Open Platform's console). Each is an absolute http
+// or https URL without a fragment.
+func (d *Drive) SetRedirectURIs(ctx context.Context, clientID string, uris []string) error {
+	return d.withTx(ctx, func(tx *txn) error {
+		if err := clientExists(ctx, tx, clientID); err != nil {
+			return err
+		}
+		return setRedirectURIs(ctx, tx, clientID, uris)
+	})
+}
+
+// RedirectURIs lists the redirect URIs registered for a client.
+func (d *Drive) RedirectURIs(ctx context.Context, clientID string) ([]string, error) {
+	return redirectURIs(ctx, d.r, clientID)
+}
+
+func setRedirectURIs(ctx context.Context, tx *txn, clientID string, uris []string) error {
+	if len(uris) > maxRedirects {
+		return drive.Invalid("%d redirect URIs: at most %d may be registered", len(uris), maxRedirects)
+	}
+	for _, u := range uris {
+		if err := checkRedirectURI(u); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM oauth_redirect_uris WHERE client_id = ?`, clientID); err != nil {
+		return fmt.Errorf("local drive: set redirect URIs: %w", err)
+	}
+	for _, u := range uris {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO oauth_redirect_uris(client_id, uri) VALUES(?,?)`, clientID, u); err != nil {
+			return fmt.Errorf("local drive: set redirect URIs: %w", err)
+		}
+	}
+	return nil
+}
+
+func redirectURIs(ctx context.Context, q querier, clientID string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT uri FROM oauth_redirect_uris WHERE client_id = ? ORDER BY uri`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("local drive: list redirect URIs: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("local drive: list redirect URIs: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }
 
 // IssueRefreshToken mints a refresh token for a registered client, as if
@@ -125,7 +199,8 @@ func (d *Drive) exchangeToken(ctx context.Context, req openapi.AccessTokenReques
 		} else if err != nil {
 			return fmt.Errorf("local drive: look up client: %w", err)
 		}
-		if req.ClientSecret != "" && subtle.ConstantTimeCompare([]byte(tokenHash(req.ClientSecret)), []byte(secretHash)) != 1 {
+		hasSecret := req.ClientSecret != ""
+		if hasSecret && subtle.ConstantTimeCompare([]byte(tokenHash(req.ClientSecret)), []byte(secretHash)) != 1 {
 			return oauthError(400, "InvalidClientSecret", "client_secret does not match client %q", req.ClientID)
 		}
 		var kind, given string
@@ -133,11 +208,25 @@ func (d *Drive) exchangeToken(ctx context.Context, req openapi.AccessTokenReques
 		case openapi.GrantAuthCode:
 			kind, given = kindCode, req.Code
 		case openapi.GrantRefreshToken:
+			// The Open Platform refreshes only with the app's secret: the
+			// official Android SDK sends client_secret with every refresh
+			// (alibaba/aliyunpan-android-sdk,
+			// opensdk/.../auth/AliyunpanSecretCredentials.kt,
+			// getRefreshTokenRequest), as alist does
+			// (drivers/aliyundrive_open/util.go, refreshToken).
+			if !hasSecret {
+				return oauthError(400, "InvalidClientSecret", "client_secret is required to refresh a token: send the app's client_secret (accounts.NAME.client_secret), or authorise again")
+			}
 			kind, given = kindRefresh, req.RefreshToken
 		default:
 			return oauthError(400, "InvalidGrantType", "grant_type %q is not authorization_code or refresh_token", req.GrantType)
 		}
-		if err := consumeToken(ctx, tx, kind, given, req.ClientID, req.CodeVerifier, req.ClientSecret != ""); err != nil {
+		pkce, err := consumeToken(ctx, tx, kind, given, req.ClientID, req.CodeVerifier, hasSecret)
+		if err != nil {
+			return err
+		}
+		if pkce && !hasSecret {
+			res, err = publicClientTokens(ctx, tx, req.ClientID)
 			return err
 		}
 		at, err := storeToken(ctx, tx, kindAccess, req.ClientID, "", accessTTL)
@@ -154,8 +243,25 @@ func (d *Drive) exchangeToken(ctx context.Context, req openapi.AccessTokenReques
 	return res, err
 }
 
-// consumeToken checks and marks used a code or refresh token.
-func consumeToken(ctx context.Context, tx *txn, kind, given, clientID, verifier string, hasSecret bool) error {
+// publicClientTokens answers a PKCE code exchange without the client
+// secret (a "public client", as the official SDKs' PKCE login does:
+// alibaba/aliyunpan-ios-sdk AliyunpanPKCECredentials.swift and
+// alibaba/aliyunpan-android-sdk auth/AliyunpanPKCECredentials.kt send only
+// client_id, code and code_verifier). The Open Platform then issues a
+// 30-day access token and no refresh token: "PKCE方式 token有效期长30天
+// 但是不支持refresh_token 只能再次授权" (the Android SDK's
+// AliyunpanPKCECredentials.kt). Refreshing needs the secret.
+func publicClientTokens(ctx context.Context, tx *txn, clientID string) (*openapi.TokenResponse, error) {
+	at, err := storeToken(ctx, tx, kindAccess, clientID, "", publicTTL)
+	if err != nil {
+		return nil, err
+	}
+	return &openapi.TokenResponse{TokenType: openapi.TokenTypeBearer, AccessToken: at, ExpiresIn: int64(publicTTL / time.Second)}, nil
+}
+
+// consumeToken checks and marks used a code or refresh token. pkce reports
+// a code bound to a code_challenge (and checked against the verifier).
+func consumeToken(ctx context.Context, tx *txn, kind, given, clientID, verifier string, hasSecret bool) (pkce bool, err error) {
 	bad := func(msg string) error {
 		if kind == kindCode {
 			return oauthError(400, "InvalidCode", "authorization code %s: authorise again", msg)
@@ -167,40 +273,40 @@ func consumeToken(ctx context.Context, tx *txn, kind, given, clientID, verifier 
 		return oauthError(401, code, "refresh token %s: log in again", msg)
 	}
 	if given == "" {
-		return bad("missing")
+		return false, bad("missing")
 	}
 	var owner, challenge string
 	var exp int64
 	var used int
-	err := tx.QueryRowContext(ctx, `SELECT client_id, challenge, expires_at, used FROM oauth_tokens WHERE token_hash = ? AND kind = ?`,
+	err = tx.QueryRowContext(ctx, `SELECT client_id, challenge, expires_at, used FROM oauth_tokens WHERE token_hash = ? AND kind = ?`,
 		tokenHash(given), kind).Scan(&owner, &challenge, &exp, &used)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return bad("unknown")
+		return false, bad("unknown")
 	case err != nil:
-		return fmt.Errorf("local drive: look up token: %w", err)
+		return false, fmt.Errorf("local drive: look up token: %w", err)
 	case owner != clientID:
-		return bad("belongs to another client")
+		return false, bad("belongs to another client")
 	case used != 0:
-		return bad("already used (refresh tokens are single-use)")
+		return false, bad("already used (refresh tokens are single-use)")
 	case time.Now().UnixNano() > exp:
-		return bad("expired")
+		return false, bad("expired")
 	}
 	if kind == kindCode {
 		switch {
 		case challenge != "":
 			s := sha256.Sum256([]byte(verifier))
 			if base64.RawURLEncoding.EncodeToString(s[:]) != challenge {
-				return bad("does not match code_verifier (PKCE S256)")
+				return false, bad("does not match code_verifier (PKCE S256)")
 			}
 		case !hasSecret:
-			return oauthError(400, "InvalidClientSecret", "client_secret or a PKCE code_verifier is required")
+			return false, oauthError(400, "InvalidClientSecret", "client_secret or a PKCE code_verifier is required")
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE oauth_tokens SET used = 1 WHERE token_hash = ?`, tokenHash(given)); err != nil {
-		return fmt.Errorf("local drive: consume token: %w", err)
+		return false, fmt.Errorf("local drive: consume token: %w", err)
 	}
-	return nil
+	return kind == kindCode && challenge != "", nil
 }
 
 // checkAccessToken validates a bearer token.

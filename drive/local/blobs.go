@@ -28,11 +28,17 @@ func (b *blobStore) path(sha1 string) string {
 
 // install makes the (already fsynced) file at src the blob sha1 by a hard
 // link, leaving src in place for the caller to remove once the metadata
-// naming the blob has committed. An existing blob is kept.
+// naming the blob has committed. An existing blob is kept if it holds the
+// content (same size and SHA-1), else replaced by src.
 func (b *blobStore) install(src, sha1 string) error {
 	dst := b.path(sha1)
-	if _, err := os.Stat(dst); err == nil {
-		return nil
+	if st, err := os.Stat(dst); err == nil {
+		if ss, err := os.Stat(src); err == nil && ss.Size() == st.Size() {
+			if sum, _, err := hashPath(dst); err == nil && sum == strings.ToUpper(sha1) {
+				return nil
+			}
+		}
+		return b.replace(src, dst, sha1)
 	}
 	dir := filepath.Dir(dst)
 	if err := private.MkdirAll(dir); err != nil {
@@ -43,6 +49,23 @@ func (b *blobStore) install(src, sha1 string) error {
 	}
 	if !b.noSync {
 		return syncDir(dir)
+	}
+	return nil
+}
+
+// replace puts src in place of a damaged blob dst (a link beside it,
+// renamed over it: readers of the old file keep reading it).
+func (b *blobStore) replace(src, dst, sha1 string) error {
+	tmp := dst + ".new-" + randomToken(4)
+	if err := os.Link(src, tmp); err != nil {
+		return fmt.Errorf("local drive: replace damaged blob %s: %w", sha1, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("local drive: replace damaged blob %s: %w", sha1, err)
+	}
+	if !b.noSync {
+		return syncDir(filepath.Dir(dst))
 	}
 	return nil
 }
@@ -110,7 +133,9 @@ func insertBlob(ctx context.Context, tx *txn, b blobRow) error {
 	return nil
 }
 
-// findBlob returns the blob with this hash and size, if stored.
+// findBlob returns the blob with this hash and size, if stored: recorded,
+// and its file present with that size (dedup must not link to content
+// that is gone or damaged; the next upload then stores it again).
 func (d *Drive) findBlob(ctx context.Context, q querier, sha1 string, size int64) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM blobs WHERE sha1 = ? AND size = ?`, sha1, size).Scan(&n)
@@ -120,11 +145,18 @@ func (d *Drive) findBlob(ctx context.Context, q querier, sha1 string, size int64
 	if err != nil {
 		return false, fmt.Errorf("local drive: look up blob: %w", err)
 	}
+	if !d.blobs.intact(sha1, size) {
+		d.log.Warn("local drive: a recorded blob is missing or of the wrong size; storing the uploaded content again", "sha1", sha1)
+		return false, nil
+	}
 	return true, nil
 }
 
-// gcBlobs removes blob rows no file names, their files, and blob files no
-// row names (a crash between install and commit).
+// gcBlobs forgets blob rows no file names and moves their files, and blob
+// files no row names (a crash between install and commit), into
+// quarantine; it then removes quarantined blobs older than the retention.
+// Open runs it only when the metadata and the blobs are of one generation
+// and the metadata names files (checkGeneration).
 func (d *Drive) gcBlobs(ctx context.Context) error {
 	d.blobMu.Lock()
 	defer d.blobMu.Unlock()
@@ -149,7 +181,7 @@ func (d *Drive) gcBlobs(ctx context.Context) error {
 		return err
 	}
 	for _, s := range dead {
-		os.Remove(d.blobs.path(s))
+		d.quarantine(d.blobs.path(s), strings.ToLower(s))
 	}
 	known := map[string]bool{}
 	rows, err := d.r.QueryContext(ctx, `SELECT sha1 FROM blobs`)
@@ -163,16 +195,21 @@ func (d *Drive) gcBlobs(ctx context.Context) error {
 	for _, s := range all {
 		known[strings.ToLower(s)] = true
 	}
-	return filepath.WalkDir(d.blobs.root, func(p string, e fs.DirEntry, err error) error {
+	err = filepath.WalkDir(d.blobs.root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return err
 		}
 		if !known[e.Name()] {
-			d.log.Info("local drive: removing orphan blob", "path", p)
-			os.Remove(p)
+			d.log.Warn("local drive: moving a blob no metadata names into quarantine", "path", p, "quarantine", d.quarantineDir())
+			d.quarantine(p, e.Name())
 		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("local drive: scan blobs: %w", err)
+	}
+	d.purgeQuarantine()
+	return nil
 }
 
 // removeBlobsIfUnused deletes the blobs among sha1s that no file names any more.

@@ -212,7 +212,7 @@ func TestOpenDropsBrokenUploads(t *testing.T) {
 	}
 	broken, stale, healthy := start("broken"), start("stale"), start("healthy")
 	os.Remove(d.sessionPath(broken.UploadID))
-	if _, err := d.w.ExecContext(ctx, `UPDATE uploads SET created_at = ? WHERE upload_id = ?`, nanos(time.Now().Add(-SessionTTL-time.Hour)), stale.UploadID); err != nil {
+	if _, err := d.w.ExecContext(ctx, `UPDATE uploads SET created_at = ? WHERE upload_id = ?`, nanos(time.Now().Add(-DefaultSessionTTL-time.Hour)), stale.UploadID); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "uploads", "stray.data"), []byte("x"), 0o644)

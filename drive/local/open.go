@@ -14,6 +14,8 @@
 //	meta.db            SQLite metadata (files, blobs, upload sessions, shares, tokens)
 //	blobs/ab/cd/<sha1> file content, one file per distinct content
 //	uploads/<id>.data  content of unfinished multipart uploads
+//	blobs.gen          generation id of the blob store (matches meta.db's)
+//	quarantine/<sha1>  blobs no metadata named, kept for a retention period
 //
 // Uploads: each part is written at its offset into the session's data file
 // while the SHA-1 of the content advances, then recorded with its CRC-32C.
@@ -21,8 +23,9 @@
 // fsyncs the folder) before the metadata naming the blob commits, and syncs
 // the write-ahead log. The content is thus read once and copied never.
 // Metadata commits survive a process crash at once (SQLite WAL,
-// synchronous=NORMAL) and a power loss from the next sync. Open removes
-// blobs no metadata names and sessions that can no longer finish, and after
+// synchronous=NORMAL) and a power loss from the next sync. Open moves
+// blobs no metadata names into quarantine/ (removed after a retention
+// period), drops sessions that can no longer finish, and after
 // an unclean shutdown it checks recorded parts against their CRCs.
 // Unfinished uploads have status "uploading" and never appear in listings,
 // paths or searches.
@@ -48,6 +51,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/wasmdrive/wasmdrive/internal/private"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -65,7 +69,22 @@ type Options struct {
 	// NoSync skips fsync of uploaded content (faster; a power loss may then
 	// lose or damage files; a process crash cannot). For benchmarks only.
 	NoSync bool
+	// ReadOnly is for commands that only read: Open then does no cleanup
+	// (no blob garbage collection, no removal of upload sessions).
+	ReadOnly bool
+	// QuarantineRetention is how long blobs no metadata names stay in
+	// quarantine/ before garbage collection removes them (0: 7 days).
+	QuarantineRetention time.Duration
+	// SessionTTL is how long an unfinished upload is kept before Open
+	// drops it and frees its space (0: DefaultSessionTTL).
+	SessionTTL time.Duration
+
+	fsck bool // opened by Fsck: no generation check, no cleanup
 }
+
+// DefaultQuarantineRetention is the quarantine time when
+// Options.QuarantineRetention is 0.
+const DefaultQuarantineRetention = 7 * 24 * time.Hour
 
 // DefaultQuota is the quota when Options.QuotaBytes is 0.
 const DefaultQuota = 1 << 40
@@ -96,7 +115,11 @@ type Drive struct {
 }
 
 // Open opens (creating if needed) the drive in dir, checks its schema and
-// removes leftovers of a crash: temporary files and unreferenced blobs.
+// cleans up after a crash: it drops temporary files and moves blobs no
+// metadata names into quarantine/. A folder whose blobs the metadata
+// cannot account for (meta.db missing, empty or naming no file) is refused
+// with ErrNeedsFsck, and blob cleanup runs only when the metadata and the
+// blobs are of one generation (see checkGeneration).
 func Open(dir string, opts Options) (*Drive, error) {
 	if opts.QuotaBytes <= 0 {
 		opts.QuotaBytes = DefaultQuota
@@ -110,6 +133,12 @@ func Open(dir string, opts Options) (*Drive, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.QuarantineRetention <= 0 {
+		opts.QuarantineRetention = DefaultQuarantineRetention
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = DefaultSessionTTL
+	}
 	for _, sub := range []string{"blobs", "uploads"} {
 		if err := private.MkdirAll(filepath.Join(dir, sub)); err != nil {
 			return nil, fmt.Errorf("local drive: create %s: %w", sub, err)
@@ -117,6 +146,9 @@ func Open(dir string, opts Options) (*Drive, error) {
 	}
 	d := &Drive{dir: dir, opts: opts, log: opts.Logger}
 	d.blobs = &blobStore{root: filepath.Join(dir, "blobs"), noSync: opts.NoSync}
+	if !opts.fsck && metaMissing(dir) && anyBlob(d.blobs.root) {
+		return nil, &NeedsFsckError{Dir: dir, Reason: "it holds content blobs but its metadata (meta.db) is missing or empty"}
+	}
 	var err error
 	dbPath := filepath.Join(dir, "meta.db")
 	if d.w, err = openDB(dbPath, true); err != nil {
@@ -131,9 +163,18 @@ func Open(dir string, opts Options) (*Drive, error) {
 		d.Close()
 		return nil, err
 	}
-	if err := d.recover(ctx); err != nil {
-		d.Close()
-		return nil, err
+	gcOK := false
+	if !opts.fsck {
+		if gcOK, err = d.checkGeneration(ctx); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	if !opts.ReadOnly && !opts.fsck {
+		if err := d.recover(ctx, gcOK); err != nil {
+			d.Close()
+			return nil, err
+		}
 	}
 	d.marker = filepath.Join(dir, fmt.Sprintf("open-%d-%s", os.Getpid(), randomToken(4)))
 	if err := private.WriteFile(d.marker, nil); err != nil {

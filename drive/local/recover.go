@@ -11,10 +11,11 @@ import (
 	"time"
 )
 
-// recover removes the leftovers of a crash: blobs that no metadata names
-// (a crash between installing a blob and committing), and upload sessions
-// that can no longer finish; and OAuth tokens expired for a day.
-func (d *Drive) recover(ctx context.Context) error {
+// recover removes the leftovers of a crash: upload sessions that can no
+// longer finish or were abandoned, and OAuth tokens expired for a day; with
+// gcOK (see checkGeneration) it also quarantines blobs that no metadata
+// names (a crash between installing a blob and committing).
+func (d *Drive) recover(ctx context.Context, gcOK bool) error {
 	if stale := staleMarkers(d.dir); len(stale) > 0 {
 		if err := d.verifyUploads(ctx); err != nil {
 			return err
@@ -31,6 +32,9 @@ func (d *Drive) recover(ctx context.Context) error {
 		return err
 	}); err != nil {
 		return fmt.Errorf("local drive: drop expired tokens: %w", err)
+	}
+	if !gcOK {
+		return nil
 	}
 	return d.gcBlobs(ctx)
 }
@@ -99,13 +103,15 @@ func partMatches(p string, off, size int64, etag string, tab *crc32.Table, buf [
 	return fmt.Sprintf("%08X", h.Sum32()) == etag
 }
 
-// SessionTTL is how long an unfinished upload is kept (PDS keeps parts
-// for 10 days); older sessions and their files are dropped at open.
-const SessionTTL = 10 * 24 * time.Hour
+// DefaultSessionTTL is how long an unfinished upload is kept by default
+// (Options.SessionTTL; PDS keeps parts for 10 days, but an abandoned
+// upload holds its disk space until dropped); older sessions and their
+// files are dropped at open.
+const DefaultSessionTTL = 24 * time.Hour
 
 // removeOrphanUploads runs at open. It drops sessions that cannot finish
 // (their data file is gone although parts were recorded: a crash between
-// installing the blob and committing) or that are older than SessionTTL,
+// installing the blob and committing) or that are older than Options.SessionTTL,
 // with their "uploading" files, and removes data files no session names.
 func (d *Drive) removeOrphanUploads(ctx context.Context) error {
 	rows, err := d.r.QueryContext(ctx, `SELECT u.upload_id, u.created_at, EXISTS (SELECT 1 FROM upload_parts p WHERE p.upload_id = u.upload_id) FROM uploads u`)
@@ -131,7 +137,7 @@ func (d *Drive) removeOrphanUploads(ctx context.Context) error {
 	var dead []string
 	for _, s := range all {
 		_, statErr := os.Stat(d.sessionPath(s.id))
-		if s.hasParts && errors.Is(statErr, os.ErrNotExist) || time.Since(fromNanos(s.created)) > SessionTTL {
+		if s.hasParts && errors.Is(statErr, os.ErrNotExist) || time.Since(fromNanos(s.created)) > d.opts.SessionTTL {
 			dead = append(dead, s.id)
 			continue
 		}

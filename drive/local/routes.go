@@ -100,6 +100,7 @@ func (s *Server) routes() {
 		return d.exchangeToken(ctx, *r, s.opts.AccessTokenTTL)
 	}))
 	m.HandleFunc("GET "+openapi.PathAuthorize, s.authorize)
+	m.HandleFunc("POST "+openapi.PathAuthorize, s.decide)
 	m.HandleFunc("PUT "+uploadPrefix+"{upload}/{part}", s.putPart)
 	m.HandleFunc("GET "+downloadPrefix+"{file}", s.download)
 	m.HandleFunc("/", s.notFoundRoute)

@@ -85,6 +85,11 @@ CREATE TABLE IF NOT EXISTS oauth_clients (
 	secret_hash TEXT NOT NULL,
 	created_at  INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS oauth_redirect_uris (
+	client_id TEXT NOT NULL,
+	uri       TEXT NOT NULL,
+	PRIMARY KEY (client_id, uri)
+);
 CREATE TABLE IF NOT EXISTS oauth_tokens (
 	token_hash TEXT PRIMARY KEY,
 	kind       TEXT NOT NULL,

@@ -51,6 +51,8 @@ type Server struct {
 	faults atomic.Pointer[faultSet]
 	lim    *rate.Limiter // nil: unlimited
 	log    *slog.Logger
+	// consent holds authorize requests waiting for the user's answer.
+	consent consents
 
 	bodyBytes atomic.Int64 // bytes received in part PUT bodies
 	requests  atomic.Int64

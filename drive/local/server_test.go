@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -134,36 +132,23 @@ func TestServerInjectedFaults(t *testing.T) {
 func TestServerOAuthRotationAndPKCE(t *testing.T) {
 	c := newRaw(t, ServerOptions{})
 	ts := c.ts
-	first := openapi.AccessTokenRequest{ClientID: ts.ClientID, GrantType: openapi.GrantRefreshToken, RefreshToken: ts.RefreshToken}
+	first := openapi.AccessTokenRequest{ClientID: ts.ClientID, ClientSecret: ts.ClientSecret, GrantType: openapi.GrantRefreshToken, RefreshToken: ts.RefreshToken}
 	var eb openapi.ErrorBody
 	if st := c.call(openapi.PathAccessToken, first, &eb); st != 401 || eb.Code != drive.CodeRefreshTokenInvalid {
 		t.Fatalf("reusing a refresh token: HTTP %d %+v; want 401 (single use)", st, eb)
 	}
-	// PKCE: authorize (auto-approved) redirects with a code bound to the challenge.
+	// PKCE: the user approves on the consent page, which redirects with a
+	// code bound to the challenge.
 	verifier := "verifier-0123456789-0123456789-0123456789"
-	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{"client_id": {ts.ClientID}, "redirect_uri": {"http://127.0.0.1:1/cb"}, "state": {"s1"},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}, "response_type": {"code"}}
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.Get(ts.URL + openapi.PathAuthorize + "?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, _ := url.Parse(resp.Header.Get("Location"))
-	code := loc.Query().Get("code")
-	if resp.StatusCode != http.StatusFound || code == "" || loc.Query().Get("state") != "s1" {
-		t.Fatalf("authorize: HTTP %d Location %q", resp.StatusCode, loc)
-	}
+	q := authorizeQuery(ts.ClientID, "http://127.0.0.1:1/oauth/callback", verifier)
+	code := approvedCode(t, ts, q)
 	bad := openapi.AccessTokenRequest{ClientID: ts.ClientID, GrantType: openapi.GrantAuthCode, Code: code, CodeVerifier: "wrong"}
 	if st := c.call(openapi.PathAccessToken, bad, &eb); st != 400 || eb.Code != "InvalidCode" {
 		t.Fatalf("wrong verifier: HTTP %d %+v", st, eb)
 	}
-	resp, _ = noRedirect.Get(ts.URL + openapi.PathAuthorize + "?" + q.Encode())
-	resp.Body.Close()
-	loc, _ = url.Parse(resp.Header.Get("Location"))
 	var tr openapi.TokenResponse
-	good := openapi.AccessTokenRequest{ClientID: ts.ClientID, GrantType: openapi.GrantAuthCode, Code: loc.Query().Get("code"), CodeVerifier: verifier}
+	good := openapi.AccessTokenRequest{ClientID: ts.ClientID, ClientSecret: ts.ClientSecret, GrantType: openapi.GrantAuthCode,
+		Code: approvedCode(t, ts, q), CodeVerifier: verifier}
 	if st := c.call(openapi.PathAccessToken, good, &tr); st != 200 || tr.AccessToken == "" || tr.RefreshToken == "" || tr.ExpiresIn <= 0 {
 		t.Fatalf("code exchange: HTTP %d %+v", st, tr)
 	}

@@ -167,7 +167,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		writeOSS(w, r, &ossError{status: 404, code: "NoSuchKey", msg: err.Error()})
 		return
 	}
-	b, err := s.d.blobs.open(f.ContentHash)
+	b, err := s.d.openContent(f)
 	if err != nil {
 		s.ossFail(w, r, err)
 		return
@@ -175,7 +175,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	defer b.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("ETag", `"`+f.ContentHash+`"`)
-	http.ServeContent(w, r, "", f.UpdatedAt, b)
+	http.ServeContent(w, r, "", f.UpdatedAt, newVerifier(s.d, f, b))
 }
 
 // createShare answers openFile/createShare (camelCase fields).
@@ -189,31 +189,4 @@ func (s *Server) createShare(ctx context.Context, r *openapi.CreateShareRequest)
 		req.Expiration = t
 	}
 	return s.d.CreateShare(ctx, req)
-}
-
-// authorize auto-approves the authorization-code flow: it redirects to
-// redirect_uri with a code bound to the PKCE code_challenge.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	redirect := q.Get("redirect_uri")
-	if redirect == "" {
-		s.writeError(w, r, drive.Invalid("redirect_uri is required"))
-		return
-	}
-	challenge := q.Get("code_challenge")
-	if m := q.Get("code_challenge_method"); challenge != "" && m != "" && m != "S256" {
-		s.writeError(w, r, drive.Invalid("code_challenge_method %q is not S256", m))
-		return
-	}
-	code, err := s.d.authorizeCode(r.Context(), q.Get("client_id"), challenge)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := addQuery(redirect, "code", code, "state", q.Get("state"))
-	if err != nil {
-		s.writeError(w, r, drive.Invalid("redirect_uri %q is not a URL", redirect))
-		return
-	}
-	http.Redirect(w, r, u, http.StatusFound)
 }

@@ -36,8 +36,9 @@ const (
 	PathAccessToken = "/oauth/access_token"
 	// PathAuthorize is the browser step of the authorization-code flow
 	// (GET with client_id, redirect_uri, response_type=code, state,
-	// code_challenge, code_challenge_method=S256). drive/local auto-approves
-	// and redirects to redirect_uri?code=...&state=....
+	// code_challenge, code_challenge_method=S256). drive/local shows a
+	// consent page; when the user approves it (a POST to the same path) it
+	// redirects to the registered redirect_uri?code=...&state=....
 	PathAuthorize = "/oauth/authorize"
 )
 

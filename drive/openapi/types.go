@@ -91,8 +91,8 @@ type CreateRequest struct {
 	ContentHashName string              `json:"content_hash_name,omitempty"`
 	ProofCode       string              `json:"proof_code,omitempty"`
 	ProofVersion    string              `json:"proof_version,omitempty"`
-	LocalCreatedAt  *time.Time          `json:"local_created_at,omitempty"`
-	LocalModifiedAt *time.Time          `json:"local_modified_at,omitempty"`
+	LocalCreatedAt  *Time               `json:"local_created_at,omitempty"`  // TimeLayout
+	LocalModifiedAt *Time               `json:"local_modified_at,omitempty"` // TimeLayout
 }
 
 // CreateResponse is the answer of PathCreate.
@@ -289,4 +289,16 @@ type TokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
 	ExpiresIn    int64  `json:"expires_in"` // seconds
+}
+
+// AsyncTaskRequest is the body of PathAsyncTask.
+type AsyncTaskRequest struct {
+	AsyncTaskID string `json:"async_task_id"`
+}
+
+// AsyncTaskStatus is the answer of PathAsyncTask: State is "Succeed",
+// "Running" or "Failed".
+type AsyncTaskStatus struct {
+	State       string `json:"state"`
+	AsyncTaskID string `json:"async_task_id"`
 }

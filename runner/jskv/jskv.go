@@ -10,6 +10,7 @@
 package jskv
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
@@ -24,9 +26,14 @@ import (
 // Bucket is the default bucket name for plugin state.
 const Bucket = namespace.StateBucket
 
-// KV is runner.KV over a JetStream bucket.
+// KV is runner.KV over a JetStream bucket. Every operation has its own
+// deadline and a bounded retry (Retry), whatever the caller's context
+// allows: a read or write lost when the server restarts fails over, and
+// one that keeps failing returns an error matching natsx.ErrUnavailable.
 type KV struct {
 	kv jetstream.KeyValue
+	// Retry is the per-operation deadline and retry (zero: natsx.DefaultRetry).
+	Retry natsx.Retry
 }
 
 var _ runner.KV = (*KV)(nil)
@@ -53,7 +60,12 @@ func (k *KV) Get(ctx context.Context, key string) (runner.KVEntry, error) {
 	if key == "" {
 		return runner.KVEntry{}, errors.New("jskv: empty key")
 	}
-	e, err := k.kv.Get(ctx, Escape(key))
+	var e jetstream.KeyValueEntry
+	err := natsx.Call(ctx, k.Retry, "jskv: get", func(ctx context.Context) error {
+		var err error
+		e, err = k.kv.Get(ctx, Escape(key))
+		return err
+	})
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return runner.KVEntry{}, fmt.Errorf("jskv: get %q: %w", key, runner.ErrKVNotFound)
 	}
@@ -71,17 +83,29 @@ func (k *KV) Put(ctx context.Context, key string, value []byte, expectRev *uint6
 	}
 	ek := Escape(key)
 	var (
-		rev uint64
-		err error
+		rev     uint64
+		retried bool
 	)
-	switch {
-	case expectRev == nil:
-		rev, err = k.kv.Put(ctx, ek, value)
-	case *expectRev == 0:
-		rev, err = k.kv.Create(ctx, ek, value)
-	default:
-		rev, err = k.kv.Update(ctx, ek, value, *expectRev)
-	}
+	err := natsx.Call(ctx, k.Retry, "jskv: put", func(ctx context.Context) error {
+		var err error
+		switch {
+		case expectRev == nil:
+			rev, err = k.kv.Put(ctx, ek, value)
+		case *expectRev == 0:
+			rev, err = k.kv.Create(ctx, ek, value)
+		default:
+			rev, err = k.kv.Update(ctx, ek, value, *expectRev)
+		}
+		if retried && isConflict(err) {
+			// An earlier attempt may have been stored with its reply
+			// lost: then the bucket holds this very value.
+			if e, gerr := k.kv.Get(ctx, ek); gerr == nil && bytes.Equal(e.Value(), value) {
+				rev, err = e.Revision(), nil
+			}
+		}
+		retried = true
+		return err
+	})
 	if isConflict(err) {
 		return 0, fmt.Errorf("jskv: put %q: %w", key, runner.ErrKVConflict)
 	}
@@ -104,7 +128,10 @@ func isConflict(err error) bool {
 
 // Delete removes key (a missing key is not an error).
 func (k *KV) Delete(ctx context.Context, key string) error {
-	if err := k.kv.Delete(ctx, Escape(key)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	err := natsx.Call(ctx, k.Retry, "jskv: delete", func(ctx context.Context) error {
+		return k.kv.Delete(ctx, Escape(key))
+	})
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("jskv: delete %q: %w", key, err)
 	}
 	return nil
@@ -112,23 +139,43 @@ func (k *KV) Delete(ctx context.Context, key string) error {
 
 // List returns the keys starting with prefix, sorted.
 func (k *KV) List(ctx context.Context, prefix string) ([]string, error) {
-	lister, err := k.kv.ListKeys(ctx)
+	var out []string
+	err := natsx.Call(ctx, k.Retry, "jskv: list", func(ctx context.Context) error {
+		out = nil
+		return k.list(ctx, Escape(prefix), &out)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("jskv: list: %w", err)
 	}
-	defer func() { _ = lister.Stop() }()
-	ep := Escape(prefix)
-	var out []string
-	for ek := range lister.Keys() {
-		if !strings.HasPrefix(ek, ep) {
-			continue
-		}
-		key, err := Unescape(ek)
-		if err != nil {
-			continue // not written by us
-		}
-		out = append(out, key)
-	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// list is one attempt of List; the listing ends with ctx (its deadline).
+func (k *KV) list(ctx context.Context, ep string, out *[]string) error {
+	lister, err := k.kv.ListKeys(ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer func() { _ = lister.Stop() }()
+	keys := lister.Keys()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ek, ok := <-keys:
+			if !ok {
+				return nil
+			}
+			if !strings.HasPrefix(ek, ep) {
+				continue
+			}
+			if key, err := Unescape(ek); err == nil { // else not written by us
+				*out = append(*out, key)
+			}
+		}
+	}
 }

@@ -99,6 +99,7 @@ func (w *Worker) handle(base context.Context, m jetstream.Msg) {
 		runCtx, c = context.WithTimeout(runCtx, pol.Timeout)
 		defer c()
 	}
+	runCtx = runner.WithCause(runCtx, runner.Cause{RunID: req.ID, Hop: req.Hop})
 	w.running.Store(req.ID, cancel)
 	defer w.running.Delete(req.ID)
 
@@ -160,17 +161,17 @@ func (w *Worker) finish(m jetstream.Msg, req *Request, rec *runner.RunRecord, si
 	switch {
 	case callErr == nil:
 		rec.Status = runner.StatusSucceeded
-		q.putRecordAsync(rec)
-		_ = m.Ack()
+		what, reply := ack(m)
+		q.settle(m, rec, what, reply)
 	case errors.Is(cause, errShutdown):
 		rec.Status, rec.Attempt, rec.Node, rec.Ended = runner.StatusQueued, rec.Attempt-1, "", time.Time{}
 		rec.Error = "interrupted: node " + q.Opts.Node + " shut down; queued again"
-		q.putRecordAsync(rec)
-		_ = m.Nak()
+		what, reply := nak(m, 0)
+		q.settle(m, rec, what, reply)
 	case errors.Is(cause, errCancelled):
 		rec.Status, rec.Error = runner.StatusCancelled, "cancelled"
-		q.putRecordAsync(rec)
-		_ = m.Ack()
+		what, reply := ack(m)
+		q.settle(m, rec, what, reply)
 	case !retryable(callErr) || rec.Attempt >= pol.MaxAttempts:
 		rec.Status, rec.Error = runner.StatusDead, callErr.Error()
 		if !retryable(callErr) {
@@ -182,14 +183,14 @@ func (w *Worker) finish(m jetstream.Msg, req *Request, rec *runner.RunRecord, si
 			_ = m.NakWithDelay(time.Second)
 			return
 		}
-		q.putRecordAsync(rec)
-		_ = m.Ack()
+		what, reply := ack(m)
+		q.settle(m, rec, what, reply)
 	default:
 		delay := pol.backoff(rec.Attempt)
 		rec.Status, rec.Error, rec.Ended = runner.StatusQueued, callErr.Error(), time.Time{}
 		sink.hostLog(runner.LevelWarn, "run failed; retrying", map[string]any{"attempt": rec.Attempt, "max": pol.MaxAttempts, "in": delay.String(), "error": callErr.Error()})
-		q.putRecordAsync(rec)
-		_ = m.NakWithDelay(delay)
+		what, reply := nak(m, delay)
+		q.settle(m, rec, what, reply)
 	}
 }
 

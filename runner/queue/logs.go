@@ -8,11 +8,22 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
 // progressEvery throttles record writes caused by progress reports.
 const progressEvery = 200 * time.Millisecond
+
+// Log sending: a run's lines go out as async publishes with a bounded
+// window in flight (logWindow). A full window waits for acks, which is
+// back-pressure on a chatty plugin while NATS keeps up; but no line ever
+// waits longer than the log deadline (Options.Retry.Timeout): past it, the
+// window's lines still unacknowledged and the lines logged while it stays
+// full are dropped and counted, and flush stores a marker line saying how
+// many. So a slow or absent NATS costs a run at most about one deadline,
+// never one per line.
+const logWindow = 1024
 
 // runSink is the runner.RunSink of one run: log lines go to the run's log
 // subject (async publish), progress into the run record (throttled).
@@ -29,13 +40,44 @@ type runSink struct {
 	// record says it ended (a reader that sees "succeeded" sees all lines).
 	pendMu  sync.Mutex
 	pending []pendingLine
+	// dropped counts lines given up on since the last flush; while
+	// stalled is in the future, a full window drops lines at once.
+	dropped int
+	stalled time.Time
 }
 
 // pendingLine is an async log publish and its payload, kept to resend it
-// if its ack fails.
+// (once) if its ack fails.
 type pendingLine struct {
-	fut  jetstream.PubAckFuture
-	data []byte
+	fut    jetstream.PubAckFuture
+	data   []byte
+	resent bool
+	state  lineState // what fut said (its channels deliver once)
+}
+
+type lineState int
+
+const (
+	lineInFlight lineState = iota
+	lineStored
+	lineFailed
+)
+
+// await waits for pl's ack or failure until stop fires; it reports false
+// on stop.
+func (pl *pendingLine) await(stop <-chan time.Time) bool {
+	if pl.state != lineInFlight {
+		return true
+	}
+	select {
+	case <-pl.fut.Ok():
+		pl.state = lineStored
+	case <-pl.fut.Err():
+		pl.state = lineFailed
+	case <-stop:
+		return false
+	}
+	return true
 }
 
 var _ runner.RunSink = (*runSink)(nil)
@@ -53,74 +95,125 @@ func (s *runSink) Log(l runner.LogLine) {
 	if err != nil {
 		return
 	}
-	fut, err := s.q.JS.PublishAsync(LogSubject(s.run), b)
-	if err != nil {
-		// Too many publishes in flight (or a transient error): apply
-		// back-pressure with a synchronous publish instead of dropping.
-		s.publishSync(b)
+	s.pendMu.Lock()
+	defer s.pendMu.Unlock()
+	s.pending = s.compact(s.pending)
+	if len(s.pending) >= logWindow && !s.waitRoom() {
+		s.dropped++
 		return
 	}
-	s.pendMu.Lock()
-	s.pending = append(s.pending, pendingLine{fut, b})
-	if len(s.pending) >= 512 {
-		s.pending = compactPending(s.pending)
-	}
-	s.pendMu.Unlock()
+	s.publish(pendingLine{data: b})
 }
 
-// publishSync stores one log line and waits for the ack (bounded).
-func (s *runSink) publishSync(b []byte) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := s.q.JS.Publish(ctx, LogSubject(s.run), b); err != nil {
-		s.q.log.Warn("publish run log", "run", s.run, "err", err)
+// deadline is how long a log line may wait for NATS.
+func (s *runSink) deadline() time.Duration {
+	if d := s.q.Opts.Retry.Timeout; d > 0 {
+		return d
 	}
+	return natsx.CallTimeout
 }
 
-// compactPending drops the publishes already acknowledged; it keeps the
-// failed ones (flush resends them) and those still in flight.
-func compactPending(p []pendingLine) []pendingLine {
-	out := p[:0]
-	for _, pl := range p {
-		select {
-		case <-pl.fut.Ok():
-			continue
-		default:
+// waitRoom waits (bounded) until the oldest line in flight is settled and
+// reports whether there is room. pendMu is held.
+func (s *runSink) waitRoom() bool {
+	if time.Now().Before(s.stalled) {
+		return false
+	}
+	t := time.NewTimer(s.deadline())
+	defer t.Stop()
+	for len(s.pending) >= logWindow {
+		if !s.pending[0].await(t.C) {
+			s.stalled = time.Now().Add(s.deadline())
+			s.q.log.Warn("run log: NATS is not acknowledging lines; dropping them until it catches up", "run", s.run)
+			return false
 		}
-		out = append(out, pl)
+		s.pending = s.compact(s.pending)
+	}
+	return true
+}
+
+// publish sends pl (again) as an async publish; a refused one is dropped
+// and counted. pendMu is held.
+func (s *runSink) publish(pl pendingLine) {
+	fut, err := s.q.JS.PublishAsync(LogSubject(s.run), pl.data)
+	if err != nil {
+		s.dropped++
+		return
+	}
+	pl.fut = fut
+	s.pending = append(s.pending, pl)
+}
+
+// compact drops the publishes already acknowledged and resends, once, the
+// failed ones; it keeps those still in flight.
+func (s *runSink) compact(p []pendingLine) []pendingLine {
+	out := p[:0]
+	var failed []pendingLine
+	for _, pl := range p {
+		if pl.state == lineInFlight {
+			select {
+			case <-pl.fut.Ok():
+				pl.state = lineStored
+			case <-pl.fut.Err():
+				pl.state = lineFailed
+			default:
+			}
+		}
+		switch {
+		case pl.state == lineStored:
+		case pl.state == lineFailed && pl.resent:
+			s.dropped++
+		case pl.state == lineFailed:
+			failed = append(failed, pl)
+		default:
+			out = append(out, pl)
+		}
 	}
 	clear(p[len(out):])
+	for _, pl := range failed {
+		pl.resent, pl.state = true, lineInFlight
+		fut, err := s.q.JS.PublishAsync(LogSubject(s.run), pl.data)
+		if err != nil {
+			s.dropped++
+			continue
+		}
+		pl.fut = fut
+		out = append(out, pl)
+	}
 	return out
 }
 
-// flush waits until every log line of the run is stored, resending lines
-// whose async publish failed. Lines may then be out of order by their
-// stream sequence only in that rare resend case.
+// flush waits, up to one log deadline in all, until every log line of the
+// run is stored, resending (once) lines whose publish failed; lines still
+// not stored then are dropped, and a marker line says how many were lost.
+// Lines may be out of order by stream sequence only in the resend case.
 func (s *runSink) flush() {
 	s.pendMu.Lock()
-	pend := s.pending
-	s.pending = nil
-	s.pendMu.Unlock()
-	deadline := time.After(10 * time.Second)
-	expired := false
-	for _, pl := range pend {
-		if !expired {
-			select {
-			case <-pl.fut.Ok():
-				continue
-			case <-pl.fut.Err():
-				s.publishSync(pl.data)
-				continue
-			case <-deadline:
-				expired = true
-				s.q.log.Warn("run log acks overdue; resending the rest synchronously", "run", s.run)
-			}
-		}
-		select {
-		case <-pl.fut.Ok():
-		default:
-			s.publishSync(pl.data)
-		}
+	defer s.pendMu.Unlock()
+	deadline := time.NewTimer(s.deadline())
+	defer deadline.Stop()
+	for len(s.pending) > 0 && s.pending[0].await(deadline.C) {
+		s.pending = s.compact(s.pending)
+	}
+	s.pending = s.compact(s.pending)
+	s.dropped += len(s.pending)
+	clear(s.pending)
+	s.pending = s.pending[:0]
+	if s.dropped == 0 {
+		return
+	}
+	n := s.dropped
+	s.dropped, s.stalled = 0, time.Time{}
+	s.q.log.Warn("run log lines dropped: NATS did not store them in time", "run", s.run, "lines", n)
+	b, err := json.Marshal(runner.LogLine{RunID: s.run, Time: time.Now(), Level: runner.LevelWarn, Source: "host",
+		Msg: fmt.Sprintf("%d log lines of this run were dropped: NATS did not store them in time", n), Fields: map[string]any{"dropped": n}})
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.deadline())
+	defer cancel()
+	if _, err := s.q.JS.Publish(ctx, LogSubject(s.run), b); err != nil {
+		s.q.log.Warn("publish run log marker", "run", s.run, "err", err)
 	}
 }
 

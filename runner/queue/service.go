@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
@@ -94,9 +95,10 @@ func (q *Queue) deadLetter(req *Request, rec *runner.RunRecord) error {
 	if err != nil {
 		return fmt.Errorf("queue: encode dead letter: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := q.JS.Publish(ctx, SubjectDLQ+"."+Token(req.Plugin), b, jetstream.WithMsgID("dead:"+req.ID+":"+fmt.Sprint(rec.Attempt))); err != nil {
+	if err := natsx.Call(context.Background(), q.Opts.Retry, "dead-letter", func(ctx context.Context) error {
+		_, err := q.JS.Publish(ctx, SubjectDLQ+"."+Token(req.Plugin), b, jetstream.WithMsgID("dead:"+req.ID+":"+fmt.Sprint(rec.Attempt)))
+		return err
+	}); err != nil {
 		return fmt.Errorf("queue: dead-letter %s: %w", req.ID, err)
 	}
 	return nil

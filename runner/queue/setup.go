@@ -29,6 +29,9 @@ type Options struct {
 	LeaseTTL time.Duration
 	// MaxAckPending bounds the requests in flight over all nodes (default 10000).
 	MaxAckPending int
+	// Retry is the deadline and retry of the NATS calls that end a run
+	// (record, ack) and of its log sends (zero: natsx.DefaultRetry).
+	Retry natsx.Retry
 	// Logger for queue events (default slog.Default()).
 	Logger *slog.Logger
 }

@@ -100,7 +100,7 @@ func TestScheduleExactlyOnceAcrossProcesses(t *testing.T) {
 	var children []*exec.Cmd
 	for i := 1; i <= 3; i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childURLEnv+"="+c.URL, fmt.Sprintf("%s=n%d", childNodeEnv, i))
+		cmd.Env = append(os.Environ(), childURLEnv+"="+tokenURL(c), fmt.Sprintf("%s=n%d", childNodeEnv, i))
 		cmd.Stderr = os.Stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {

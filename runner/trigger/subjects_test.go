@@ -6,6 +6,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/internal/testbin"
 	"os/exec"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,12 +120,12 @@ func TestSubjectTriggerFromNatsCLI(t *testing.T) {
 	go func() { _ = r.Run(ctx) }()
 	go func() { _ = queue.NewWorker(q, calls, queue.WorkerOptions{Grace: 100 * time.Millisecond}).Run(ctx) }()
 
-	out, err := exec.Command(natsBin, "--server", c.URL, "pub", "app.inbox.photos", `{"file":"a.jpg"}`, "-H", "X-Camera:front").CombinedOutput()
+	out, err := exec.Command(natsBin, "--server", tokenURL(c), "pub", "app.inbox.photos", `{"file":"a.jpg"}`, "-H", "X-Camera:front").CombinedOutput()
 	if err != nil {
 		t.Fatalf("nats pub: %v\n%s", err, out)
 	}
 	// A malformed (non-JSON) payload still runs, as text.
-	if out, err := exec.Command(natsBin, "--server", c.URL, "pub", "app.inbox.photos", `not json {`).CombinedOutput(); err != nil {
+	if out, err := exec.Command(natsBin, "--server", tokenURL(c), "pub", "app.inbox.photos", `not json {`).CombinedOutput(); err != nil {
 		t.Fatalf("nats pub: %v\n%s", err, out)
 	}
 	var got []Event
@@ -154,4 +155,10 @@ func TestSubjectTriggerFromNatsCLI(t *testing.T) {
 		t.Fatalf("extra call %+v", extra)
 	case <-time.After(200 * time.Millisecond):
 	}
+}
+
+// tokenURL is c's listener URL with its token, for clients in other
+// processes.
+func tokenURL(c *natsx.Conn) string {
+	return "nats://" + c.Token() + "@" + strings.TrimPrefix(c.URL, "nats://")
 }

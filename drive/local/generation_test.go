@@ -1,0 +1,213 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/drive"
+)
+
+// newDriveWith opens a drive in a new folder holding one file per content.
+func newDriveWith(t *testing.T, contents ...string) (string, *Drive) {
+	t.Helper()
+	dir := t.TempDir()
+	d, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range contents {
+		if _, err := d.Upload(context.Background(), drive.UploadRequest{ParentFileID: drive.RootID, Name: fmt.Sprintf("f%d", i),
+			Size: int64(len(c)), Content: strings.NewReader(c)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, d
+}
+
+// orphan writes a blob file no metadata names and returns its path.
+func orphan(t *testing.T, dir, content string) string {
+	t.Helper()
+	b := &blobStore{root: filepath.Join(dir, "blobs")}
+	p := b.path(fmt.Sprintf("%X", sha1.Sum([]byte(content))))
+	os.MkdirAll(filepath.Dir(p), 0o700)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// TestOpenBlobGC: blob cleanup at open moves orphans into quarantine (never
+// deletes them at once), purges the quarantine after the retention, skips
+// read-only opens, and never runs when meta.db is missing, empty, names no
+// file or is of another generation than the blobs.
+func TestOpenBlobGC(t *testing.T) {
+	cases := []struct {
+		name     string
+		damage   func(t *testing.T, dir string)
+		opts     Options
+		wantErr  error
+		wantGone bool // the orphan left blobs/ (into quarantine)
+	}{
+		{name: "healthy", wantGone: true},
+		{name: "read-only", opts: Options{ReadOnly: true}},
+		{name: "meta missing", damage: func(t *testing.T, dir string) { removeMeta(dir) }, wantErr: ErrNeedsFsck},
+		{name: "meta empty", damage: func(t *testing.T, dir string) {
+			removeMeta(dir)
+			os.WriteFile(filepath.Join(dir, "meta.db"), nil, 0o600)
+		}, wantErr: ErrNeedsFsck},
+		{name: "meta names no file", damage: func(t *testing.T, dir string) {
+			removeMeta(dir)
+			d, err := Open(t.TempDir(), Options{}) // a valid, empty database
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Close()
+			copyFile(t, filepath.Join(d.dir, "meta.db"), filepath.Join(dir, "meta.db"))
+		}, wantErr: ErrNeedsFsck},
+		{name: "meta of another drive", damage: func(t *testing.T, dir string) {
+			other, d := newDriveWith(t, "other content")
+			d.Close()
+			removeMeta(dir)
+			copyFile(t, filepath.Join(other, "meta.db"), filepath.Join(dir, "meta.db"))
+		}},
+		{name: "before generations", damage: func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, generationFile))
+			d, _ := Open(dir, Options{ReadOnly: true})
+			d.w.Exec(`DELETE FROM kv WHERE k = 'generation'`)
+			d.Close()
+		}, wantGone: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir, d := newDriveWith(t, "kept one", "kept two")
+			d.Close()
+			kept := blobPaths(t, dir)
+			stray := orphan(t, dir, "an orphan")
+			if c.damage != nil {
+				c.damage(t, dir)
+			}
+			d, err := Open(dir, c.opts)
+			if c.wantErr != nil {
+				if !errors.Is(err, c.wantErr) || !strings.Contains(err.Error(), "wasmdrive drive fsck") {
+					t.Fatalf("open: %v, want %v naming drive fsck", err, c.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			} else {
+				d.Close()
+			}
+			for _, p := range kept {
+				if !exists(p) {
+					t.Fatalf("a blob was removed: %s", p)
+				}
+			}
+			q := filepath.Join(dir, "quarantine", filepath.Base(stray))
+			if gone := !exists(stray); gone != c.wantGone || gone && !exists(q) {
+				t.Fatalf("orphan left blobs/: %v (want %v); in quarantine: %v", gone, c.wantGone, exists(q))
+			}
+		})
+	}
+}
+
+// TestQuarantineRetention: a quarantined blob is removed once older than
+// the retention, not before.
+func TestQuarantineRetention(t *testing.T) {
+	dir, d := newDriveWith(t, "kept")
+	d.Close()
+	stray := orphan(t, dir, "an orphan")
+	q := filepath.Join(dir, "quarantine", filepath.Base(stray))
+	for i, want := range []bool{true, true, false} {
+		if i == 2 {
+			old := time.Now().Add(-2 * time.Hour)
+			os.Chtimes(q, old, old)
+		}
+		d, err := Open(dir, Options{QuarantineRetention: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+		if exists(q) != want {
+			t.Fatalf("open %d: quarantined blob exists = %v, want %v", i, !want, want)
+		}
+	}
+}
+
+// TestFsckRebuildsDamagedMeta: a meta.db that is not a database is moved
+// aside and the content recovered into /lost+found.
+func TestFsckRebuildsDamagedMeta(t *testing.T) {
+	ctx := context.Background()
+	dir, d := newDriveWith(t, "first file", "second file")
+	d.Close()
+	removeMeta(dir)
+	os.WriteFile(filepath.Join(dir, "meta.db"), bytes.Repeat([]byte("garbage!"), 1024), 0o600)
+	rep, err := Fsck(ctx, dir, FsckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Database != "damaged" || !exists(rep.DamagedDatabase) || len(rep.Recovered) != 2 || !rep.Clean() {
+		t.Fatalf("report %+v", rep)
+	}
+	if d, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, f := range rep.Recovered {
+		got, err := d.GetByPath(ctx, f.Path)
+		if err != nil || got.ContentHash != f.SHA1 {
+			t.Fatalf("%s: %+v, %v", f.Path, got, err)
+		}
+		r, err := d.Download(ctx, got.FileID, 0, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := new(bytes.Buffer)
+		b.ReadFrom(r)
+		r.Close()
+		if s := b.String(); s != "first file" && s != "second file" {
+			t.Fatalf("%s holds %q", f.Path, s)
+		}
+	}
+}
+
+func removeMeta(dir string) {
+	for _, sfx := range []string{"", "-wal", "-shm"} {
+		os.Remove(filepath.Join(dir, "meta.db"+sfx))
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// blobPaths lists the blob files of the drive in dir.
+func blobPaths(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.Walk(filepath.Join(dir, "blobs"), func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if len(out) == 0 {
+		t.Fatal("no blobs")
+	}
+	return out
+}
