@@ -52,6 +52,9 @@ type Account struct {
 	Dir string `koanf:"dir"`
 	// QuotaBytes caps a local drive's total size (0: 1 TiB).
 	QuotaBytes int64 `koanf:"quota_bytes"`
+	// UploadSessionTTL is how long a local drive keeps an unfinished
+	// upload (and its disk space) before dropping it (local; default 24h).
+	UploadSessionTTL time.Duration `koanf:"upload_session_ttl"`
 	// BaseURL of the Open API (aliyun; default https://openapi.alipan.com).
 	BaseURL string `koanf:"base_url"`
 	// ClientID and ClientSecret of the Open Platform app (aliyun).
@@ -250,6 +253,9 @@ func (c *Config) Validate() error {
 			if a.QuotaBytes < 0 {
 				bad(p+".quota_bytes", "must be ≥ 0")
 			}
+			if a.UploadSessionTTL < 0 {
+				bad(p+".upload_session_ttl", "must be ≥ 0 (0: 24h)")
+			}
 		case "aliyun":
 			if a.ClientID == "" {
 				bad(p+".client_id", "required for an aliyun account (the Open Platform app id)")
@@ -284,7 +290,7 @@ func (c *Config) Validate() error {
 		bad("nats.replicas", "must be 1..5")
 	}
 	if c.NATS.URL != "" && !strings.Contains(c.NATS.URL, "://") {
-		bad("nats.url", "%q is not a URL like nats://host:4222", c.NATS.URL)
+		bad("nats.url", "is not a URL like nats://host:4222") // the value may hold a password: not echoed
 	}
 	if c.Plugins.MaxTriggerDepth == 0 {
 		c.Plugins.MaxTriggerDepth = DefaultMaxTriggerDepth

@@ -223,38 +223,6 @@ func (c *Client) Update(ctx context.Context, fileID string, o drive.UpdateOption
 	return &f, nil
 }
 
-// Move moves (and optionally renames) a file into toParentID.
-func (c *Client) Move(ctx context.Context, fileID, toParentID string, o drive.MoveOptions) (*drive.MoveResult, error) {
-	did, err := c.DriveID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	mode := o.CheckNameMode
-	if mode == "" {
-		mode = drive.NameRefuse
-	}
-	req := openapi.MoveRequest{DriveID: did, FileID: fileID, ToParentFileID: toParentID, CheckNameMode: mode, NewName: o.NewName}
-	var r openapi.MoveResponse
-	if err := c.call(ctx, openapi.PathMove, req, &r, notIdempotent); err != nil {
-		return nil, err
-	}
-	return &drive.MoveResult{FileID: r.FileID, Exist: r.Exist}, nil
-}
-
-// Copy copies a file or folder into toParentID.
-func (c *Client) Copy(ctx context.Context, fileID, toParentID string, o drive.CopyOptions) (*drive.MoveResult, error) {
-	did, err := c.DriveID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	req := openapi.CopyRequest{DriveID: did, FileID: fileID, ToParentFileID: toParentID, AutoRename: o.AutoRename, NewName: o.NewName}
-	var r openapi.CopyResponse
-	if err := c.call(ctx, openapi.PathCopy, req, &r, notIdempotent); err != nil {
-		return nil, err
-	}
-	return &drive.MoveResult{FileID: r.FileID}, nil
-}
-
 // Trash moves a file to the recycle bin.
 func (c *Client) Trash(ctx context.Context, fileID string) error {
 	return c.fileCall(ctx, openapi.PathTrash, fileID, removal)
@@ -265,10 +233,16 @@ func (c *Client) Delete(ctx context.Context, fileID string) error {
 	return c.fileCall(ctx, openapi.PathDelete, fileID, removal)
 }
 
+// fileCall runs a call on one file (trash, delete, restore) and waits for
+// the asynchronous task the service may answer (a large folder).
 func (c *Client) fileCall(ctx context.Context, p, fileID string, co callOpts) error {
 	did, err := c.DriveID(ctx)
 	if err != nil {
 		return err
 	}
-	return c.call(ctx, p, openapi.FileRequest{DriveID: did, FileID: fileID}, nil, co)
+	var r openapi.AsyncTaskResponse
+	if err := c.call(ctx, p, openapi.FileRequest{DriveID: did, FileID: fileID}, &r, co); err != nil {
+		return err
+	}
+	return c.waitTask(ctx, p, r.AsyncTaskID)
 }
