@@ -52,6 +52,9 @@ type Account struct {
 	Dir string `koanf:"dir"`
 	// QuotaBytes caps a local drive's total size (0: 1 TiB).
 	QuotaBytes int64 `koanf:"quota_bytes"`
+	// UploadSessionTTL is how long a local drive keeps an unfinished
+	// upload (and its disk space) before dropping it (local; default 24h).
+	UploadSessionTTL time.Duration `koanf:"upload_session_ttl"`
 	// BaseURL of the Open API (aliyun; default https://openapi.alipan.com).
 	BaseURL string `koanf:"base_url"`
 	// ClientID and ClientSecret of the Open Platform app (aliyun).
@@ -249,6 +252,9 @@ func (c *Config) Validate() error {
 			}
 			if a.QuotaBytes < 0 {
 				bad(p+".quota_bytes", "must be ≥ 0")
+			}
+			if a.UploadSessionTTL < 0 {
+				bad(p+".upload_session_ttl", "must be ≥ 0 (0: 24h)")
 			}
 		case "aliyun":
 			if a.ClientID == "" {

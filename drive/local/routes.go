@@ -80,7 +80,8 @@ func (s *Server) routes() {
 		if err != nil {
 			return nil, err
 		}
-		return openapi.ListUploadedPartsResponse{DriveID: d.opts.DriveID, UploadID: r.UploadID, UploadedParts: parts}, nil
+		return openapi.ListUploadedPartsResponse{DriveID: d.opts.DriveID, UploadID: r.UploadID, UploadedParts: parts,
+			ParallelUpload: s.opts.ParallelUpload}, nil
 	}))
 	m.HandleFunc("POST "+openapi.PathComplete, api(s, true, func(ctx context.Context, r *openapi.CompleteRequest) (any, error) {
 		return d.Complete(ctx, r.FileID, r.UploadID)
