@@ -82,8 +82,9 @@ type Options struct {
 	UseBatchEndpoint bool
 	// NativeOverwrite sends check_name_mode "overwrite" for uploads, which
 	// drive/local applies atomically; the Open API lacks the mode, so it is
-	// otherwise emulated (see Upload). Default: on when BaseURL is not
-	// DefaultBaseURL; a service that rejects the mode turns it off.
+	// otherwise emulated (see Upload). Default: on when the server
+	// advertises openapi.ExtOverwrite; a service that rejects the mode
+	// turns it off.
 	NativeOverwrite *bool
 	// HTTPClient overrides the HTTP client (default: a tuned clone of
 	// http.DefaultTransport, no overall timeout: calls are bounded by ctx).
@@ -111,6 +112,11 @@ type Client struct {
 	sleep       func(context.Context, time.Duration) error // sleepCtx; tests record waits
 
 	nativeOverwrite atomic.Bool
+	overwriteSet    bool      // Options.NativeOverwrite given: do not ask the server
+	overwriteOnce   sync.Once // the advertised mode turns native overwrite on once
+
+	extMu sync.Mutex
+	ext   map[string]bool // advertised extensions; nil until asked
 
 	driveMu sync.Mutex
 	driveID string
@@ -183,9 +189,9 @@ func New(opts Options) (*Client, error) {
 		sleep:       sleepCtx,
 		taskTimeout: orDefault(opts.AsyncTaskTimeout, defaultTaskTimeout),
 	}
-	c.nativeOverwrite.Store(c.base != DefaultBaseURL)
 	if opts.NativeOverwrite != nil {
 		c.nativeOverwrite.Store(*opts.NativeOverwrite)
+		c.overwriteSet = true
 	}
 	c.ts = &tokenSource{
 		account:      opts.Account,

@@ -4,11 +4,13 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/drive/local"
 	"github.com/wasmdrive/wasmdrive/drive/openapi"
 )
 
@@ -79,6 +81,69 @@ func TestExceedMaxConcurrencyWaits(t *testing.T) {
 	for _, w := range *waits {
 		if w < time.Second {
 			t.Fatalf("waits %v: a concurrency refusal was retried too soon", *waits)
+		}
+	}
+}
+
+// Nothing depends on the base URL: a server that advertises no extensions
+// (the real service answers the capabilities path with its 404 route, as
+// every unknown path: tickstep-api openapi/ali_api_error.go) gets list
+// pages of at most 100 and no "overwrite" mode (iOS AliyunpanFile.swift
+// lists only auto_rename/refuse/ignore), whatever its address; one that
+// advertises them gets both.
+func TestExtensionsAskedNotGuessed(t *testing.T) {
+	for _, advertise := range []bool{false, true} {
+		f := newFakeAPI(t)
+		if advertise {
+			f.handle(openapi.PathCapabilities, func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 200, openapi.Capabilities{Extensions: []string{openapi.ExtOverwrite, openapi.ExtLargePages}})
+			})
+		}
+		var limit int
+		var mode drive.CheckNameMode
+		f.handle(openapi.PathList, func(w http.ResponseWriter, r *http.Request) {
+			var req openapi.ListRequest
+			_ = jsonDecode(r, &req)
+			limit = req.Limit
+			writeJSON(w, 200, openapi.ListResponse{Items: []*drive.File{}})
+		})
+		f.handle(openapi.PathCreate, func(w http.ResponseWriter, r *http.Request) {
+			var req openapi.CreateRequest
+			_ = jsonDecode(r, &req)
+			mode = req.CheckNameMode
+			writeJSON(w, 200, openapi.CreateResponse{FileID: "F", FileName: req.Name, RapidUpload: true})
+		})
+		f.handle(openapi.PathGet, func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 200, drive.File{FileID: "F", Name: "x", Type: "file", Size: 3})
+		})
+		c, _ := f.client(t, nil)
+		ctx := context.Background()
+		if _, err := c.List(ctx, drive.ListOptions{Limit: 500}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Upload(ctx, drive.UploadRequest{Name: "x", Size: 3, Content: strings.NewReader("abc"),
+			CheckNameMode: drive.NameOverwrite}); err != nil {
+			t.Fatal(err)
+		}
+		wantLimit, wantMode := 100, drive.NameRefuse
+		if advertise {
+			wantLimit, wantMode = 500, drive.NameOverwrite
+		}
+		if limit != wantLimit || mode != wantMode {
+			t.Errorf("advertised %v: list limit %d, create mode %q; want %d, %q", advertise, limit, mode, wantLimit, wantMode)
+		}
+		if n := f.hitCount(openapi.PathCapabilities); n != 1 {
+			t.Errorf("capabilities asked %d times, want once", n)
+		}
+	}
+}
+
+// drive/local advertises what it adds.
+func TestLocalServerAdvertisesExtensions(t *testing.T) {
+	c, _ := newLocalClient(t, local.ServerOptions{}, nil)
+	for _, e := range []string{openapi.ExtOverwrite, openapi.ExtLargePages, openapi.ExtBatch} {
+		if !c.hasExtension(context.Background(), e) {
+			t.Errorf("drive/local does not advertise %s", e)
 		}
 	}
 }
