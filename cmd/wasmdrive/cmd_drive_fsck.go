@@ -8,6 +8,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive/accounts"
 	"github.com/wasmdrive/wasmdrive/drive/local"
 	"github.com/wasmdrive/wasmdrive/internal/progress"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
 func init() {
@@ -84,18 +85,18 @@ func printFsck(env *cliEnv, account string, r *local.FsckReport) {
 	fmt.Fprintf(w, "%s %d files (%s) into %s, named by their SHA-1\n", verb, len(r.Recovered), progress.Bytes(size), local.LostAndFound)
 	if env.Verbose {
 		for _, f := range r.Recovered {
-			fmt.Fprintf(w, "  %s (%s)\n", f.Path, progress.Bytes(f.Size))
+			fmt.Fprintf(w, "  %s (%s)\n", termesc.String(f.Path), progress.Bytes(f.Size))
 		}
 	}
 	for _, b := range r.Damaged {
-		fmt.Fprintf(env.Stderr, "damaged: content %s (%s) does not match its hash (kept as %s); re-upload: %s\n", b.SHA1, progress.Bytes(b.Size), b.Blob, strings.Join(b.Files, ", "))
+		fmt.Fprintf(env.Stderr, "damaged: content %s (%s) does not match its hash (kept as %s); re-upload: %s\n", b.SHA1, progress.Bytes(b.Size), b.Blob, termesc.String(strings.Join(b.Files, ", ")))
 	}
 	for _, b := range r.Missing {
 		if b.Dropped {
 			fmt.Fprintf(env.Stderr, "missing: content %s (%s) is gone; left out of the restored metadata (deleted after the snapshot, or lost): %s\n",
-				b.SHA1, progress.Bytes(b.Size), strings.Join(b.Files, ", "))
+				b.SHA1, progress.Bytes(b.Size), termesc.String(strings.Join(b.Files, ", ")))
 			continue
 		}
-		fmt.Fprintf(env.Stderr, "missing: content %s (%s) is gone; re-upload: %s\n", b.SHA1, progress.Bytes(b.Size), strings.Join(b.Files, ", "))
+		fmt.Fprintf(env.Stderr, "missing: content %s (%s) is gone; re-upload: %s\n", b.SHA1, progress.Bytes(b.Size), termesc.String(strings.Join(b.Files, ", ")))
 	}
 }

@@ -95,7 +95,7 @@ func (c *Client) list(ctx context.Context, p string, o drive.ListOptions) (*driv
 		parent = drive.RootID
 	}
 	req := openapi.ListRequest{
-		DriveID: did, ParentFileID: parent, Limit: c.pageLimit(o.Limit), Marker: o.Marker,
+		DriveID: did, ParentFileID: parent, Limit: c.pageLimit(ctx, o.Limit), Marker: o.Marker,
 		OrderBy: o.OrderBy, OrderDirection: o.OrderDirection, Type: o.Type, Category: o.Category,
 	}
 	var r openapi.ListResponse
@@ -108,11 +108,11 @@ func (c *Client) list(ctx context.Context, p string, o drive.ListOptions) (*driv
 	return &drive.ListResult{Items: r.Items, NextMarker: r.NextMarker, TotalCount: r.TotalCount}, nil
 }
 
-// pageLimit caps a page size at the Open API's maximum (100) when talking
-// to the real service; drive/local serves larger pages. A smaller page is
-// safe: callers follow next_marker.
-func (c *Client) pageLimit(n int) int {
-	if c.base == DefaultBaseURL && n > openapi.MaxListLimit {
+// pageLimit caps a page size at the Open API's maximum (100), unless the
+// server advertises openapi.ExtLargePages. A smaller page is safe: callers
+// follow next_marker.
+func (c *Client) pageLimit(ctx context.Context, n int) int {
+	if n > openapi.MaxListLimit && !c.hasExtension(ctx, openapi.ExtLargePages) {
 		return openapi.MaxListLimit
 	}
 	return n
@@ -124,7 +124,7 @@ func (c *Client) Search(ctx context.Context, o drive.SearchOptions) (*drive.List
 	if err != nil {
 		return nil, err
 	}
-	req := openapi.SearchRequest{DriveID: did, Query: o.Query, Limit: c.pageLimit(o.Limit), Marker: o.Marker,
+	req := openapi.SearchRequest{DriveID: did, Query: o.Query, Limit: c.pageLimit(ctx, o.Limit), Marker: o.Marker,
 		OrderBy: o.OrderBy, ReturnTotalCount: o.ReturnTotal}
 	var r openapi.ListResponse
 	if err := c.call(ctx, openapi.PathSearch, req, &r, idempotent); err != nil {
