@@ -16,6 +16,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive/accounts"
 	"github.com/wasmdrive/wasmdrive/drive/local"
 	"github.com/wasmdrive/wasmdrive/internal/progress"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
 // Exit codes of the drive commands (2 is usage, from main).
@@ -30,6 +31,9 @@ const (
 	exitUnavailable = 9
 	exitNeedsFsck   = 10 // a local drive's metadata does not account for its blobs: run drive fsck
 	exitFsckLeft    = 11 // drive fsck found damaged or missing content it could not repair
+	// exitIncomplete: a plugin ran to its end but did not do all of it
+	// (status partial, differences or refused in its summary; cmd_run.go).
+	exitIncomplete = 12
 )
 
 // readOnlyCommands only read: their local drive does no cleanup at open.
@@ -189,11 +193,13 @@ func listAll(ctx context.Context, d drive.Drive, parentID string) ([]*drive.File
 	}
 }
 
+// displayName is a file's name for a terminal: control characters
+// escaped (termesc), folders with a trailing slash.
 func displayName(f *drive.File) string {
 	if f.IsFolder() {
-		return f.Name + "/"
+		return termesc.String(f.Name) + "/"
 	}
-	return f.Name
+	return termesc.String(f.Name)
 }
 
 func runDriveLs(ctx context.Context, env *cliEnv, args []string) error {
@@ -232,7 +238,7 @@ func runDriveLs(ctx context.Context, env *cliEnv, args []string) error {
 		if it.IsFolder() {
 			size = "-"
 		}
-		fmt.Fprintf(env.Stdout, "%-6s %10s  %s  %-24s  %s\n", it.Type, size, it.UpdatedAt.Local().Format("2006-01-02 15:04"), it.FileID, displayName(it))
+		fmt.Fprintf(env.Stdout, "%-6s %10s  %s  %-24s  %s\n", termesc.String(it.Type), size, it.UpdatedAt.Local().Format("2006-01-02 15:04"), termesc.String(it.FileID), displayName(it))
 	}
 	return nil
 }
@@ -283,7 +289,7 @@ func runDriveTree(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	root.Path = p
 	if !env.JSON {
-		fmt.Fprintln(env.Stdout, p)
+		fmt.Fprintln(env.Stdout, termesc.String(p))
 	}
 	if err := walk(root, "", 0); err != nil {
 		return withExit(err)
@@ -318,7 +324,7 @@ func runDriveStat(ctx context.Context, env *cliEnv, args []string) error {
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+			fmt.Fprintf(tw, "%s:\t%s\n", k, termesc.String(v))
 		}
 	}
 	row("path", f.Path)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/internal/progress"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
 func init() {
@@ -251,7 +252,7 @@ func reportPut(env *cliEnv, results []putResult, took time.Duration) error {
 		if env.Verbose {
 			for _, r := range results {
 				if r.Error == "" {
-					fmt.Fprintf(env.Stdout, "%s -> %s%s%s\n", r.Local, r.Path, map[bool]string{true: " (rapid)"}[r.Rapid], map[bool]string{true: " (resumed)"}[r.Resumed])
+					fmt.Fprintf(env.Stdout, "%s -> %s%s%s\n", termesc.String(r.Local), termesc.String(r.Path), map[bool]string{true: " (rapid)"}[r.Rapid], map[bool]string{true: " (resumed)"}[r.Resumed])
 				}
 			}
 		}
@@ -259,7 +260,7 @@ func reportPut(env *cliEnv, results []putResult, took time.Duration) error {
 		fmt.Fprintf(env.Stdout, "uploaded %d of %d files, %s in %s (%s/s), %d rapid\n", len(results)-len(failed), len(results),
 			progress.Bytes(bytes), took.Round(time.Millisecond), progress.Bytes(int64(rate)), rapid)
 		for _, r := range failed {
-			fmt.Fprintf(env.Stderr, "failed: %s: %s\n", r.Local, r.Error)
+			fmt.Fprintf(env.Stderr, "failed: %s: %s\n", termesc.String(r.Local), termesc.Text(r.Error))
 		}
 	}
 	if len(failed) > 0 {

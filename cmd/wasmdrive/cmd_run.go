@@ -7,11 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
@@ -46,7 +46,10 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return withExit(err)
 	}
 	if env.JSON {
-		return writeJSON(env.Stdout, res)
+		if err := writeJSON(env.Stdout, res); err != nil {
+			return err
+		}
+		return incomplete(name, res.Output)
 	}
 	if len(res.Output) == 0 {
 		return nil
@@ -57,7 +60,26 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		pretty.Write(res.Output)
 	}
 	fmt.Fprintln(env.Stdout, pretty.String())
-	return nil
+	return incomplete(name, res.Output)
+}
+
+// incompleteStatuses are the summary statuses of a run that ended without
+// doing all of its work: some files failed (partial), verify found the
+// drive and the manifest apart (differences), cleanup stopped at its cap
+// (refused).
+var incompleteStatuses = []string{"partial", "differences", "refused"}
+
+// incomplete turns a summary whose "status" is one of incompleteStatuses
+// into exit code exitIncomplete, so cron and scripts see it; the summary
+// itself has been printed.
+func incomplete(plugin string, out json.RawMessage) error {
+	var sum struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(out, &sum) != nil || !slices.Contains(incompleteStatuses, sum.Status) {
+		return nil
+	}
+	return &exitError{code: exitIncomplete, err: fmt.Errorf("%s finished with status %q: not everything was done (see the summary's errors or differences)", plugin, sum.Status)}
 }
 
 // stderrSink prints a run's log lines and progress for a person.
@@ -76,24 +98,14 @@ func (s *stderrSink) Log(l runner.LogLine) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.endProgressLocked()
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %-5s %-6s %s", l.Time.Local().Format("15:04:05"), strings.ToUpper(string(l.Level)), l.Source, l.Msg)
-	keys := make([]string, 0, len(l.Fields))
-	for k := range l.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%v", k, l.Fields[k])
-	}
-	fmt.Fprintln(s.w, b.String())
+	fmt.Fprintln(s.w, formatLogLine(l, "15:04:05"))
 }
 
 // Progress rewrites one progress line.
 func (s *stderrSink) Progress(p runner.Progress) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fmt.Fprintf(s.w, "\rprogress %d/%d %s %s", p.Done, p.Total, p.Unit, p.Note)
+	fmt.Fprintf(s.w, "\rprogress %d/%d %s %s", p.Done, p.Total, termesc.String(p.Unit), termesc.String(p.Note))
 	s.progress = true
 }
 

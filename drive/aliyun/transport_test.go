@@ -215,19 +215,3 @@ func TestRequestRefusesForeignHosts(t *testing.T) {
 		t.Fatalf("echo = %s", out)
 	}
 }
-
-func TestDefaultPartConcurrency(t *testing.T) {
-	tests := map[string]int{
-		DefaultBaseURL:              4,
-		"http://127.0.0.1:8378":     1,
-		"http://localhost:8378":     1,
-		"http://[::1]:8378":         1,
-		"http://drive.internal:80":  4,
-		"http://10.0.0.5:8378/base": 4,
-	}
-	for base, want := range tests {
-		if got := defaultPartConcurrency(base); got != want {
-			t.Errorf("defaultPartConcurrency(%q) = %d, want %d", base, got, want)
-		}
-	}
-}
