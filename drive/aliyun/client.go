@@ -7,7 +7,7 @@
 // The client handles OAuth2 (a token file written atomically with mode
 // 0600, single-use refresh-token rotation persisted before the new access
 // token is used, refresh ahead of expiry and once on AccessTokenExpired),
-// a per-account token-bucket rate limiter, retries with jittered
+// a per-account token-bucket rate limiter plus per-endpoint ones, retries with jittered
 // exponential backoff that honour x-retry-after exactly (see callOpts for
 // which calls are retried when), rapid upload (pre_hash, then content_hash +
 // proof_code) and multipart upload (parts in order unless the service
@@ -26,8 +26,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/openapi"
@@ -54,9 +52,13 @@ type Options struct {
 	// Token is an initial token used instead of reading TokenFile. When
 	// TokenFile is also set, rotated tokens are written there.
 	Token *Token
-	// RateLimit is API requests per second (0: 10; negative: unlimited).
-	// Part uploads and downloads go to pre-signed URLs and are not limited.
+	// RateLimit is API requests per second (0: 10; negative: unlimited,
+	// which also turns off EndpointRates). Part uploads and downloads go to
+	// pre-signed URLs and are not limited.
 	RateLimit float64
+	// EndpointRates overrides DefaultEndpointRates per API path (requests
+	// per second, burst 1; ≤ 0 removes the path's limit).
+	EndpointRates map[string]float64
 	// Burst of the limiter (default max(1, RateLimit)).
 	Burst int
 	// MaxAttempts per call, the first included (default 5).
@@ -80,8 +82,9 @@ type Options struct {
 	UseBatchEndpoint bool
 	// NativeOverwrite sends check_name_mode "overwrite" for uploads, which
 	// drive/local applies atomically; the Open API lacks the mode, so it is
-	// otherwise emulated (see Upload). Default: on when BaseURL is not
-	// DefaultBaseURL; a service that rejects the mode turns it off.
+	// otherwise emulated (see Upload). Default: on when the server
+	// advertises openapi.ExtOverwrite; a service that rejects the mode
+	// turns it off.
 	NativeOverwrite *bool
 	// HTTPClient overrides the HTTP client (default: a tuned clone of
 	// http.DefaultTransport, no overall timeout: calls are bounded by ctx).
@@ -98,7 +101,8 @@ type Client struct {
 	base        string
 	hc          *http.Client
 	ts          *tokenSource
-	lim         *rate.Limiter
+	lims        limiterSet
+	now         func() time.Time
 	log         *slog.Logger
 	maxAttempts int
 	backoffBase time.Duration
@@ -108,6 +112,11 @@ type Client struct {
 	sleep       func(context.Context, time.Duration) error // sleepCtx; tests record waits
 
 	nativeOverwrite atomic.Bool
+	overwriteSet    bool      // Options.NativeOverwrite given: do not ask the server
+	overwriteOnce   sync.Once // the advertised mode turns native overwrite on once
+
+	extMu sync.Mutex
+	ext   map[string]bool // advertised extensions; nil until asked
 
 	driveMu sync.Mutex
 	driveID string
@@ -166,22 +175,12 @@ func New(opts Options) (*Client, error) {
 		tr.ResponseHeaderTimeout = 2 * time.Minute
 		hc = &http.Client{Transport: tr}
 	}
-	limit := rate.Limit(opts.RateLimit)
-	switch {
-	case opts.RateLimit == 0:
-		limit = 10
-	case opts.RateLimit < 0:
-		limit = rate.Inf
-	}
-	burst := opts.Burst
-	if burst <= 0 {
-		burst = max(1, int(opts.RateLimit))
-	}
 	c := &Client{
 		opts:        opts,
 		base:        strings.TrimRight(opts.BaseURL, "/"),
 		hc:          hc,
-		lim:         rate.NewLimiter(limit, burst),
+		lims:        newLimiters(opts),
+		now:         nowOr(opts.Now),
 		log:         logger(opts.Logger).With("account", opts.Account),
 		maxAttempts: orDefault(opts.MaxAttempts, 5),
 		backoffBase: orDefault(opts.BackoffBase, 250*time.Millisecond),
@@ -190,9 +189,9 @@ func New(opts Options) (*Client, error) {
 		sleep:       sleepCtx,
 		taskTimeout: orDefault(opts.AsyncTaskTimeout, defaultTaskTimeout),
 	}
-	c.nativeOverwrite.Store(c.base != DefaultBaseURL)
 	if opts.NativeOverwrite != nil {
 		c.nativeOverwrite.Store(*opts.NativeOverwrite)
+		c.overwriteSet = true
 	}
 	c.ts = &tokenSource{
 		account:      opts.Account,

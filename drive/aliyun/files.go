@@ -95,7 +95,7 @@ func (c *Client) list(ctx context.Context, p string, o drive.ListOptions) (*driv
 		parent = drive.RootID
 	}
 	req := openapi.ListRequest{
-		DriveID: did, ParentFileID: parent, Limit: c.pageLimit(o.Limit), Marker: o.Marker,
+		DriveID: did, ParentFileID: parent, Limit: c.pageLimit(ctx, o.Limit), Marker: o.Marker,
 		OrderBy: o.OrderBy, OrderDirection: o.OrderDirection, Type: o.Type, Category: o.Category,
 	}
 	var r openapi.ListResponse
@@ -108,11 +108,11 @@ func (c *Client) list(ctx context.Context, p string, o drive.ListOptions) (*driv
 	return &drive.ListResult{Items: r.Items, NextMarker: r.NextMarker, TotalCount: r.TotalCount}, nil
 }
 
-// pageLimit caps a page size at the Open API's maximum (100) when talking
-// to the real service; drive/local serves larger pages. A smaller page is
-// safe: callers follow next_marker.
-func (c *Client) pageLimit(n int) int {
-	if c.base == DefaultBaseURL && n > openapi.MaxListLimit {
+// pageLimit caps a page size at the Open API's maximum (100), unless the
+// server advertises openapi.ExtLargePages. A smaller page is safe: callers
+// follow next_marker.
+func (c *Client) pageLimit(ctx context.Context, n int) int {
+	if n > openapi.MaxListLimit && !c.hasExtension(ctx, openapi.ExtLargePages) {
 		return openapi.MaxListLimit
 	}
 	return n
@@ -124,7 +124,7 @@ func (c *Client) Search(ctx context.Context, o drive.SearchOptions) (*drive.List
 	if err != nil {
 		return nil, err
 	}
-	req := openapi.SearchRequest{DriveID: did, Query: o.Query, Limit: c.pageLimit(o.Limit), Marker: o.Marker,
+	req := openapi.SearchRequest{DriveID: did, Query: o.Query, Limit: c.pageLimit(ctx, o.Limit), Marker: o.Marker,
 		OrderBy: o.OrderBy, ReturnTotalCount: o.ReturnTotal}
 	var r openapi.ListResponse
 	if err := c.call(ctx, openapi.PathSearch, req, &r, idempotent); err != nil {
@@ -206,19 +206,30 @@ func (c *Client) MkdirAll(ctx context.Context, p string) (*drive.File, error) {
 	return last, nil
 }
 
-// Update renames or (un)stars a file.
+// Update renames or (un)stars a file. A rename sends check_name_mode
+// refuse unless told otherwise: the service's default is ignore, which
+// makes a duplicate name (REFERENCE.md, update: tickstep-api
+// FileUpdateParam); a refused name is an AlreadyExist error, whether the
+// service answers one or leaves the name unchanged.
 func (c *Client) Update(ctx context.Context, fileID string, o drive.UpdateOptions) (*drive.File, error) {
 	did, err := c.DriveID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	req := openapi.UpdateRequest{DriveID: did, FileID: fileID, CheckNameMode: o.CheckNameMode, Starred: o.Starred}
+	mode := o.CheckNameMode
+	if o.Name != nil && (mode == "" || mode == drive.NameOverwrite) {
+		mode = drive.NameRefuse
+	}
+	req := openapi.UpdateRequest{DriveID: did, FileID: fileID, CheckNameMode: mode, Starred: o.Starred}
 	if o.Name != nil {
 		req.Name = *o.Name
 	}
 	var f drive.File
 	if err := c.call(ctx, openapi.PathUpdate, req, &f, idempotent); err != nil {
 		return nil, err
+	}
+	if o.Name != nil && mode == drive.NameRefuse && (f.Name != "" && f.Name != *o.Name || f.FileID != "" && f.FileID != fileID) {
+		return nil, errNameTaken(*o.Name)
 	}
 	return &f, nil
 }

@@ -284,6 +284,9 @@ func hashContent(ctx context.Context, r io.ReaderAt, size int64) (string, error)
 // atomically at completion. Otherwise it is emulated: upload under a free
 // name, trash the file that held the name, rename the new file into place.
 func (c *Client) uploadOverwrite(ctx context.Context, req drive.UploadRequest) (*drive.UploadResult, error) {
+	if !c.overwriteSet && c.hasExtension(ctx, openapi.ExtOverwrite) {
+		c.overwriteOnce.Do(func() { c.nativeOverwrite.Store(true) })
+	}
 	if c.nativeOverwrite.Load() {
 		res, err := c.upload(ctx, req)
 		var de *drive.Error
