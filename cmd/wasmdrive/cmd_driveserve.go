@@ -54,11 +54,11 @@ func runDriveServe(ctx context.Context, env *cliEnv, args []string) error {
 		if a.Type != "" && a.Type != accounts.TypeLocal {
 			return fmt.Errorf("account %s is %q, not a local drive: drive serve serves local drives only", name, a.Type)
 		}
-		*dir, opts.QuotaBytes, opts.UserName = a.Dir, a.QuotaBytes, name
+		*dir, opts.QuotaBytes, opts.UserName, opts.SessionTTL = a.Dir, a.QuotaBytes, name, a.UploadSessionTTL
 	}
 	d, err := local.Open(*dir, opts)
 	if err != nil {
-		return err
+		return withExit(err)
 	}
 	defer d.Close()
 	ln, err := net.Listen("tcp", *addr)

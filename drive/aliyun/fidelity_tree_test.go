@@ -332,3 +332,21 @@ func TestAsyncTasksPolled(t *testing.T) {
 		t.Fatalf("a task that never ends: err = %v, want AsyncTaskTimeout", err)
 	}
 }
+
+// A rename without a mode must not make a duplicate: the service's default
+// for update is ignore (tickstep-api openapi/file_api.go FileUpdateParam),
+// so the client sends refuse itself.
+func TestRenameNeverDuplicatesOnRealSemantics(t *testing.T) {
+	f := newFakeAPI(t)
+	rt := newRealTree(f)
+	a := rt.mk("root", "a.txt", "file")
+	rt.mk("root", "b.txt", "file")
+	c, _ := f.client(t, nil)
+	name := "b.txt"
+	if _, err := c.Update(context.Background(), a.FileID, drive.UpdateOptions{Name: &name}); !errors.Is(err, drive.ErrAlreadyExists) {
+		t.Fatalf("rename onto a taken name: err = %v, want AlreadyExists", err)
+	}
+	if got := fmt.Sprint(rt.names("root")); got != "[a.txt b.txt]" {
+		t.Fatalf("root = %s (a duplicate was made)", got)
+	}
+}

@@ -206,19 +206,30 @@ func (c *Client) MkdirAll(ctx context.Context, p string) (*drive.File, error) {
 	return last, nil
 }
 
-// Update renames or (un)stars a file.
+// Update renames or (un)stars a file. A rename sends check_name_mode
+// refuse unless told otherwise: the service's default is ignore, which
+// makes a duplicate name (REFERENCE.md, update: tickstep-api
+// FileUpdateParam); a refused name is an AlreadyExist error, whether the
+// service answers one or leaves the name unchanged.
 func (c *Client) Update(ctx context.Context, fileID string, o drive.UpdateOptions) (*drive.File, error) {
 	did, err := c.DriveID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	req := openapi.UpdateRequest{DriveID: did, FileID: fileID, CheckNameMode: o.CheckNameMode, Starred: o.Starred}
+	mode := o.CheckNameMode
+	if o.Name != nil && (mode == "" || mode == drive.NameOverwrite) {
+		mode = drive.NameRefuse
+	}
+	req := openapi.UpdateRequest{DriveID: did, FileID: fileID, CheckNameMode: mode, Starred: o.Starred}
 	if o.Name != nil {
 		req.Name = *o.Name
 	}
 	var f drive.File
 	if err := c.call(ctx, openapi.PathUpdate, req, &f, idempotent); err != nil {
 		return nil, err
+	}
+	if o.Name != nil && mode == drive.NameRefuse && (f.Name != "" && f.Name != *o.Name || f.FileID != "" && f.FileID != fileID) {
+		return nil, errNameTaken(*o.Name)
 	}
 	return &f, nil
 }
