@@ -60,12 +60,16 @@ type Env struct {
 	Config json.RawMessage
 	// Clock returns the current time; nil is time.Now.
 	Clock func() time.Time
+	// MaxEmits caps the events this call may emit (limits.max_emits);
+	// 0 means no cap.
+	MaxEmits int
 
 	// paths caches file id → drive path for grant checks during the call.
 	mu    sync.Mutex
 	paths map[string]string
 	// shares holds the ids of the shares this call created (share.go).
 	shares map[string]bool
+	emits  int     // events emitted so far (MaxEmits)
 	kern   *kernel // the running instance's kernel functions (kernel.go)
 	// fast path (fastpath.go): the plugin's memory and an answer too big
 	// for the plugin's buffer, waiting for abi.CallTake.

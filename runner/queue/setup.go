@@ -25,6 +25,11 @@ type Options struct {
 	// LogMaxAge and LogMaxBytes bound the log stream (default 7 days, 1 GiB).
 	LogMaxAge   time.Duration
 	LogMaxBytes int64
+	// LogMaxLinesPerRun bounds one run's lines in the log stream over all
+	// its attempts (default 100000): a backstop behind the plugin host's
+	// per-call caps (limits.max_log_lines, limits.max_log_bytes). A run
+	// beyond it loses its own oldest lines, never another run's.
+	LogMaxLinesPerRun int64
 	// LeaseTTL is how long a lease outlives its last heartbeat (default AckWait).
 	LeaseTTL time.Duration
 	// MaxAckPending bounds the requests in flight over all nodes (default 10000).
@@ -57,6 +62,9 @@ func (o *Options) defaults() {
 	}
 	if o.LogMaxBytes <= 0 {
 		o.LogMaxBytes = 1 << 30
+	}
+	if o.LogMaxLinesPerRun <= 0 {
+		o.LogMaxLinesPerRun = 100000
 	}
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = o.AckWait
@@ -117,7 +125,9 @@ func Setup(ctx context.Context, c *natsx.Conn, o Options) (*Queue, error) {
 		Subjects:    []string{SubjectLogs + ".>"},
 		MaxAge:      o.LogMaxAge,
 		MaxBytes:    o.LogMaxBytes,
-		Discard:     jetstream.DiscardOld,
+		// One subject per run: a per-subject cap is a per-run cap.
+		MaxMsgsPerSubject: o.LogMaxLinesPerRun,
+		Discard:           jetstream.DiscardOld,
 	}); err != nil {
 		return nil, err
 	}
