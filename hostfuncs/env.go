@@ -60,6 +60,10 @@ type Env struct {
 	Config json.RawMessage
 	// Clock returns the current time; nil is time.Now.
 	Clock func() time.Time
+	// Abort, if set, ends the call with err: a host function that found
+	// the disk full calls it with a *DiskFullError (diskfull.go).
+	Abort     func(err error)
+	abortOnce sync.Once
 
 	// paths caches file id → drive path for grant checks during the call.
 	mu    sync.Mutex
