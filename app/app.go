@@ -145,6 +145,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		return nil, err
 	}
 	a.Router.Enabled = a.pluginEnabled
+	a.Router.MaxDepth = cfg.Plugins.MaxTriggerDepth
 	a.logStorage(ctx)
 	a.Scheduler = trigger.NewScheduler(a.Queue, a.Schedules, o.Clock, o.Logger)
 	a.Scheduler.Enabled = a.pluginEnabled

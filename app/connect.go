@@ -91,12 +91,12 @@ func Connect(ctx context.Context, cfg *config.Config) (*Client, error) {
 	switch si, ok := ReadServeInfo(cfg.DataDir); {
 	case cfg.NATS.URL != "":
 		c.Conn, err = natsx.Open(ctx, natsx.Options{NATS: cfg.NATS, Name: name})
-		c.Where = cfg.NATS.URL
+		c.Where = natsx.RedactURL(cfg.NATS.URL)
 	case ok && si.NATSURL != "":
 		n := cfg.NATS
 		n.URL = si.NATSURL
 		c.Conn, err = natsx.Open(ctx, natsx.Options{NATS: n, Name: name, Token: si.Token})
-		c.Where = fmt.Sprintf("wasmdrive serve (pid %d) at %s", si.PID, si.NATSURL)
+		c.Where = fmt.Sprintf("wasmdrive serve (pid %d) at %s", si.PID, natsx.RedactURL(si.NATSURL))
 	default:
 		n := cfg.NATS
 		n.Listen = ""

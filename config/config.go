@@ -52,6 +52,9 @@ type Account struct {
 	Dir string `koanf:"dir"`
 	// QuotaBytes caps a local drive's total size (0: 1 TiB).
 	QuotaBytes int64 `koanf:"quota_bytes"`
+	// UploadSessionTTL is how long a local drive keeps an unfinished
+	// upload (and its disk space) before dropping it (local; default 24h).
+	UploadSessionTTL time.Duration `koanf:"upload_session_ttl"`
 	// BaseURL of the Open API (aliyun; default https://openapi.alipan.com).
 	BaseURL string `koanf:"base_url"`
 	// ClientID and ClientSecret of the Open Platform app (aliyun).
@@ -135,7 +138,15 @@ type Plugins struct {
 	Enabled map[string]PluginConfig `koanf:"enabled"`
 	// DisableBuiltins skips the built-in backup, archive and cleanup plugins.
 	DisableBuiltins bool `koanf:"disable_builtins"`
+	// MaxTriggerDepth is how many runs a chain of subject triggers may hold
+	// (a run's emits trigger a run whose emits trigger...): an event that
+	// would start run number MaxTriggerDepth+1 of its chain starts none and
+	// is logged. 0 means DefaultMaxTriggerDepth.
+	MaxTriggerDepth int `koanf:"max_trigger_depth"`
 }
+
+// DefaultMaxTriggerDepth is plugins.max_trigger_depth when unset.
+const DefaultMaxTriggerDepth = 8
 
 // PluginConfig is the operator's side of one plugin.
 type PluginConfig struct {
@@ -264,6 +275,9 @@ func (c *Config) Validate() error {
 			if a.QuotaBytes < 0 {
 				bad(p+".quota_bytes", "must be ≥ 0")
 			}
+			if a.UploadSessionTTL < 0 {
+				bad(p+".upload_session_ttl", "must be ≥ 0 (0: 24h)")
+			}
 		case "aliyun":
 			if a.ClientID == "" {
 				bad(p+".client_id", "required for an aliyun account (the Open Platform app id)")
@@ -299,7 +313,13 @@ func (c *Config) Validate() error {
 	}
 	c.NATS.validateSizes(bad)
 	if c.NATS.URL != "" && !strings.Contains(c.NATS.URL, "://") {
-		bad("nats.url", "%q is not a URL like nats://host:4222", c.NATS.URL)
+		bad("nats.url", "is not a URL like nats://host:4222") // the value may hold a password: not echoed
+	}
+	if c.Plugins.MaxTriggerDepth == 0 {
+		c.Plugins.MaxTriggerDepth = DefaultMaxTriggerDepth
+	}
+	if c.Plugins.MaxTriggerDepth < 0 {
+		bad("plugins.max_trigger_depth", "must be ≥ 1 (the runs one chain of subject triggers may hold; default %d)", DefaultMaxTriggerDepth)
 	}
 	c.applyBuiltinDefaults()
 	for pn, pc := range c.Plugins.Enabled {

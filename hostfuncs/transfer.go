@@ -75,7 +75,7 @@ func driveDownload(ctx context.Context, env *Env, in []byte) (any, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	n, sum, err := writeAtomic(ctx, local, rc)
+	n, sum, err := writeAtomic(ctx, local, rc, req.SHA1)
 	if err != nil {
 		return nil, err
 	}
@@ -83,8 +83,10 @@ func driveDownload(ctx context.Context, env *Env, in []byte) (any, error) {
 }
 
 // writeAtomic streams r into a temporary file next to dst and renames it
-// into place, so a cancelled download never leaves a partial file.
-func writeAtomic(ctx context.Context, dst string, r io.Reader) (int64, string, error) {
+// into place, so a cancelled download never leaves a partial file. With
+// want (hex SHA-1) set, bytes of another hash never replace dst: a restore
+// over a good local copy keeps it when the drive's copy is damaged.
+func writeAtomic(ctx context.Context, dst string, r io.Reader, want string) (int64, string, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return 0, "", fmt.Errorf("download: %w", err)
 	}
@@ -101,13 +103,17 @@ func writeAtomic(ctx context.Context, dst string, r io.Reader) (int64, string, e
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
+	sum := upperHex(h)
+	if err == nil && want != "" && !strings.EqualFold(sum, want) {
+		return 0, "", fmt.Errorf("download to %s: content SHA-1 %s, expected %s: the drive's copy (or the transfer) is damaged; %s was left as it was", dst, sum, strings.ToUpper(want), dst)
+	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), dst)
 	}
 	if err != nil {
 		return 0, "", fmt.Errorf("download to %s: %w", dst, err)
 	}
-	return n, upperHex(h), nil
+	return n, sum, nil
 }
 
 func upperHex(h hash.Hash) string { return strings.ToUpper(hex.EncodeToString(h.Sum(nil))) }

@@ -96,7 +96,7 @@ func connectExternal(ctx context.Context, o Options, rep int) (*Conn, error) {
 	}
 	nc, err := nats.Connect(o.NATS.URL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("natsx: connect to %s: %w (is the server running? check nats.url and nats.creds_file)", o.NATS.URL, err)
+		return nil, fmt.Errorf("natsx: connect to %s: %w (is the server running? check nats.url and nats.creds_file)", RedactURL(o.NATS.URL), err)
 	}
 	c, err := newConn(nc, nil, rep)
 	if err != nil {

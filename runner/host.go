@@ -269,12 +269,7 @@ func (h *Host) info(e *entry) PluginInfo {
 	pi.Account = v.account
 	pi.Exports = v.man.ExportNames()
 	pi.Grants, _ = json.Marshal(v.grant)
-	if v.pool != nil && v.pool.comp != nil {
-		pi.Interrupt = "wazero"
-		if v.pool.comp.ticks {
-			pi.Interrupt = "ticks"
-		}
-	}
+	pi.Interrupt = v.interrupt()
 	if len(v.triggers) > 0 {
 		pi.Triggers, _ = json.Marshal(v.triggers)
 	}

@@ -25,6 +25,10 @@ type Inspection struct {
 	Account  string          `json:"account,omitempty"`
 	// Warnings name the risky parts of the effective grant.
 	Warnings []string `json:"warnings,omitempty"`
+	// Interrupt says how a runaway call is stopped: "ticks" (the module
+	// imports wd_call and gets loop-header ticks) or "wazero" (wazero's
+	// check at every loop iteration, several times slower in loops).
+	Interrupt string `json:"interrupt,omitempty"`
 }
 
 // Inspect describes one plugin by name.
@@ -43,9 +47,22 @@ func (h *Host) Inspect(name string) (*Inspection, error) {
 		g := v.grant
 		in.Manifest, in.Wasm, in.SHA256, in.Grant, in.Config, in.Account = v.man, v.wasmPath, v.hash, &g, v.config, v.account
 		in.Exports, in.Imports = v.module.Exports, v.module.Imports
+		in.Interrupt = v.interrupt()
 		in.Warnings = GrantWarnings(g)
 	}
 	return in, nil
+}
+
+// interrupt names how the version's calls are stopped ("" before it is
+// compiled).
+func (v *version) interrupt() string {
+	switch {
+	case v.pool == nil || v.pool.comp == nil:
+		return ""
+	case v.pool.comp.ticks:
+		return "ticks"
+	}
+	return "wazero"
 }
 
 // GrantWarnings names what an effective grant lets a plugin do beyond the

@@ -1,6 +1,9 @@
 package runner
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,5 +24,36 @@ func TestInspectWarnsOfRawRequest(t *testing.T) {
 	star := Grant{Functions: []string{"*"}}
 	if w := GrantWarnings(star); len(w) != 0 || star.AllowsFunction(abi.FnDriveRequest) {
 		t.Errorf(`"*" grants the raw request (warnings %q)`, w)
+	}
+}
+
+// TestInspectShowsInterruptMode checks that inspect says how a runaway call
+// is stopped: loop-header ticks for a module importing wd_call, wazero's
+// own check for one that does not (the Go PDK echo plugin).
+func TestInspectShowsInterruptMode(t *testing.T) {
+	wasm, err := os.ReadFile("wasmmod/testdata/loop.wasm") // imports wd_call
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "loop")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "plugin.wasm"), wasm, 0o644)
+	os.WriteFile(filepath.Join(dir, ManifestFile), []byte("name: loop\nversion: 0.1.0\nwasm: plugin.wasm\nexports: [call]\n"), 0o644)
+	h := newTestHost(t, Options{NoPrewarm: true}, root, echoDir)
+	for name, want := range map[string]string{"loop": "ticks", "echo": "wazero"} {
+		in, err := h.Inspect(name)
+		if err != nil || in.Error != "" {
+			t.Fatalf("inspect %s: %+v %v", name, in, err)
+		}
+		if in.Interrupt != want {
+			t.Errorf("%s: inspect interrupt = %q, want %q", name, in.Interrupt, want)
+		}
+		b, _ := json.Marshal(in)
+		if !strings.Contains(string(b), `"interrupt":"`+want+`"`) {
+			t.Errorf("%s: inspect JSON lacks the interrupt mode: %s", name, b)
+		}
 	}
 }

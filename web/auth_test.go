@@ -156,6 +156,16 @@ func TestLoopbackWithoutTokenIsReadOnly(t *testing.T) {
 			t.Errorf("%s: status %d (%s), want 403 naming console.token", tc.name, got, body)
 		}
 	}
+	// Any other state-changing method is refused the same way, with or
+	// without the server's CSRF token.
+	for _, m := range []string{"PUT", "DELETE", "PATCH"} {
+		for _, h := range []http.Header{nil, {csrfHeader: {ts.csrf}, "Origin": {ts.http.URL}}} {
+			got, body := do(t, m, ts.http.URL+"/api/plugins/cleanup/enable", h, "")
+			if got != 403 || !strings.Contains(body, "console.token") {
+				t.Errorf("%s (headers %v): status %d (%s), want 403 naming console.token", m, h, got, body)
+			}
+		}
+	}
 	if got, _ := do(t, "GET", ts.http.URL+"/api/runs", nil, ""); got != 200 {
 		t.Errorf("read: %d, want 200", got)
 	}

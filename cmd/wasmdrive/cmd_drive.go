@@ -16,6 +16,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive/accounts"
 	"github.com/wasmdrive/wasmdrive/drive/local"
 	"github.com/wasmdrive/wasmdrive/internal/progress"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
 // Exit codes of the drive commands (2 is usage, from main).
@@ -51,6 +52,7 @@ type driveCmd struct {
 	args    []string
 	d       drive.Drive
 	close   func()
+	dataDir string // the config's data_dir
 }
 
 // newDriveFlags returns a flag set with the --account flag every drive
@@ -103,7 +105,7 @@ func openDrive(env *cliEnv, fs *flag.FlagSet, acct *string, args []string, minAr
 	if err != nil {
 		return nil, withExit(err)
 	}
-	return &driveCmd{env: env, fs: fs, account: acct, args: pos, d: d, close: func() {
+	return &driveCmd{env: env, fs: fs, account: acct, args: pos, d: d, dataDir: cfg.DataDir, close: func() {
 		if c, ok := d.(io.Closer); ok {
 			_ = c.Close()
 		}
@@ -188,11 +190,13 @@ func listAll(ctx context.Context, d drive.Drive, parentID string) ([]*drive.File
 	}
 }
 
+// displayName is a file's name for a terminal: control characters
+// escaped (termesc), folders with a trailing slash.
 func displayName(f *drive.File) string {
 	if f.IsFolder() {
-		return f.Name + "/"
+		return termesc.String(f.Name) + "/"
 	}
-	return f.Name
+	return termesc.String(f.Name)
 }
 
 func runDriveLs(ctx context.Context, env *cliEnv, args []string) error {
@@ -231,7 +235,7 @@ func runDriveLs(ctx context.Context, env *cliEnv, args []string) error {
 		if it.IsFolder() {
 			size = "-"
 		}
-		fmt.Fprintf(env.Stdout, "%-6s %10s  %s  %-24s  %s\n", it.Type, size, it.UpdatedAt.Local().Format("2006-01-02 15:04"), it.FileID, displayName(it))
+		fmt.Fprintf(env.Stdout, "%-6s %10s  %s  %-24s  %s\n", termesc.String(it.Type), size, it.UpdatedAt.Local().Format("2006-01-02 15:04"), termesc.String(it.FileID), displayName(it))
 	}
 	return nil
 }
@@ -282,7 +286,7 @@ func runDriveTree(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	root.Path = p
 	if !env.JSON {
-		fmt.Fprintln(env.Stdout, p)
+		fmt.Fprintln(env.Stdout, termesc.String(p))
 	}
 	if err := walk(root, "", 0); err != nil {
 		return withExit(err)
@@ -317,7 +321,7 @@ func runDriveStat(ctx context.Context, env *cliEnv, args []string) error {
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+			fmt.Fprintf(tw, "%s:\t%s\n", k, termesc.String(v))
 		}
 	}
 	row("path", f.Path)

@@ -8,6 +8,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive/accounts"
 	"github.com/wasmdrive/wasmdrive/drive/local"
 	"github.com/wasmdrive/wasmdrive/internal/progress"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
 func init() {
@@ -62,11 +63,15 @@ func printFsck(env *cliEnv, account string, r *local.FsckReport) {
 		fmt.Fprintln(w, "dry run: nothing was changed")
 	}
 	fmt.Fprintf(w, "account %s, %s\n", account, r.Dir)
+	from := "rebuilt from the blobs"
+	if r.Snapshot != nil {
+		from = "restored from the metadata snapshot of " + r.Snapshot.Local().Format("2006-01-02 15:04:05") + ", then checked against the blobs"
+	}
 	switch r.Database {
 	case "missing":
-		fmt.Fprintln(w, "metadata: meta.db was missing or empty; rebuilt from the blobs")
+		fmt.Fprintf(w, "metadata: meta.db was missing or empty; %s\n", from)
 	case "damaged":
-		fmt.Fprintf(w, "metadata: meta.db was damaged (kept as %s); rebuilt from the blobs\n", r.DamagedDatabase)
+		fmt.Fprintf(w, "metadata: meta.db was damaged (kept as %s); %s\n", r.DamagedDatabase, from)
 	case "other-generation":
 		fmt.Fprintln(w, "metadata: meta.db and the blobs were of different generations; reconciled")
 	default:
@@ -80,13 +85,18 @@ func printFsck(env *cliEnv, account string, r *local.FsckReport) {
 	fmt.Fprintf(w, "%s %d files (%s) into %s, named by their SHA-1\n", verb, len(r.Recovered), progress.Bytes(size), local.LostAndFound)
 	if env.Verbose {
 		for _, f := range r.Recovered {
-			fmt.Fprintf(w, "  %s (%s)\n", f.Path, progress.Bytes(f.Size))
+			fmt.Fprintf(w, "  %s (%s)\n", termesc.String(f.Path), progress.Bytes(f.Size))
 		}
 	}
 	for _, b := range r.Damaged {
-		fmt.Fprintf(env.Stderr, "damaged: content %s (%s) does not match its hash (kept as %s); re-upload: %s\n", b.SHA1, progress.Bytes(b.Size), b.Blob, strings.Join(b.Files, ", "))
+		fmt.Fprintf(env.Stderr, "damaged: content %s (%s) does not match its hash (kept as %s); re-upload: %s\n", b.SHA1, progress.Bytes(b.Size), b.Blob, termesc.String(strings.Join(b.Files, ", ")))
 	}
 	for _, b := range r.Missing {
-		fmt.Fprintf(env.Stderr, "missing: content %s (%s) is gone; re-upload: %s\n", b.SHA1, progress.Bytes(b.Size), strings.Join(b.Files, ", "))
+		if b.Dropped {
+			fmt.Fprintf(env.Stderr, "missing: content %s (%s) is gone; left out of the restored metadata (deleted after the snapshot, or lost): %s\n",
+				b.SHA1, progress.Bytes(b.Size), termesc.String(strings.Join(b.Files, ", ")))
+			continue
+		}
+		fmt.Fprintf(env.Stderr, "missing: content %s (%s) is gone; re-upload: %s\n", b.SHA1, progress.Bytes(b.Size), termesc.String(strings.Join(b.Files, ", ")))
 	}
 }

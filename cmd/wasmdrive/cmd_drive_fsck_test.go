@@ -42,34 +42,47 @@ func blobFiles(t *testing.T, dir string) []string {
 // TestDriveFsckAfterLostMeta is the data-loss report of issue 12: with
 // meta.db deleted or emptied and blobs present, no drive command may
 // delete a blob or pretend the drive is empty (they exit with
-// exitNeedsFsck and name `drive fsck`), and drive fsck restores every file
-// into /lost+found, byte for byte.
+// exitNeedsFsck and name `drive fsck`), and drive fsck restores every
+// file byte for byte: under its name from the metadata snapshot when there
+// is one, else into /lost+found by hash.
 func TestDriveFsckAfterLostMeta(t *testing.T) {
-	for _, damage := range []string{"missing", "empty"} {
-		t.Run(damage, func(t *testing.T) {
+	for _, c := range []struct {
+		damage   string
+		snapshot bool
+	}{{"missing", false}, {"empty", false}, {"missing", true}, {"empty", true}} {
+		t.Run(fmt.Sprintf("%s,snapshot=%v", c.damage, c.snapshot), func(t *testing.T) {
 			data, src := t.TempDir(), t.TempDir()
 			big := make([]byte, 300<<10)
 			rand.NewChaCha8([32]byte{7}).Read(big)
 			contents := map[string]string{"a.txt": "alpha\n", "b.bin": string(big), "sub/c.txt": strings.Repeat("c", 5000)}
 			bySum := map[string]string{}
-			for p, c := range contents {
+			for p, content := range contents {
 				full := filepath.Join(src, "proj", filepath.FromSlash(p))
 				os.MkdirAll(filepath.Dir(full), 0o755)
-				if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+				if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				bySum[fmt.Sprintf("%X", sha1.Sum([]byte(c)))] = c
+				bySum[fmt.Sprintf("%X", sha1.Sum([]byte(content)))] = content
 			}
 			mustWD(t, data, "drive", "put", filepath.Join(src, "proj"), "/backup")
 			dir := driveDir(t, data)
+			// After the snapshot: one file more, and one deleted for good.
+			later := filepath.Join(src, "later.txt")
+			os.WriteFile(later, []byte("stored after the snapshot"), 0o644)
+			bySum[fmt.Sprintf("%X", sha1.Sum([]byte("stored after the snapshot")))] = "stored after the snapshot"
+			mustWD(t, data, "drive", "put", later, "/later")
+			mustWD(t, data, "drive", "rm", "--permanent", "/backup/proj/sub/c.txt")
 			before := blobFiles(t, dir)
 			if len(before) != 3 {
-				t.Fatalf("blobs after put: %v", before)
+				t.Fatalf("blobs: %v", before)
+			}
+			if !c.snapshot {
+				os.Remove(filepath.Join(dir, "meta.snapshot.db"))
 			}
 			for _, sfx := range []string{"-wal", "-shm"} {
 				os.Remove(filepath.Join(dir, "meta.db"+sfx))
 			}
-			if damage == "missing" {
+			if c.damage == "missing" {
 				os.Remove(filepath.Join(dir, "meta.db"))
 			} else if err := os.Truncate(filepath.Join(dir, "meta.db"), 0); err != nil {
 				t.Fatal(err)
@@ -87,12 +100,30 @@ func TestDriveFsckAfterLostMeta(t *testing.T) {
 					t.Fatalf("%s deleted blobs: before %v, after %v", strings.Join(args, " "), before, got)
 				}
 			}
+			code, out, errs := wd(t, data, "--json", "drive", "fsck")
 			var rep local.FsckReport
-			if err := json.Unmarshal([]byte(mustWD(t, data, "--json", "drive", "fsck")), &rep); err != nil {
-				t.Fatal(err)
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("fsck: exit %d, %v\n%s", code, err, errs)
 			}
-			if rep.Database != "missing" || len(rep.Recovered) != 3 || !rep.Clean() {
+			if rep.Database != "missing" {
 				t.Fatalf("fsck report: %+v", rep)
+			}
+			if c.snapshot {
+				// c.txt was in the snapshot, its content is gone: listed, dropped.
+				if code != exitFsckLeft || rep.Snapshot == nil || len(rep.Recovered) != 1 || len(rep.Missing) != 1 ||
+					!rep.Missing[0].Dropped || rep.Missing[0].Files[0] != "/backup/proj/sub/c.txt" {
+					t.Fatalf("fsck: exit %d, report %+v", code, rep)
+				}
+				for _, f := range []string{"a.txt", "b.bin"} {
+					if got := mustWD(t, data, "drive", "get", "/backup/proj/"+f, "-"); got != contents[f] {
+						t.Fatalf("%s: %d bytes, want %d", f, len(got), len(contents[f]))
+					}
+				}
+				if out := mustWD(t, data, "drive", "ls", "/backup/proj"); out != "a.txt\nb.bin\nsub/\n" {
+					t.Fatalf("ls after fsck: %q", out)
+				}
+			} else if code != 0 || rep.Snapshot != nil || len(rep.Recovered) != 3 || !rep.Clean() {
+				t.Fatalf("fsck: exit %d, report %+v", code, rep)
 			}
 			for _, f := range rep.Recovered {
 				want, ok := bySum[f.SHA1]
@@ -103,17 +134,14 @@ func TestDriveFsckAfterLostMeta(t *testing.T) {
 					t.Fatalf("%s: %d bytes, want %d", f.Path, len(got), len(want))
 				}
 			}
-			if out := mustWD(t, data, "drive", "ls", "/"); out != "lost+found/\n" {
-				t.Fatalf("ls / after fsck: %q", out)
-			}
 			if got := blobFiles(t, dir); strings.Join(got, ",") != strings.Join(before, ",") {
 				t.Fatalf("blobs after fsck: %v, want %v", got, before)
 			}
-			if !strings.Contains(mustWD(t, data, "drive", "usage"), "used 305") {
+			if !strings.Contains(mustWD(t, data, "drive", "usage"), "used 300") {
 				t.Errorf("usage after fsck: %s", mustWD(t, data, "drive", "usage"))
 			}
 			// A second run finds nothing to do.
-			out := mustWD(t, data, "drive", "fsck")
+			out = mustWD(t, data, "drive", "fsck")
 			if !strings.Contains(out, "metadata: ok") || !strings.Contains(out, "recovered 0 files") {
 				t.Fatalf("second fsck: %s", out)
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/internal/progress"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
 func init() {
@@ -101,7 +102,7 @@ func runDriveGet(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.Stdout, "downloaded %d of %d files, %s in %s\n", len(jobs)-len(failed), len(jobs),
 			progress.Bytes(bar.Done()), took.Round(time.Millisecond))
 		for _, err := range failed {
-			fmt.Fprintf(env.Stderr, "failed: %v\n", err)
+			fmt.Fprintf(env.Stderr, "failed: %s\n", termesc.Text(err.Error()))
 		}
 	}
 	if len(failed) > 0 {

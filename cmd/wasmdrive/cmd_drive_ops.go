@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
 func init() {
@@ -42,7 +43,7 @@ func runDriveMkdir(ctx context.Context, env *cliEnv, args []string) error {
 	if env.JSON {
 		return writeJSON(env.Stdout, f)
 	}
-	fmt.Fprintf(env.Stdout, "%s %s\n", p, f.FileID)
+	fmt.Fprintf(env.Stdout, "%s %s\n", termesc.String(p), termesc.String(f.FileID))
 	return nil
 }
 
@@ -136,7 +137,7 @@ func moveOrCopy(ctx context.Context, env *cliEnv, args []string, verb string) er
 	if env.JSON {
 		return writeJSON(env.Stdout, res)
 	}
-	fmt.Fprintf(env.Stdout, "%s -> %s (%s)\n", srcPath, dstPath, res.FileID)
+	fmt.Fprintf(env.Stdout, "%s -> %s (%s)\n", termesc.String(srcPath), termesc.String(dstPath), termesc.String(res.FileID))
 	return nil
 }
 
@@ -178,14 +179,14 @@ func runDriveRm(ctx context.Context, env *cliEnv, args []string) error {
 				first = fmt.Errorf("rm %s: %w", p, err)
 			}
 			if !env.JSON {
-				fmt.Fprintf(env.Stderr, "rm %s: %v\n", p, err)
+				fmt.Fprintf(env.Stderr, "rm %s: %s\n", termesc.String(p), termesc.Text(err.Error()))
 			}
 		} else if !env.JSON {
 			verb := "trashed"
 			if *permanent {
 				verb = "deleted"
 			}
-			fmt.Fprintf(env.Stdout, "%s %s\n", verb, p)
+			fmt.Fprintf(env.Stdout, "%s %s\n", verb, termesc.String(p))
 		}
 		out = append(out, r)
 	}
@@ -230,7 +231,7 @@ func runDriveRestore(ctx context.Context, env *cliEnv, args []string) error {
 			return writeJSON(env.Stdout, trash)
 		}
 		for _, f := range trash {
-			fmt.Fprintf(env.Stdout, "%-24s %s\n", f.FileID, displayName(f))
+			fmt.Fprintf(env.Stdout, "%-24s %s\n", termesc.String(f.FileID), displayName(f))
 		}
 		return nil
 	}
@@ -254,7 +255,7 @@ func runDriveRestore(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		restored = append(restored, match[0])
 		if !env.JSON {
-			fmt.Fprintf(env.Stdout, "restored %s (%s)\n", displayName(match[0]), match[0].FileID)
+			fmt.Fprintf(env.Stdout, "restored %s (%s)\n", displayName(match[0]), termesc.String(match[0].FileID))
 		}
 	}
 	if env.JSON {
@@ -303,7 +304,7 @@ func runDriveSearch(ctx context.Context, env *cliEnv, args []string) error {
 		return writeJSON(env.Stdout, items)
 	}
 	for _, f := range items {
-		fmt.Fprintf(env.Stdout, "%-24s %s\n", f.FileID, displayName(f))
+		fmt.Fprintf(env.Stdout, "%-24s %s\n", termesc.String(f.FileID), displayName(f))
 	}
 	return nil
 }

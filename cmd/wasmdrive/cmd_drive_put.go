@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/internal/progress"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
 func init() {
@@ -37,6 +38,7 @@ type putResult struct {
 	FileID    string `json:"file_id,omitempty"`
 	Size      int64  `json:"size"`
 	Rapid     bool   `json:"rapid_upload"`
+	Resumed   bool   `json:"resumed,omitempty"` // continued an interrupted upload
 	BytesSent int64  `json:"bytes_sent"`
 	Error     string `json:"error,omitempty"`
 	err       error
@@ -76,7 +78,8 @@ func runDrivePut(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	bar := progress.New(env.Stderr, "put", total)
 	start := time.Now()
-	results := runPutJobs(ctx, c.d, jobs, *jobsN, mode, bar)
+	resumer := &putResumer{dir: resumeDir(c.dataDir), account: *acct}
+	results := runPutJobs(ctx, c.d, jobs, *jobsN, mode, bar, resumer)
 	bar.Finish()
 	return reportPut(env, results, time.Since(start))
 }
@@ -158,7 +161,7 @@ func makeRemoteDirs(ctx context.Context, d drive.Drive, dst string, dirs []strin
 }
 
 // runPutJobs uploads jobs, n at a time, and returns one result per job.
-func runPutJobs(ctx context.Context, d drive.Drive, jobs []putJob, n int, mode drive.CheckNameMode, bar *progress.Bar) []putResult {
+func runPutJobs(ctx context.Context, d drive.Drive, jobs []putJob, n int, mode drive.CheckNameMode, bar *progress.Bar, r *putResumer) []putResult {
 	results := make([]putResult, len(jobs))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -167,7 +170,7 @@ func runPutJobs(ctx context.Context, d drive.Drive, jobs []putJob, n int, mode d
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				results[i] = putOne(ctx, d, jobs[i], mode, bar)
+				results[i] = putOne(ctx, d, jobs[i], mode, bar, r)
 			}
 		}()
 	}
@@ -183,7 +186,15 @@ func runPutJobs(ctx context.Context, d drive.Drive, jobs []putJob, n int, mode d
 	return results
 }
 
-func putOne(ctx context.Context, d drive.Drive, j putJob, mode drive.CheckNameMode, bar *progress.Bar) putResult {
+// Test hooks: putPartSize overrides the backend's part size; putInterrupt,
+// when it returns true for a file and the bytes sent so far, cancels that
+// file's upload as a kill would.
+var (
+	putPartSize  int64
+	putInterrupt func(local string, sent int64) bool
+)
+
+func putOne(ctx context.Context, d drive.Drive, j putJob, mode drive.CheckNameMode, bar *progress.Bar, r *putResumer) putResult {
 	res := putResult{Local: j.local, Path: path.Join(j.remote, j.name), Size: j.size}
 	f, err := os.Open(j.local)
 	if err != nil {
@@ -191,21 +202,28 @@ func putOne(ctx context.Context, d drive.Drive, j putJob, mode drive.CheckNameMo
 		return res
 	}
 	defer f.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var last int64
 	up, err := d.Upload(ctx, drive.UploadRequest{ParentFileID: j.parentID, Name: j.name, Size: j.size, Content: f,
-		CheckNameMode: mode, LocalModifiedAt: j.mtime,
+		CheckNameMode: mode, LocalModifiedAt: j.mtime, PartSize: putPartSize,
+		Resume: r.load(j), OnSession: func(s drive.UploadSession) { r.save(j, s) },
 		Progress: func(sent int64) {
 			bar.Add(min(sent, j.size) - last)
 			last = min(sent, j.size)
+			if putInterrupt != nil && putInterrupt(j.local, sent) {
+				cancel()
+			}
 		}})
 	if err != nil {
 		bar.Add(-last)
 		res.Error, res.err = err.Error(), err
 		return res
 	}
+	r.done(j)
 	bar.Add(j.size - last)
 	bar.FileDone()
-	res.FileID, res.Rapid, res.BytesSent = up.File.FileID, up.RapidUpload, up.BytesSent
+	res.FileID, res.Rapid, res.BytesSent, res.Resumed = up.File.FileID, up.RapidUpload, up.BytesSent, up.Resumed
 	return res
 }
 
@@ -234,7 +252,7 @@ func reportPut(env *cliEnv, results []putResult, took time.Duration) error {
 		if env.Verbose {
 			for _, r := range results {
 				if r.Error == "" {
-					fmt.Fprintf(env.Stdout, "%s -> %s%s\n", r.Local, r.Path, map[bool]string{true: " (rapid)"}[r.Rapid])
+					fmt.Fprintf(env.Stdout, "%s -> %s%s%s\n", termesc.String(r.Local), termesc.String(r.Path), map[bool]string{true: " (rapid)"}[r.Rapid], map[bool]string{true: " (resumed)"}[r.Resumed])
 				}
 			}
 		}
@@ -242,7 +260,7 @@ func reportPut(env *cliEnv, results []putResult, took time.Duration) error {
 		fmt.Fprintf(env.Stdout, "uploaded %d of %d files, %s in %s (%s/s), %d rapid\n", len(results)-len(failed), len(results),
 			progress.Bytes(bytes), took.Round(time.Millisecond), progress.Bytes(int64(rate)), rapid)
 		for _, r := range failed {
-			fmt.Fprintf(env.Stderr, "failed: %s: %s\n", r.Local, r.Error)
+			fmt.Fprintf(env.Stderr, "failed: %s: %s\n", termesc.String(r.Local), termesc.Text(r.Error))
 		}
 	}
 	if len(failed) > 0 {

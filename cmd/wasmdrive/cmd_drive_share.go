@@ -10,6 +10,7 @@ import (
 
 	"github.com/wasmdrive/wasmdrive/config"
 	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
 func init() {
@@ -53,9 +54,9 @@ func runDriveShare(ctx context.Context, env *cliEnv, args []string) error {
 	if env.JSON {
 		return writeJSON(env.Stdout, s)
 	}
-	fmt.Fprintln(env.Stdout, s.ShareURL)
+	fmt.Fprintln(env.Stdout, termesc.String(s.ShareURL))
 	if s.Password != "" {
-		fmt.Fprintf(env.Stdout, "password: %s\n", s.Password)
+		fmt.Fprintf(env.Stdout, "password: %s\n", termesc.String(s.Password))
 	}
 	if !s.Expiration.IsZero() {
 		fmt.Fprintf(env.Stdout, "expires: %s\n", s.Expiration.Local().Format("2006-01-02 15:04 MST"))

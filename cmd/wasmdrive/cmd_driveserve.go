@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "drive serve", usage: "[--account NAME | --dir DIR] [--addr 127.0.0.1:8378] [--rate N] [--faults SPEC]",
+	register(&command{name: "drive serve", usage: "[--account NAME | --dir DIR] [--addr 127.0.0.1:8378] [--allow-remote] [--rate N] [--faults SPEC]",
 		summary: "serve a local drive over HTTP in the Aliyun Open API dialect", run: runDriveServe})
 }
 
@@ -27,10 +27,15 @@ func runDriveServe(ctx context.Context, env *cliEnv, args []string) error {
 	acct := fs.String("account", "", "local account whose drive to serve (default: the config's default_account)")
 	dir := fs.String("dir", "", "serve the local drive in this folder instead of an account's")
 	addr := fs.String("addr", "127.0.0.1:8378", "address to listen on")
+	allowRemote := fs.Bool("allow-remote", false, "allow an --addr other machines can reach (the drive is a test double with no user login)")
 	rateLimit := fs.Float64("rate", 0, "API calls per second before answering 429 with x-retry-after (0: unlimited)")
 	faults := fs.String("faults", "", `faults to inject, e.g. "429:0.1,500:0.05,reset:0.02,latency:5ms,route=/adrive/v1.0/openFile/*"`)
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return errUsage
+	}
+	remote, err := checkDriveServeAddr(*addr, *allowRemote)
+	if err != nil {
+		return err
 	}
 	fl, seed, err := local.ParseFaults(*faults)
 	if err != nil {
@@ -49,11 +54,11 @@ func runDriveServe(ctx context.Context, env *cliEnv, args []string) error {
 		if a.Type != "" && a.Type != accounts.TypeLocal {
 			return fmt.Errorf("account %s is %q, not a local drive: drive serve serves local drives only", name, a.Type)
 		}
-		*dir, opts.QuotaBytes, opts.UserName = a.Dir, a.QuotaBytes, name
+		*dir, opts.QuotaBytes, opts.UserName, opts.SessionTTL = a.Dir, a.QuotaBytes, name, a.UploadSessionTTL
 	}
 	d, err := local.Open(*dir, opts)
 	if err != nil {
-		return err
+		return withExit(err)
 	}
 	defer d.Close()
 	ln, err := net.Listen("tcp", *addr)
@@ -61,6 +66,9 @@ func runDriveServe(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("listen on %s: %w (pick another with --addr)", *addr, err)
 	}
 	url := "http://" + ln.Addr().String()
+	if remote {
+		fmt.Fprintf(env.Stderr, "warning: drive serve listens on %s beyond loopback (--allow-remote): %s\n", ln.Addr(), driveServeRisk)
+	}
 	srv := &http.Server{Handler: local.NewServer(d, local.ServerOptions{PublicURL: url, Faults: fl, FaultSeed: seed, RateLimit: *rateLimit, Burst: max(1, int(*rateLimit))}),
 		ReadHeaderTimeout: 10 * time.Second}
 	id, secret, refresh, err := d.NewClientCredentials(ctx)
@@ -82,4 +90,24 @@ func runDriveServe(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// driveServeRisk says why drive serve stays on loopback by default.
+const driveServeRisk = "it serves the whole drive over plain HTTP, and its OAuth endpoints are a test double of the real service, so anyone who reaches the address can get a token and read, change and share every file"
+
+// checkDriveServeAddr refuses an address other machines can reach unless
+// allowed; it reports whether addr is such an address.
+func checkDriveServeAddr(addr string, allow bool) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("--addr %q: %w (use host:port, e.g. 127.0.0.1:8378)", addr, err)
+	}
+	ip := net.ParseIP(host)
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return false, nil
+	}
+	if !allow {
+		return true, fmt.Errorf("drive serve: --addr %s is not a loopback address: %s; pass --allow-remote to serve it beyond this machine anyway, or listen on 127.0.0.1", addr, driveServeRisk)
+	}
+	return true, nil
 }

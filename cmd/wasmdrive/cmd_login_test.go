@@ -17,11 +17,12 @@ import (
 
 // browser plays the user: when the login command prints the authorize URL
 // it opens it and presses Approve on drive/local's consent page, which
-// redirects back to the login command.
+// redirects back to the login command (Deny when deny is set).
 type browser struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	hit bool
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	hit  bool
+	deny bool
 }
 
 var urlRE = regexp.MustCompile(`https?://\S+/oauth/authorize\S*`)
@@ -33,7 +34,7 @@ func (b *browser) Write(p []byte) (int, error) {
 	if u := urlRE.FindString(b.buf.String()); u != "" && !b.hit {
 		b.hit = true
 		go func() {
-			resp, err := local.AnswerConsent(context.Background(), http.DefaultClient, u, true)
+			resp, err := local.AnswerConsent(context.Background(), http.DefaultClient, u, !b.deny)
 			if err == nil {
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
@@ -58,6 +59,16 @@ func TestLoginThenUseAliyunAccount(t *testing.T) {
 		b := &browser{}
 		code := runMain(append([]string{"--config", cfg}, args...), &out, b)
 		return code, out.String(), b.buf.String()
+	}
+	// The user denies: no token is saved.
+	var deniedOut bytes.Buffer
+	denied := &browser{deny: true}
+	if code := runMain([]string{"--config", cfg, "login", "--account", "work", "--listen", "127.0.0.1:0"}, &deniedOut, denied); code == 0 ||
+		!strings.Contains(denied.buf.String(), "access_denied") {
+		t.Fatalf("login the user denied: exit %d\n%s", code, denied.buf.String())
+	}
+	if _, err := os.Stat(tokenFile); err == nil {
+		t.Fatal("a denied login saved a token file")
 	}
 	if code, _, errs := run("drive", "ls", "--account", "work", "/"); code != exitPermission || !strings.Contains(errs, "wasmdrive login --account work") {
 		t.Fatalf("before login: exit %d, %s", code, errs)

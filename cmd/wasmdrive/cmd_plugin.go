@@ -14,6 +14,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/accounts"
 	"github.com/wasmdrive/wasmdrive/hostfuncs"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/build"
 	"github.com/wasmdrive/wasmdrive/runner/kvfile"
@@ -67,7 +68,7 @@ func runPluginBuild(ctx context.Context, env *cliEnv, args []string) error {
 	if res.Cached {
 		how = "up to date (cached)"
 	}
-	fmt.Fprintf(env.Stdout, "%s %s %s: %s\n  sha256 %s\n", man.Name, man.Version, how, *out, res.SHA256)
+	fmt.Fprintf(env.Stdout, "%s %s %s: %s\n  sha256 %s\n", man.Name, termesc.String(man.Version), how, termesc.String(*out), res.SHA256)
 	return nil
 }
 
@@ -192,7 +193,7 @@ func runPluginList(ctx context.Context, env *cliEnv, args []string) error {
 		if len(hash) > 12 {
 			hash = hash[:12]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", p.Name, p.Version, p.Enabled, hash, strings.Join(p.Exports, ","), p.Dir)
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", termesc.String(p.Name), termesc.String(p.Version), p.Enabled, termesc.String(hash), termesc.String(strings.Join(p.Exports, ",")), termesc.String(p.Dir))
 		if p.Error != "" {
 			errs = append(errs, fmt.Sprintf("%s: %s", p.Name, p.Error))
 		}
@@ -201,7 +202,7 @@ func runPluginList(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	for _, e := range errs {
-		fmt.Fprintf(env.Stdout, "\nerror: %s\n", e)
+		fmt.Fprintf(env.Stdout, "\nerror: %s\n", termesc.Text(e))
 	}
 	return nil
 }
@@ -232,26 +233,27 @@ func runPluginInspect(ctx context.Context, env *cliEnv, args []string) error {
 		return writeJSON(env.Stdout, in)
 	}
 	w := env.Stdout
-	fmt.Fprintf(w, "name:     %s\ndir:      %s\nenabled:  %v\n", in.Name, in.Dir, in.Enabled)
+	fmt.Fprintf(w, "name:     %s\ndir:      %s\nenabled:  %v\n", termesc.String(in.Name), termesc.String(in.Dir), in.Enabled)
 	if in.Error != "" {
-		fmt.Fprintf(w, "error:    %s\n", in.Error)
+		fmt.Fprintf(w, "error:    %s\n", termesc.Text(in.Error))
 	}
 	for _, warn := range in.Warnings {
-		fmt.Fprintf(w, "warning:  %s\n", warn)
+		fmt.Fprintf(w, "warning:  %s\n", termesc.Text(warn))
 	}
 	if in.Manifest == nil {
 		return nil
 	}
 	m := in.Manifest
-	fmt.Fprintf(w, "version:  %s\nwasm:     %s\nsha256:   %s\naccount:  %s\nentry:    %s\n", m.Version, in.Wasm, in.SHA256, in.Account, m.Entry)
-	fmt.Fprintf(w, "exports (module): %s\n", strings.Join(in.Exports, ", "))
+	fmt.Fprintf(w, "version:  %s\nwasm:     %s\nsha256:   %s\naccount:  %s\nentry:    %s\n", termesc.String(m.Version), termesc.String(in.Wasm), in.SHA256, termesc.String(in.Account), termesc.String(m.Entry))
+	fmt.Fprintf(w, "exports (module): %s\n", termesc.String(strings.Join(in.Exports, ", ")))
 	var hostFns []string
 	for _, imp := range in.Imports {
 		if fn, ok := strings.CutPrefix(imp, "extism:host/user."); ok {
 			hostFns = append(hostFns, fn)
 		}
 	}
-	fmt.Fprintf(w, "host functions imported: %s\n", strings.Join(hostFns, ", "))
+	fmt.Fprintf(w, "host functions imported: %s\n", termesc.String(strings.Join(hostFns, ", ")))
+	fmt.Fprintf(w, "interrupt: %s\n", in.Interrupt)
 	fmt.Fprintf(w, "limits: memory_pages=%d timeout=%s max_instances=%d max_input=%d max_output=%d retries=%d backoff=%s\n",
 		m.Limits.MemoryPages, m.Limits.Timeout.D(), m.Limits.MaxInstances, m.Limits.MaxInputBytes, m.Limits.MaxOutputBytes, m.Limits.Retries, m.Limits.Backoff.D())
 	fmt.Fprintf(w, "config: %s\n", in.Config)

@@ -64,7 +64,7 @@ func TestPluginNewBuildRun(t *testing.T) {
 	}
 
 	out = mustWD(t, data, "plugin", "inspect", dir)
-	for _, want := range []string{"name:     hello", "sha256:   " + b1.SHA256, "exports (module): _initialize, run", "wd_drive_list", `"drive.read"`} {
+	for _, want := range []string{"name:     hello", "sha256:   " + b1.SHA256, "exports (module): _initialize, run", "wd_drive_list", "interrupt: ticks", `"drive.read"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("inspect lacks %q:\n%s", want, out)
 		}

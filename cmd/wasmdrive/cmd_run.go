@@ -7,11 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
@@ -76,24 +75,14 @@ func (s *stderrSink) Log(l runner.LogLine) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.endProgressLocked()
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %-5s %-6s %s", l.Time.Local().Format("15:04:05"), strings.ToUpper(string(l.Level)), l.Source, l.Msg)
-	keys := make([]string, 0, len(l.Fields))
-	for k := range l.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%v", k, l.Fields[k])
-	}
-	fmt.Fprintln(s.w, b.String())
+	fmt.Fprintln(s.w, formatLogLine(l, "15:04:05"))
 }
 
 // Progress rewrites one progress line.
 func (s *stderrSink) Progress(p runner.Progress) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fmt.Fprintf(s.w, "\rprogress %d/%d %s %s", p.Done, p.Total, p.Unit, p.Note)
+	fmt.Fprintf(s.w, "\rprogress %d/%d %s %s", p.Done, p.Total, termesc.String(p.Unit), termesc.String(p.Note))
 	s.progress = true
 }
 

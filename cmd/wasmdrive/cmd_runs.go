@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/app"
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
@@ -66,19 +67,24 @@ func printRuns(w io.Writer, runs []*runner.RunRecord) {
 		if !r.Ended.IsZero() && !r.Started.IsZero() {
 			took = r.Ended.Sub(r.Started).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Plugin, r.Status, short(r.Trigger, 40), r.Node,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", esc(r.ID), esc(r.Plugin), esc(r.Status), short(r.Trigger, 40), esc(r.Node),
 			r.Queued.Local().Format("01-02 15:04:05"), took, short(r.Error, 60))
 	}
 	_ = tw.Flush()
 }
 
+// short is s on one line of at most about n bytes, control characters
+// escaped.
 func short(s string, n int) string {
 	s = strings.ReplaceAll(s, "\n", " ")
 	if len(s) > n {
-		return s[:n-1] + "…"
+		s = strings.ToValidUTF8(s[:n-1], "") + "…"
 	}
-	return s
+	return esc(s)
 }
+
+// esc escapes control characters for the terminal (termesc).
+func esc(s string) string { return termesc.String(s) }
 
 func oneID(args []string) (string, error) {
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
@@ -112,8 +118,8 @@ func runRunsShow(ctx context.Context, env *cliEnv, args []string) error {
 			return writeJSON(env.Stdout, r)
 		}
 		w := env.Stdout
-		fmt.Fprintf(w, "run      %s\nplugin   %s %s\nentry    %s\nstatus   %s (attempt %d)\ntrigger  %s\n", r.ID, r.Plugin, r.Version, r.Entry, r.Status, r.Attempt, r.Trigger)
-		fmt.Fprintf(w, "node     %s\naccount  %s\nqueued   %s\n", r.Node, r.Account, r.Queued.Local().Format(time.RFC3339))
+		fmt.Fprintf(w, "run      %s\nplugin   %s %s\nentry    %s\nstatus   %s (attempt %d)\ntrigger  %s\n", esc(r.ID), esc(r.Plugin), esc(r.Version), esc(r.Entry), esc(r.Status), r.Attempt, esc(r.Trigger))
+		fmt.Fprintf(w, "node     %s\naccount  %s\nqueued   %s\n", esc(r.Node), esc(r.Account), r.Queued.Local().Format(time.RFC3339))
 		if !r.Started.IsZero() {
 			fmt.Fprintf(w, "started  %s\n", r.Started.Local().Format(time.RFC3339))
 		}
@@ -121,7 +127,7 @@ func runRunsShow(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(w, "ended    %s (%s)\n", r.Ended.Local().Format(time.RFC3339), r.Ended.Sub(r.Started).Round(time.Millisecond))
 		}
 		if r.Progress != nil {
-			fmt.Fprintf(w, "progress %d/%d %s %s\n", r.Progress.Done, r.Progress.Total, r.Progress.Unit, r.Progress.Note)
+			fmt.Fprintf(w, "progress %d/%d %s %s\n", r.Progress.Done, r.Progress.Total, esc(r.Progress.Unit), esc(r.Progress.Note))
 		}
 		if len(r.Input) > 0 {
 			fmt.Fprintf(w, "input    %s\n", short(string(r.Input), 200))
@@ -130,11 +136,11 @@ func runRunsShow(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(w, "result   %s\n", short(string(r.Result), 400))
 		}
 		if r.Error != "" {
-			fmt.Fprintf(w, "error    %s\n", r.Error)
+			fmt.Fprintf(w, "error    %s\n", termesc.Text(r.Error))
 		}
 		switch r.Status {
 		case runner.StatusFailed, runner.StatusDead:
-			fmt.Fprintf(w, "\nlogs: wasmdrive runs logs %s   replay: wasmdrive runs retry %s\n", r.ID, r.ID)
+			fmt.Fprintf(w, "\nlogs: wasmdrive runs logs %s   replay: wasmdrive runs retry %s\n", esc(r.ID), esc(r.ID))
 		}
 		return nil
 	})
@@ -165,7 +171,7 @@ func runRunsLogs(ctx context.Context, env *cliEnv, args []string) error {
 			_ = writeJSON(env.Stdout, l)
 			return
 		}
-		fmt.Fprintln(env.Stdout, formatLogLine(l))
+		fmt.Fprintln(env.Stdout, formatLogLine(l, "15:04:05.000"))
 	}
 	if !*follow {
 		lines, err := c.Service.Logs(ctx, id, 0, 0)
@@ -204,16 +210,20 @@ func isFinal(s string) bool {
 	return false
 }
 
-func formatLogLine(l runner.LogLine) string {
+// formatLogLine is one log line for a terminal, with its time in
+// timeFormat. What the plugin wrote (message, fields) has its control
+// characters escaped, so a line cannot forge other lines, move the cursor
+// or retitle the window.
+func formatLogLine(l runner.LogLine, timeFormat string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %-5s %-6s %s", l.Time.Local().Format("15:04:05.000"), strings.ToUpper(string(l.Level)), l.Source, l.Msg)
+	fmt.Fprintf(&b, "%s %-5s %-6s %s", l.Time.Local().Format(timeFormat), esc(strings.ToUpper(string(l.Level))), esc(l.Source), esc(l.Msg))
 	keys := make([]string, 0, len(l.Fields))
 	for k := range l.Fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%v", k, l.Fields[k])
+		fmt.Fprintf(&b, " %s=%s", esc(k), esc(fmt.Sprint(l.Fields[k])))
 	}
 	return b.String()
 }

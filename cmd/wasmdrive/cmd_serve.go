@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/app"
+	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/runner/trigger"
 )
 
@@ -86,13 +87,16 @@ func printBanner(env *cliEnv, a *app.App, info app.ServeInfo) {
 	} else {
 		fmt.Fprintln(w, "  console:   disabled")
 	}
+	// The banner never prints a secret: it says where the token is.
 	switch {
 	case a.Cfg.NATS.URL != "":
-		fmt.Fprintf(w, "  NATS:      %s (shared with other nodes)\n", a.Cfg.NATS.URL)
-	case info.Token != "":
-		fmt.Fprintf(w, "  NATS:      embedded, control port %s (token in %s)\n", info.NATSURL, app.ServeInfoPath(a.Cfg.DataDir))
+		fmt.Fprintf(w, "  NATS:      %s (shared with other nodes)\n", natsx.RedactURL(a.Cfg.NATS.URL))
+	case info.NATSURL != "" && a.Conn.TokenFile != "":
+		fmt.Fprintf(w, "  NATS:      embedded, listening on %s (clients need the token in %s)\n", info.NATSURL, a.Conn.TokenFile)
+	case info.NATSURL != "":
+		fmt.Fprintf(w, "  NATS:      embedded, listening on %s (clients need the token of nats.token)\n", info.NATSURL)
 	default:
-		fmt.Fprintf(w, "  NATS:      embedded, listening on %s\n", info.NATSURL)
+		fmt.Fprintln(w, "  NATS:      embedded, in process only")
 	}
 	var names []string
 	ps, _ := a.Service.Plugins(context.Background())
@@ -120,9 +124,13 @@ func printBanner(env *cliEnv, a *app.App, info app.ServeInfo) {
 	if len(a.Subjects) > 0 {
 		subj = a.Subjects[0].Subject
 	}
-	url := info.NATSURL
-	if info.Token != "" {
-		url = "nats://" + info.Token + "@" + strings.TrimPrefix(info.NATSURL, "nats://")
+	url := natsx.RedactURL(info.NATSURL)
+	switch {
+	case !a.Conn.Embedded() || url == "":
+	case a.Conn.TokenFile != "":
+		url = `"nats://$(cat '` + a.Conn.TokenFile + `')@` + strings.TrimPrefix(url, "nats://") + `"`
+	case a.Conn.Token() != "":
+		url = "nats://NATS_TOKEN@" + strings.TrimPrefix(url, "nats://")
 	}
 	if url != "" {
 		fmt.Fprintf(w, "  event:     nats --server %s pub %s '{\"path\":\"/inbox/a.txt\"}'\n", url, subj)

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
 // command is one subcommand (or subcommand group: "drive ls" is registered as
@@ -94,7 +96,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: wasmdrive %s %s\n  %s\n", cmd.name, cmd.usage, cmd.summary)
 		return 2
 	}
-	fmt.Fprintf(stderr, "wasmdrive %s: %v\n", cmd.name, err)
+	fmt.Fprintf(stderr, "wasmdrive %s: %s\n", cmd.name, termesc.Text(err.Error()))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

@@ -78,7 +78,8 @@ func openWith(cfg *config.Config, name string, log *slog.Logger, readOnly bool) 
 		if dir == "" {
 			return nil, fmt.Errorf("account %s: no data folder (set accounts.%s.dir)", name, name)
 		}
-		d, err := local.Open(dir, local.Options{QuotaBytes: a.QuotaBytes, UserName: name, Logger: log, ReadOnly: readOnly})
+		d, err := local.Open(dir, local.Options{QuotaBytes: a.QuotaBytes, UserName: name, Logger: log, ReadOnly: readOnly,
+			SessionTTL: a.UploadSessionTTL})
 		if err != nil {
 			return nil, fmt.Errorf("account %s: open local drive in %s: %w", name, dir, err)
 		}

@@ -12,10 +12,12 @@ import (
 // drive/local's HTTP server (OAuth, pre-signed part URLs, faults and all).
 func TestContract(t *testing.T) {
 	drivetest.Run(t, func(t *testing.T) drivetest.Harness {
-		c, ts := newLocalClient(t, local.ServerOptions{}, func(o *Options) {
+		// The server grants parallel upload, so parallel parts are exercised
+		// (TestAgainstLocalServer covers in-order parts).
+		c, ts := newLocalClient(t, local.ServerOptions{ParallelUpload: true}, func(o *Options) {
 			o.MaxAttempts = 8
 			o.BackoffBase, o.BackoffMax = time.Millisecond, 10*time.Millisecond
-			o.PartConcurrency = 4 // exercise parallel parts (loopback defaults to 1)
+			o.PartConcurrency = 4
 		})
 		return drivetest.Harness{
 			Drive:     c,

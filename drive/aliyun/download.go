@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive"
@@ -134,6 +135,23 @@ type rangeReader struct {
 	pos    int64
 	end    int64 // -1: to the end
 	fails  int
+	busy   int // ExceedMaxConcurrency answers waited out
+}
+
+// Waiting out ExceedMaxConcurrency: the real service lets an ordinary app
+// fetch at most 3 ranges at once per user and answers more with 403
+// RequestDeniedByCallback "…ExceedMaxConcurrency" (REFERENCE.md, download
+// GET: tickstep/aliyunpan internal/file/downloader/worker.go, which waits
+// 10 s; AlistGo/alist#7258). The client keeps the link and backs off.
+const (
+	maxBusyWaits = 20
+	busyWaitBase = 2 * time.Second
+	busyWaitMax  = 30 * time.Second
+)
+
+// isExceedMaxConcurrency reports the download concurrency refusal.
+func isExceedMaxConcurrency(de *drive.Error) bool {
+	return strings.Contains(de.Code, "ExceedMaxConcurrency") || strings.Contains(de.Message, "ExceedMaxConcurrency")
 }
 
 // open (re)starts the GET at pos.
@@ -200,6 +218,15 @@ func (r *rangeReader) open() error {
 		de := decodeError(resp.StatusCode, resp.Header, b, "download "+r.fileID)
 		lastErr = de
 		switch {
+		case isExceedMaxConcurrency(de) && r.busy < maxBusyWaits:
+			// Too many downloads at once for the account: the link is fine,
+			// wait for a slot (this is not a failed attempt).
+			r.busy++
+			r.c.stats.throttled.Add(1)
+			if err := r.c.sleep(r.ctx, backoff(r.busy, busyWaitBase, busyWaitMax)); err != nil {
+				return err
+			}
+			attempt--
 		case resp.StatusCode == http.StatusForbidden:
 			r.url = nil // expired link: get a new one
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,5 +153,57 @@ func TestLivePhotoDownload(t *testing.T) {
 	b, err := io.ReadAll(rc)
 	if err != nil || string(b) != "stream /part/heic" {
 		t.Fatalf("downloaded %q, %v", b, err)
+	}
+}
+
+// Without listUploadedParts' parallelUpload grant the real service refuses
+// a part whose predecessor is missing with PartNotSequential (tickstep/aliyunpan
+// internal/functions/panupload/upload.go; alist drivers/aliyundrive_open/upload.go
+// sends parts one by one): the parts of one file go in order, one at a time.
+func TestPartsInOrderUnlessGranted(t *testing.T) {
+	f := newFakeAPI(t)
+	u := newFakeUploads(f)
+	u.inOrder = true
+	c, _ := f.client(t, func(o *Options) { o.PartConcurrency = 4 }) // the default for the real service's address
+	data := randomBytes(t, 40<<10)
+	if _, err := c.Upload(context.Background(), drive.UploadRequest{Name: "x", Size: int64(len(data)),
+		Content: bytes.NewReader(data), PartSize: 4 << 10}); err != nil {
+		t.Fatal(err)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if !bytes.Equal(u.content(), data) || u.notSeq != 0 || u.maxInflight != 1 {
+		t.Fatalf("PartNotSequential answers %d, parts at once %d; want 0 and 1", u.notSeq, u.maxInflight)
+	}
+}
+
+// With the grant, parts go PartConcurrency at a time: parts 1 and 2 each
+// wait for the other to arrive, which only a parallel sender satisfies.
+func TestPartsParallelWhenGranted(t *testing.T) {
+	f := newFakeAPI(t)
+	u := newFakeUploads(f)
+	u.parallel = true
+	arrived := map[int]chan struct{}{1: make(chan struct{}), 2: make(chan struct{})}
+	var once [3]sync.Once
+	u.onPut = func(p int) {
+		if p > 2 {
+			return
+		}
+		once[p].Do(func() { close(arrived[p]) })
+		select {
+		case <-arrived[3-p]:
+		case <-time.After(20 * time.Second): // a sequential sender never overlaps them
+		}
+	}
+	c, _ := f.client(t, func(o *Options) { o.PartConcurrency = 2 })
+	data := randomBytes(t, 12<<10)
+	if _, err := c.Upload(context.Background(), drive.UploadRequest{Name: "x", Size: int64(len(data)),
+		Content: bytes.NewReader(data), PartSize: 4 << 10}); err != nil {
+		t.Fatal(err)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.maxInflight < 2 || !bytes.Equal(u.content(), data) {
+		t.Fatalf("parts at once %d with parallel upload granted", u.maxInflight)
 	}
 }

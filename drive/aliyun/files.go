@@ -95,7 +95,7 @@ func (c *Client) list(ctx context.Context, p string, o drive.ListOptions) (*driv
 		parent = drive.RootID
 	}
 	req := openapi.ListRequest{
-		DriveID: did, ParentFileID: parent, Limit: c.pageLimit(o.Limit), Marker: o.Marker,
+		DriveID: did, ParentFileID: parent, Limit: c.pageLimit(ctx, o.Limit), Marker: o.Marker,
 		OrderBy: o.OrderBy, OrderDirection: o.OrderDirection, Type: o.Type, Category: o.Category,
 	}
 	var r openapi.ListResponse
@@ -108,11 +108,11 @@ func (c *Client) list(ctx context.Context, p string, o drive.ListOptions) (*driv
 	return &drive.ListResult{Items: r.Items, NextMarker: r.NextMarker, TotalCount: r.TotalCount}, nil
 }
 
-// pageLimit caps a page size at the Open API's maximum (100) when talking
-// to the real service; drive/local serves larger pages. A smaller page is
-// safe: callers follow next_marker.
-func (c *Client) pageLimit(n int) int {
-	if c.base == DefaultBaseURL && n > openapi.MaxListLimit {
+// pageLimit caps a page size at the Open API's maximum (100), unless the
+// server advertises openapi.ExtLargePages. A smaller page is safe: callers
+// follow next_marker.
+func (c *Client) pageLimit(ctx context.Context, n int) int {
+	if n > openapi.MaxListLimit && !c.hasExtension(ctx, openapi.ExtLargePages) {
 		return openapi.MaxListLimit
 	}
 	return n
@@ -124,7 +124,7 @@ func (c *Client) Search(ctx context.Context, o drive.SearchOptions) (*drive.List
 	if err != nil {
 		return nil, err
 	}
-	req := openapi.SearchRequest{DriveID: did, Query: o.Query, Limit: c.pageLimit(o.Limit), Marker: o.Marker,
+	req := openapi.SearchRequest{DriveID: did, Query: o.Query, Limit: c.pageLimit(ctx, o.Limit), Marker: o.Marker,
 		OrderBy: o.OrderBy, ReturnTotalCount: o.ReturnTotal}
 	var r openapi.ListResponse
 	if err := c.call(ctx, openapi.PathSearch, req, &r, idempotent); err != nil {
@@ -206,13 +206,21 @@ func (c *Client) MkdirAll(ctx context.Context, p string) (*drive.File, error) {
 	return last, nil
 }
 
-// Update renames or (un)stars a file.
+// Update renames or (un)stars a file. A rename sends check_name_mode
+// refuse unless told otherwise: the service's default is ignore, which
+// makes a duplicate name (REFERENCE.md, update: tickstep-api
+// FileUpdateParam); a refused name is an AlreadyExist error, whether the
+// service answers one or leaves the name unchanged.
 func (c *Client) Update(ctx context.Context, fileID string, o drive.UpdateOptions) (*drive.File, error) {
 	did, err := c.DriveID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	req := openapi.UpdateRequest{DriveID: did, FileID: fileID, CheckNameMode: o.CheckNameMode, Starred: o.Starred}
+	mode := o.CheckNameMode
+	if o.Name != nil && (mode == "" || mode == drive.NameOverwrite) {
+		mode = drive.NameRefuse
+	}
+	req := openapi.UpdateRequest{DriveID: did, FileID: fileID, CheckNameMode: mode, Starred: o.Starred}
 	if o.Name != nil {
 		req.Name = *o.Name
 	}
@@ -220,39 +228,10 @@ func (c *Client) Update(ctx context.Context, fileID string, o drive.UpdateOption
 	if err := c.call(ctx, openapi.PathUpdate, req, &f, idempotent); err != nil {
 		return nil, err
 	}
+	if o.Name != nil && mode == drive.NameRefuse && (f.Name != "" && f.Name != *o.Name || f.FileID != "" && f.FileID != fileID) {
+		return nil, errNameTaken(*o.Name)
+	}
 	return &f, nil
-}
-
-// Move moves (and optionally renames) a file into toParentID.
-func (c *Client) Move(ctx context.Context, fileID, toParentID string, o drive.MoveOptions) (*drive.MoveResult, error) {
-	did, err := c.DriveID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	mode := o.CheckNameMode
-	if mode == "" {
-		mode = drive.NameRefuse
-	}
-	req := openapi.MoveRequest{DriveID: did, FileID: fileID, ToParentFileID: toParentID, CheckNameMode: mode, NewName: o.NewName}
-	var r openapi.MoveResponse
-	if err := c.call(ctx, openapi.PathMove, req, &r, notIdempotent); err != nil {
-		return nil, err
-	}
-	return &drive.MoveResult{FileID: r.FileID, Exist: r.Exist}, nil
-}
-
-// Copy copies a file or folder into toParentID.
-func (c *Client) Copy(ctx context.Context, fileID, toParentID string, o drive.CopyOptions) (*drive.MoveResult, error) {
-	did, err := c.DriveID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	req := openapi.CopyRequest{DriveID: did, FileID: fileID, ToParentFileID: toParentID, AutoRename: o.AutoRename, NewName: o.NewName}
-	var r openapi.CopyResponse
-	if err := c.call(ctx, openapi.PathCopy, req, &r, notIdempotent); err != nil {
-		return nil, err
-	}
-	return &drive.MoveResult{FileID: r.FileID}, nil
 }
 
 // Trash moves a file to the recycle bin.
@@ -265,10 +244,16 @@ func (c *Client) Delete(ctx context.Context, fileID string) error {
 	return c.fileCall(ctx, openapi.PathDelete, fileID, removal)
 }
 
+// fileCall runs a call on one file (trash, delete, restore) and waits for
+// the asynchronous task the service may answer (a large folder).
 func (c *Client) fileCall(ctx context.Context, p, fileID string, co callOpts) error {
 	did, err := c.DriveID(ctx)
 	if err != nil {
 		return err
 	}
-	return c.call(ctx, p, openapi.FileRequest{DriveID: did, FileID: fileID}, nil, co)
+	var r openapi.AsyncTaskResponse
+	if err := c.call(ctx, p, openapi.FileRequest{DriveID: did, FileID: fileID}, &r, co); err != nil {
+		return err
+	}
+	return c.waitTask(ctx, p, r.AsyncTaskID)
 }

@@ -148,8 +148,8 @@ func (c *Client) call(ctx context.Context, path string, in, out any, co callOpts
 				return fmt.Errorf("%s: %w (last error: %v)", path, err, lastErr)
 			}
 		}
-		if err := c.lim.Wait(ctx); err != nil {
-			return fmt.Errorf("%s: rate limiter: %w", path, err)
+		if err := c.waitLimit(ctx, path); err != nil {
+			return err
 		}
 		tok := co.pinToken
 		if tok == "" {

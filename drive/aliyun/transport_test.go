@@ -102,6 +102,11 @@ func TestRetryPolicy(t *testing.T) {
 				}
 				writeJSON(w, 200, map[string]string{"file_id": "x", "name": "x"})
 			})
+			if tt.path != openapi.PathGet { // Copy reads the source and the copy first
+				f.handle(openapi.PathGet, func(w http.ResponseWriter, r *http.Request) {
+					writeJSON(w, 200, drive.File{FileID: "x", Name: "x", Type: "file", ParentFileID: "p"})
+				})
+			}
 			c, _ := f.client(t, nil)
 			err := tt.call(c)
 			if got := f.hitCount(tt.path); got != tt.wantHits {
@@ -208,21 +213,5 @@ func TestRequestRefusesForeignHosts(t *testing.T) {
 	}
 	if string(out) != `{"drive_id":"d1","file_id":"f9"}` {
 		t.Fatalf("echo = %s", out)
-	}
-}
-
-func TestDefaultPartConcurrency(t *testing.T) {
-	tests := map[string]int{
-		DefaultBaseURL:              4,
-		"http://127.0.0.1:8378":     1,
-		"http://localhost:8378":     1,
-		"http://[::1]:8378":         1,
-		"http://drive.internal:80":  4,
-		"http://10.0.0.5:8378/base": 4,
-	}
-	for base, want := range tests {
-		if got := defaultPartConcurrency(base); got != want {
-			t.Errorf("defaultPartConcurrency(%q) = %d, want %d", base, got, want)
-		}
 	}
 }

@@ -24,8 +24,9 @@ import (
 //     pass ContentHash) go straight to content_hash + proof_code. The file
 //     is therefore read once for a new upload, and hashed then sent only
 //     when the service may already hold it.
-//  2. Otherwise the parts are PUT to their pre-signed URLs, PartConcurrency
-//     at a time (see sendParts), and the upload is completed.
+//  2. Otherwise the parts are PUT to their pre-signed URLs, in order, or
+//     PartConcurrency at a time when the service grants parallel upload
+//     (see sendAndComplete), and the upload is completed.
 //
 // req.Resume continues a session (listUploadedParts: parts already held are
 // not sent again); an unknown upload id starts a new session. Name modes:
@@ -283,6 +284,9 @@ func hashContent(ctx context.Context, r io.ReaderAt, size int64) (string, error)
 // atomically at completion. Otherwise it is emulated: upload under a free
 // name, trash the file that held the name, rename the new file into place.
 func (c *Client) uploadOverwrite(ctx context.Context, req drive.UploadRequest) (*drive.UploadResult, error) {
+	if !c.overwriteSet && c.hasExtension(ctx, openapi.ExtOverwrite) {
+		c.overwriteOnce.Do(func() { c.nativeOverwrite.Store(true) })
+	}
 	if c.nativeOverwrite.Load() {
 		res, err := c.upload(ctx, req)
 		var de *drive.Error

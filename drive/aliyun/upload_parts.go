@@ -81,9 +81,25 @@ func (c *Client) refreshURLs(ctx context.Context, s *partSet, p int, stale strin
 
 // sendAndComplete sends the parts not in done and completes the upload.
 // hash, when known, is checked against the service's content_hash.
+//
+// held is what listUploadedParts said of the session (nil for a new one):
+// parts already stored are skipped, and parts go in parallel only when it
+// grants parallel upload; a new multi-part session asks first when
+// PartConcurrency allows more than one part at once.
 func (c *Client) sendAndComplete(ctx context.Context, req drive.UploadRequest, sess drive.UploadSession,
-	urls map[int]string, done map[int]bool, hash string, resumed bool) (*drive.UploadResult, error) {
+	urls map[int]string, held *heldParts, hash string, resumed bool) (*drive.UploadResult, error) {
 	n := openapi.PartCount(sess.Size, sess.PartSize)
+	if held == nil && n > 1 && c.partConc > 1 {
+		h, err := c.uploadedParts(ctx, sess)
+		if err != nil {
+			return nil, fmt.Errorf("list uploaded parts: %w", err)
+		}
+		held = &h
+	}
+	if held == nil {
+		held = &heldParts{}
+	}
+	done := held.done
 	s := &partSet{sess: sess, urls: urls, pending: map[int]bool{}}
 	var todo []int
 	for p := 1; p <= n; p++ {
@@ -93,18 +109,18 @@ func (c *Client) sendAndComplete(ctx context.Context, req drive.UploadRequest, s
 		}
 	}
 	prog := &progressSink{fn: req.Progress}
-	sent, err := c.sendParts(ctx, s, todo, req.Content, prog, c.partConc)
+	sent, err := c.sendParts(ctx, s, todo, req.Content, prog, c.partsAtOnce(*held))
 	if isNotSequential(err) {
 		// The service takes parts in order only (OSS without parallel
 		// upload): see what it holds, then send the rest one by one.
 		c.log.Debug("aliyun: parts must be sequential; continuing one at a time", "file_id", sess.FileID)
-		held, lerr := c.uploadedParts(ctx, sess)
+		now, lerr := c.uploadedParts(ctx, sess)
 		if lerr != nil {
 			return nil, fmt.Errorf("list uploaded parts: %w", lerr)
 		}
 		todo = todo[:0]
 		for p := 1; p <= n; p++ {
-			if !held[p] && !done[p] {
+			if !now.done[p] && !done[p] {
 				todo = append(todo, p)
 			}
 		}

@@ -25,14 +25,14 @@ func (c *Client) resume(ctx context.Context, req drive.UploadRequest) (*drive.Up
 		}
 		sess.PartSize = openapi.PartSize(req.Size, want)
 	}
-	done, err := c.uploadedParts(ctx, sess)
+	held, err := c.uploadedParts(ctx, sess)
 	if err != nil {
 		return nil, err
 	}
 	if req.OnSession != nil {
 		req.OnSession(sess)
 	}
-	res, err := c.sendAndComplete(ctx, req, sess, map[int]string{}, done, openapi.NormalizeHash(req.ContentHash), true)
+	res, err := c.sendAndComplete(ctx, req, sess, map[int]string{}, &held, openapi.NormalizeHash(req.ContentHash), true)
 	if err != nil {
 		return nil, fmt.Errorf("resume upload %q: %w", req.Name, err)
 	}
@@ -68,32 +68,54 @@ func (c *Client) finishOverwrite(ctx context.Context, req drive.UploadRequest, r
 	return res, nil
 }
 
+// heldParts is what listUploadedParts says of a session: the parts it holds
+// with the expected size, and whether it grants parallel upload.
+type heldParts struct {
+	done     map[int]bool
+	parallel bool
+}
+
 // uploadedParts lists the parts of a session the service already holds
-// with the expected size.
-func (c *Client) uploadedParts(ctx context.Context, sess drive.UploadSession) (map[int]bool, error) {
+// with the expected size, and its parallelUpload grant.
+func (c *Client) uploadedParts(ctx context.Context, sess drive.UploadSession) (heldParts, error) {
 	did, err := c.DriveID(ctx)
 	if err != nil {
-		return nil, err
+		return heldParts{}, err
 	}
 	done := map[int]bool{}
+	parallel := false
 	marker := ""
 	for range 10000 {
 		var r openapi.ListUploadedPartsResponse
 		req := openapi.ListUploadedPartsRequest{DriveID: did, FileID: sess.FileID, UploadID: sess.UploadID, PartNumberMarker: marker}
 		if err := c.call(ctx, openapi.PathListUploadedParts, req, &r, idempotent); err != nil {
-			return nil, err
+			return heldParts{}, err
 		}
+		parallel = parallel || r.ParallelUpload
 		for _, up := range r.UploadedParts {
 			if _, n := openapi.PartRange(up.PartNumber, sess.Size, sess.PartSize); up.PartSize == 0 || up.PartSize == n {
 				done[up.PartNumber] = true
 			}
 		}
 		if r.NextPartNumberMarker == "" || r.NextPartNumberMarker == marker {
-			return done, nil
+			return heldParts{done, parallel}, nil
 		}
 		marker = r.NextPartNumberMarker
 	}
-	return done, nil
+	return heldParts{done, parallel}, nil
+}
+
+// partsAtOnce is how many parts of one file go at once: PartConcurrency
+// when the service grants parallel upload, else 1. Without the grant the
+// real service wants parts in order (REFERENCE.md, upload part:
+// listUploadedParts parallelUpload in tickstep-api file_upload_api.go and
+// iOS ListUploadedParts.swift; alist uploads parts one by one). The speed of
+// big transfers comes from several files at once (Batch, `drive put -j`).
+func (c *Client) partsAtOnce(h heldParts) int {
+	if h.parallel {
+		return c.partConc
+	}
+	return 1
 }
 
 // sendMissing lists the parts the service holds and sends the missing
@@ -106,7 +128,7 @@ func (c *Client) sendMissing(ctx context.Context, s *partSet, n int, content io.
 		}
 		var missing []int
 		for p := 1; p <= n; p++ {
-			if !held[p] {
+			if !held.done[p] {
 				missing = append(missing, p)
 			}
 		}
@@ -121,7 +143,7 @@ func (c *Client) sendMissing(ctx context.Context, s *partSet, n int, content io.
 			s.pending[p] = true
 		}
 		s.mu.Unlock()
-		if _, err := c.sendParts(ctx, s, missing, content, prog, c.partConc); err != nil {
+		if _, err := c.sendParts(ctx, s, missing, content, prog, c.partsAtOnce(held)); err != nil {
 			return err
 		}
 	}

@@ -27,6 +27,13 @@ type fakeUploads struct {
 	expire  map[int]bool   // parts whose first PUT answers 403
 	inOrder bool           // refuse a part whose predecessor is missing
 	query   string         // appended to every part URL (e.g. OSS V4 expiry parameters)
+	// parallel is listUploadedParts' parallelUpload grant.
+	parallel bool
+	// notSeq counts PartNotSequential answers; inflight and maxInflight
+	// the part PUTs being served at once.
+	notSeq, inflight, maxInflight int
+	// onPut, when set, runs at the start of every part PUT (no lock held).
+	onPut func(part int)
 }
 
 func newFakeUploads(f *fakeAPI) *fakeUploads {
@@ -67,7 +74,7 @@ func newFakeUploads(f *fakeAPI) *fakeUploads {
 			l = append(l, openapi.UploadedPart{PartNumber: n, PartSize: int64(len(b))})
 		}
 		sort.Slice(l, func(i, j int) bool { return l[i].PartNumber < l[j].PartNumber })
-		writeJSON(w, 200, openapi.ListUploadedPartsResponse{UploadID: "u1", UploadedParts: l})
+		writeJSON(w, 200, openapi.ListUploadedPartsResponse{UploadID: "u1", UploadedParts: l, ParallelUpload: u.parallel})
 	})
 	f.handle(openapi.PathComplete, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, drive.File{FileID: "F", Name: "x", Type: "file", Size: int64(len(u.content()))})
@@ -79,6 +86,15 @@ func newFakeUploads(f *fakeAPI) *fakeUploads {
 		}
 		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/part/"))
 		gen, _ := strconv.Atoi(r.URL.Query().Get("gen"))
+		u.mu.Lock()
+		u.inflight++
+		u.maxInflight = max(u.maxInflight, u.inflight)
+		onPut := u.onPut
+		u.mu.Unlock()
+		defer func() { u.mu.Lock(); u.inflight--; u.mu.Unlock() }()
+		if onPut != nil {
+			onPut(n)
+		}
 		b, err := io.ReadAll(r.Body)
 		if err != nil { // the client gave up on this request
 			return
@@ -93,6 +109,7 @@ func newFakeUploads(f *fakeAPI) *fakeUploads {
 			return
 		}
 		if _, ok := u.parts[n-1]; u.inOrder && n > 1 && !ok {
+			u.notSeq++
 			w.WriteHeader(409)
 			_, _ = w.Write(openapi.EncodeOSSError("PartNotSequential", "part out of order", ""))
 			return
@@ -258,6 +275,7 @@ func TestUploadFallsBackToSequentialParts(t *testing.T) {
 	f := newFakeAPI(t)
 	u := newFakeUploads(f)
 	u.inOrder = true
+	u.parallel = true // granted, yet the parts land out of order: fall back
 	c, _ := f.client(t, func(o *Options) { o.PartConcurrency = 4 })
 	data := randomBytes(t, 40<<10)
 	if _, err := c.Upload(context.Background(), drive.UploadRequest{Name: "x", Size: int64(len(data)),

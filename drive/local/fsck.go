@@ -41,9 +41,12 @@ type FsckReport struct {
 	// "damaged" (moved aside, see DamagedDatabase) or "other-generation".
 	Database        string `json:"database"`
 	DamagedDatabase string `json:"damaged_database,omitempty"`
-	DryRun          bool   `json:"dry_run"`
-	BlobsChecked    int    `json:"blobs_checked"`
-	Healthy         int    `json:"healthy"`
+	// Snapshot is the time of the metadata snapshot (meta.snapshot.db) the
+	// metadata was restored from, when meta.db was missing or damaged.
+	Snapshot     *time.Time `json:"snapshot,omitempty"`
+	DryRun       bool       `json:"dry_run"`
+	BlobsChecked int        `json:"blobs_checked"`
+	Healthy      int        `json:"healthy"`
 	// Restored counts healthy blobs moved back from quarantine/.
 	Restored int `json:"restored_from_quarantine"`
 	// Recovered lists content no file named, now files under LostAndFound.
@@ -68,6 +71,9 @@ type FsckBlob struct {
 	Size  int64    `json:"size"`
 	Blob  string   `json:"blob,omitempty"` // where the damaged bytes are kept
 	Files []string `json:"files"`
+	// Dropped: the files came from the snapshot and were left out of the
+	// restored metadata (deleted after the snapshot, or lost).
+	Dropped bool `json:"dropped,omitempty"`
 }
 
 // Clean reports whether nothing is left that Fsck could not repair.
@@ -82,9 +88,10 @@ type diskBlob struct {
 }
 
 // Fsck checks the drive in dir against its blobs and repairs what it can:
-// a missing or empty meta.db is created, a damaged one (SQLite
-// integrity_check fails) is moved aside as meta.db.damaged-<time> and
-// rebuilt; every blob (also in quarantine/) is hashed; content no file
+// a missing or empty meta.db is restored from the metadata snapshot
+// (meta.snapshot.db) if there is one, else created; a damaged one (SQLite
+// integrity_check fails) is moved aside as meta.db.damaged-<time> first;
+// files of the snapshot whose content is gone are dropped; every blob (also in quarantine/) is hashed; content no file
 // names becomes a file under LostAndFound; blobs whose bytes do not match
 // their hash are quarantined as <sha1>.bad; the used space and the
 // generation of metadata and blobs are set. What it cannot repair (damaged
@@ -112,6 +119,15 @@ func Fsck(ctx context.Context, dir string, opts FsckOptions) (*FsckReport, error
 			rep.DamagedDatabase = aside
 		}
 	}
+	if !usable && !opts.DryRun {
+		t, err := restoreSnapshot(dir)
+		if err != nil {
+			return nil, err
+		}
+		if !t.IsZero() {
+			rep.Snapshot, usable = &t, true
+		}
+	}
 	var d *Drive
 	if usable || !opts.DryRun {
 		var err error
@@ -119,7 +135,7 @@ func Fsck(ctx context.Context, dir string, opts FsckOptions) (*FsckReport, error
 			return nil, fmt.Errorf("local drive fsck: %w", err)
 		}
 		defer d.Close()
-		if usable {
+		if usable && rep.Snapshot == nil {
 			if g, err := dbGeneration(ctx, d.r); err == nil && g != "" && g != readMarker(dir) {
 				rep.Database = "other-generation"
 			}
@@ -201,6 +217,11 @@ func Fsck(ctx context.Context, dir string, opts FsckOptions) (*FsckReport, error
 	sort.Slice(rep.Damaged, func(i, j int) bool { return rep.Damaged[i].SHA1 < rep.Damaged[j].SHA1 })
 	if opts.DryRun {
 		return rep, nil
+	}
+	if rep.Snapshot != nil {
+		if err := d.dropMissing(ctx, rep.Missing); err != nil {
+			return nil, err
+		}
 	}
 	if err := d.finishFsck(ctx, good); err != nil {
 		return nil, err
@@ -380,7 +401,15 @@ func (d *Drive) finishFsck(ctx context.Context, good map[string]*diskBlob) error
 	if gen == "" {
 		gen = randomToken(16)
 	}
-	return d.setGeneration(ctx, gen)
+	if err := d.setGeneration(ctx, gen); err != nil {
+		return err
+	}
+	if ok, err := hasFiles(ctx, d.r); err == nil && ok {
+		if err := d.writeSnapshot(ctx, filepath.Join(d.dir, snapshotFile)); err != nil {
+			d.log.Warn("local drive fsck: write the metadata snapshot", "err", err)
+		}
+	}
+	return nil
 }
 
 // paths returns the paths of the files with these ids (nil d: the ids).
@@ -425,4 +454,22 @@ func liveMarkers(dir string) []string {
 		}
 	}
 	return live
+}
+
+// dropMissing removes the files restored from a snapshot whose content is
+// gone (deleted after the snapshot, or lost), marking them Dropped.
+func (d *Drive) dropMissing(ctx context.Context, missing []FsckBlob) error {
+	err := d.withTx(ctx, func(tx *txn) error {
+		for i := range missing {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM files WHERE type = 'file' AND sha1 = ?`, missing[i].SHA1); err != nil {
+				return err
+			}
+			missing[i].Dropped = true
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("local drive fsck: drop files without content: %w", err)
+	}
+	return nil
 }

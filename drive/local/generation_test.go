@@ -143,39 +143,50 @@ func TestQuarantineRetention(t *testing.T) {
 }
 
 // TestFsckRebuildsDamagedMeta: a meta.db that is not a database is moved
-// aside and the content recovered into /lost+found.
+// aside; the files come back from the metadata snapshot under their
+// names, or without one into /lost+found by hash.
 func TestFsckRebuildsDamagedMeta(t *testing.T) {
 	ctx := context.Background()
-	dir, d := newDriveWith(t, "first file", "second file")
-	d.Close()
-	removeMeta(dir)
-	os.WriteFile(filepath.Join(dir, "meta.db"), bytes.Repeat([]byte("garbage!"), 1024), 0o600)
-	rep, err := Fsck(ctx, dir, FsckOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Database != "damaged" || !exists(rep.DamagedDatabase) || len(rep.Recovered) != 2 || !rep.Clean() {
-		t.Fatalf("report %+v", rep)
-	}
-	if d, err = Open(dir, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	for _, f := range rep.Recovered {
-		got, err := d.GetByPath(ctx, f.Path)
-		if err != nil || got.ContentHash != f.SHA1 {
-			t.Fatalf("%s: %+v, %v", f.Path, got, err)
+	for _, snap := range []bool{true, false} {
+		dir, d := newDriveWith(t, "first file", "second file")
+		d.Close()
+		st, err := os.Stat(filepath.Join(dir, snapshotFile))
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Fatalf("metadata snapshot after close: %v, %v", st, err)
 		}
-		r, err := d.Download(ctx, got.FileID, 0, -1)
+		if !snap {
+			os.Remove(filepath.Join(dir, snapshotFile))
+		}
+		removeMeta(dir)
+		os.WriteFile(filepath.Join(dir, "meta.db"), bytes.Repeat([]byte("garbage!"), 1024), 0o600)
+		rep, err := Fsck(ctx, dir, FsckOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := new(bytes.Buffer)
-		b.ReadFrom(r)
-		r.Close()
-		if s := b.String(); s != "first file" && s != "second file" {
-			t.Fatalf("%s holds %q", f.Path, s)
+		want := map[string]string{"/f0": "first file", "/f1": "second file"}
+		if !snap {
+			want = map[string]string{}
+			for _, f := range rep.Recovered {
+				want[f.Path] = map[string]string{fmt.Sprintf("%X", sha1.Sum([]byte("first file"))): "first file",
+					fmt.Sprintf("%X", sha1.Sum([]byte("second file"))): "second file"}[f.SHA1]
+			}
 		}
+		if rep.Database != "damaged" || !exists(rep.DamagedDatabase) || (rep.Snapshot != nil) != snap || len(want) != 2 || !rep.Clean() {
+			t.Fatalf("snapshot %v: report %+v", snap, rep)
+		}
+		if d, err = Open(dir, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		for p, content := range want {
+			got, err := d.GetByPath(ctx, p)
+			if err != nil {
+				t.Fatalf("snapshot %v: %s: %v", snap, p, err)
+			}
+			if b, err := readAll(d, got.FileID); err != nil || string(b) != content {
+				t.Fatalf("snapshot %v: %s holds %q, %v", snap, p, b, err)
+			}
+		}
+		d.Close()
 	}
 }
 

@@ -21,7 +21,9 @@ const InProcessPartSize = 64 << 20
 // takes: pre_hash, then content_hash for a rapid upload when the pre-hash
 // matches, else a multipart session whose parts are hashed while written
 // (the content is read once). With req.Resume it continues a session,
-// writing only the parts the drive does not hold.
+// writing only the parts the drive does not hold; a session the drive no
+// longer knows (finished, or dropped after Options.SessionTTL) starts a new
+// upload.
 //
 // The name mode defaults to refuse; an existing name then fails with 409
 // AlreadyExist.File (nothing is uploaded).
@@ -30,7 +32,13 @@ func (d *Drive) Upload(ctx context.Context, req drive.UploadRequest) (*drive.Upl
 		return nil, drive.Invalid("upload %q: no content", req.Name)
 	}
 	if req.Resume != nil {
-		return d.resumeUpload(ctx, req)
+		res, err := d.resumeUpload(ctx, req)
+		var de *drive.Error
+		if err == nil || !errors.As(err, &de) || de.Code != drive.CodeNotFoundUploadID {
+			return res, err
+		}
+		d.log.Info("local drive: upload session gone, starting a new one", "name", req.Name, "err", err)
+		req.Resume = nil
 	}
 	if req.PartSize <= 0 {
 		req.PartSize = InProcessPartSize
@@ -72,6 +80,10 @@ func (d *Drive) Upload(ctx context.Context, req drive.UploadRequest) (*drive.Upl
 
 func (d *Drive) resumeUpload(ctx context.Context, req drive.UploadRequest) (*drive.UploadResult, error) {
 	s := *req.Resume
+	if s.Size != req.Size {
+		return nil, &drive.Error{Status: 400, Code: drive.CodeNotFoundUploadID,
+			Message: fmt.Sprintf("the saved session is for %d bytes, the file now has %d", s.Size, req.Size)}
+	}
 	parts, err := d.UploadedParts(ctx, s.UploadID)
 	if err != nil {
 		return nil, fmt.Errorf("resume upload %q: %w", req.Name, err)

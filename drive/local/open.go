@@ -16,6 +16,7 @@
 //	uploads/<id>.data  content of unfinished multipart uploads
 //	blobs.gen          generation id of the blob store (matches meta.db's)
 //	quarantine/<sha1>  blobs no metadata named, kept for a retention period
+//	meta.snapshot.db   a recent copy of meta.db, for drive fsck
 //
 // Uploads: each part is written at its offset into the session's data file
 // while the SHA-1 of the content advances, then recorded with its CRC-32C.
@@ -112,6 +113,7 @@ type Drive struct {
 	closeOnce sync.Once
 	inproc    *Server // handler of Request, made on first use
 	marker    string  // this Drive's open marker
+	healthy   bool    // writable, metadata and blobs of one generation: keep a snapshot
 }
 
 // Open opens (creating if needed) the drive in dir, checks its schema and
@@ -174,6 +176,10 @@ func Open(dir string, opts Options) (*Drive, error) {
 		if err := d.recover(ctx, gcOK); err != nil {
 			d.Close()
 			return nil, err
+		}
+		if g, err := dbGeneration(ctx, d.r); err == nil && g != "" && g == readMarker(dir) {
+			d.healthy = true
+			d.snapshot(ctx)
 		}
 	}
 	d.marker = filepath.Join(dir, fmt.Sprintf("open-%d-%s", os.Getpid(), randomToken(4)))
@@ -241,6 +247,9 @@ func openDB(path string, writer bool) (*sql.DB, error) {
 func (d *Drive) Close() error {
 	var err error
 	d.closeOnce.Do(func() {
+		if d.healthy {
+			d.snapshot(context.Background())
+		}
 		err = errors.Join(d.r.Close(), d.w.Close())
 		os.Remove(d.marker)
 	})

@@ -80,7 +80,8 @@ func (s *Server) routes() {
 		if err != nil {
 			return nil, err
 		}
-		return openapi.ListUploadedPartsResponse{DriveID: d.opts.DriveID, UploadID: r.UploadID, UploadedParts: parts}, nil
+		return openapi.ListUploadedPartsResponse{DriveID: d.opts.DriveID, UploadID: r.UploadID, UploadedParts: parts,
+			ParallelUpload: s.opts.ParallelUpload}, nil
 	}))
 	m.HandleFunc("POST "+openapi.PathComplete, api(s, true, func(ctx context.Context, r *openapi.CompleteRequest) (any, error) {
 		return d.Complete(ctx, r.FileID, r.UploadID)
@@ -96,6 +97,10 @@ func (s *Server) routes() {
 		return struct{}{}, d.CancelShare(ctx, r.ShareID)
 	}))
 	m.HandleFunc("POST "+openapi.PathBatch, api(s, true, s.batch))
+	m.HandleFunc("POST "+openapi.PathCapabilities, api(s, true, func(context.Context, *struct{}) (any, error) {
+		return openapi.Capabilities{Extensions: []string{openapi.ExtOverwrite, openapi.ExtLargePages,
+			openapi.ExtBatch, openapi.ExtTrash, openapi.ExtShares}}, nil
+	}))
 	m.HandleFunc("POST "+openapi.PathAccessToken, api(s, false, func(ctx context.Context, r *openapi.AccessTokenRequest) (any, error) {
 		return d.exchangeToken(ctx, *r, s.opts.AccessTokenTTL)
 	}))

@@ -41,6 +41,10 @@ type ServerOptions struct {
 	FaultSeed uint64
 	// Logger for request errors (default the drive's).
 	Logger *slog.Logger
+	// ParallelUpload answers listUploadedParts with parallelUpload: true,
+	// the real service's grant to send a file's parts in parallel (off by
+	// default: clients then send them in order).
+	ParallelUpload bool
 }
 
 // Server serves a Drive in the Aliyun Open API dialect.

@@ -52,9 +52,34 @@ const (
 	PathListShares = "/adrive/v1.0/openFile/share/list"
 	// PathCancelShare cancels a share link (body ShareCancelRequest).
 	PathCancelShare = "/adrive/v1.0/openFile/share/cancel"
+	// PathCapabilities answers the extensions a server adds to the Open API
+	// (body {}, answer Capabilities). The real service has no such path (a
+	// 404 route): it has no extensions. Clients ask here instead of guessing
+	// from the base URL.
+	PathCapabilities = "/adrive/v1.0/wasmdrive/capabilities"
 	// PathBatch runs up to MaxBatch sub-requests in the web API's shape
 	// (body BatchRequest, answer BatchResponse, HTTP 200 with per-item status).
 	PathBatch = "/adrive/v1.0/openFile/batch"
+)
+
+// Capabilities is the answer of PathCapabilities.
+type Capabilities struct {
+	Extensions []string `json:"extensions"`
+}
+
+// Names of extensions a server may advertise in Capabilities.
+const (
+	// ExtOverwrite: create takes check_name_mode "overwrite" and replaces
+	// the file of that name atomically at completion.
+	ExtOverwrite = "check_name_mode.overwrite"
+	// ExtLargePages: list and search accept limit > MaxListLimit.
+	ExtLargePages = "list_limit.large"
+	// ExtBatch: PathBatch is served.
+	ExtBatch = "batch"
+	// ExtTrash: PathRestore and PathListTrash are served.
+	ExtTrash = "recyclebin"
+	// ExtShares: PathListShares and PathCancelShare are served.
+	ExtShares = "share.manage"
 )
 
 // Sub-request URLs accepted inside a PathBatch request (the web API's names).

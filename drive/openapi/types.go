@@ -290,3 +290,15 @@ type TokenResponse struct {
 	RefreshToken string `json:"refresh_token"`
 	ExpiresIn    int64  `json:"expires_in"` // seconds
 }
+
+// AsyncTaskRequest is the body of PathAsyncTask.
+type AsyncTaskRequest struct {
+	AsyncTaskID string `json:"async_task_id"`
+}
+
+// AsyncTaskStatus is the answer of PathAsyncTask: State is "Succeed",
+// "Running" or "Failed".
+type AsyncTaskStatus struct {
+	State       string `json:"state"`
+	AsyncTaskID string `json:"async_task_id"`
+}

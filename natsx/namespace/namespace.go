@@ -85,6 +85,17 @@ func DriveEventSubject(account, kind string) string {
 // the NATS headers (NATSHeaderPrefix) a plugin cannot set them.
 const HeaderPrefix = "Wasmdrive-"
 
+// Headers the host sets on the events a run publishes (plugin emits and
+// drive events), after dropping any the plugin gave under HeaderPrefix.
+const (
+	// HopHeader counts the runs in the chain that led to the event: 1 on
+	// the emits of a run an outside publish (or a person, or a schedule)
+	// started, n+1 on those of a run an event of hop n started.
+	HopHeader = HeaderPrefix + "Hop"
+	// CausedByHeader is the ID of the run that published the event.
+	CausedByHeader = HeaderPrefix + "Caused-By"
+)
+
 // NATSHeaderPrefix starts the headers NATS and JetStream interpret
 // (Nats-Msg-Id, Nats-Expected-Last-Sequence, Nats-Rollup, ...).
 const NATSHeaderPrefix = "Nats-"

@@ -19,7 +19,8 @@ import (
 
 func main() {}
 
-// Config is the plugin's config; a run's input may override any key.
+// Config is the plugin's config; a run's input may override any key but
+// subject (pluginconf.OutputKeys).
 type Config struct {
 	Rules  []archivecore.Rule `json:"rules"`
 	DryRun bool               `json:"dry_run"`

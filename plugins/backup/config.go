@@ -16,7 +16,7 @@ import (
 )
 
 // Config is the plugin's config (plugin.yaml's schema); a run's input may
-// override any key.
+// override any key but subject (pluginconf.OutputKeys).
 type Config struct {
 	Source         string     `json:"source"` // absolute local folder
 	Target         string     `json:"target"` // absolute drive folder

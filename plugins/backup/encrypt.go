@@ -69,39 +69,44 @@ func sealFile(s *settings, src string) (*sealed, error) {
 	return &sealed{path: dst, plainSHA1: strings.ToUpper(hex.EncodeToString(h.Sum(nil))), plainSize: n}, nil
 }
 
-// openFile decrypts the ciphertext file src into dst and returns the
-// plaintext SHA-1 and size.
-func openFile(s *settings, src, dst string) (string, int64, error) {
+// openFile decrypts the ciphertext file src into a temp file beside dst
+// and renames it onto dst only if the plaintext's SHA-1 is want ("": any);
+// it returns the plaintext size.
+func openFile(s *settings, src, dst, want string) (int64, error) {
 	in, err := os.Open(src)
 	if err != nil {
-		return "", 0, fmt.Errorf("decrypt: %w", err)
+		return 0, fmt.Errorf("decrypt: %w", err)
 	}
 	defer in.Close()
 	r, err := s.keys.NewReader(in)
 	if err != nil {
-		return "", 0, err
+		return 0, err
 	}
 	if err := os.MkdirAll(dirOf(dst), 0o755); err != nil {
-		return "", 0, fmt.Errorf("decrypt: %w", err)
+		return 0, fmt.Errorf("decrypt: %w", err)
 	}
 	tmp := dst + ".wdpart"
 	out, err := os.Create(tmp)
 	if err != nil {
-		return "", 0, fmt.Errorf("decrypt: %w", err)
+		return 0, fmt.Errorf("decrypt: %w", err)
 	}
 	h := sha1.New()
 	n, err := io.CopyBuffer(io.MultiWriter(out, h), r, make([]byte, 256<<10))
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
+	sum := strings.ToUpper(hex.EncodeToString(h.Sum(nil)))
+	if err == nil && want != "" && !strings.EqualFold(sum, want) {
+		err = fmt.Errorf("SHA-1 mismatch after decryption: got %s, manifest has %s; the local file was left as it was", sum, want)
+	}
 	if err == nil {
 		err = os.Rename(tmp, dst)
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return "", 0, fmt.Errorf("decrypt into %s: %w", dst, err)
+		return 0, fmt.Errorf("decrypt into %s: %w", dst, err)
 	}
-	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), n, nil
+	return n, nil
 }
 
 func dirOf(p string) string {

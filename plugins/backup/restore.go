@@ -104,14 +104,19 @@ func runRestore(s *settings, in RestoreInput) (*RestoreSummary, error) {
 }
 
 // restoreOne downloads one file (decrypting it when needed) and checks
-// its SHA-1.
+// its SHA-1 before it replaces the local file: content that fails the
+// check never lands on target, so a restore over a good local copy cannot
+// make it worse. Without encryption the host checks (DownloadRequest.SHA1)
+// between its temp file beside target and the rename; with encryption the
+// ciphertext is checked in temp_dir and the plaintext in a temp file
+// beside target (openFile).
 func restoreOne(s *settings, dest string, it restoreItem) (int64, error) {
 	target := dest + "/" + it.rel
 	if s.keys == nil {
 		var res *sdk.DownloadResult
 		err := retry(s.Retries, func() error {
 			var err error
-			res, err = sdk.Download(sdk.DownloadRequest{FileID: it.fileID, LocalPath: target, Overwrite: true})
+			res, err = sdk.Download(sdk.DownloadRequest{FileID: it.fileID, LocalPath: target, Overwrite: true, SHA1: it.sha1})
 			return err
 		})
 		if err != nil {
@@ -136,14 +141,7 @@ func restoreOne(s *settings, dest string, it restoreItem) (int64, error) {
 	if it.stored != "" && !equalFold(res.SHA1, it.stored) {
 		return 0, fmt.Errorf("drive object SHA-1 mismatch: got %s, want %s", res.SHA1, it.stored)
 	}
-	sha, n, err := openFile(s, tmp, target)
-	if err != nil {
-		return 0, err
-	}
-	if it.sha1 != "" && !equalFold(sha, it.sha1) {
-		return 0, fmt.Errorf("SHA-1 mismatch after decryption: got %s, manifest has %s", sha, it.sha1)
-	}
-	return n, nil
+	return openFile(s, tmp, target, it.sha1)
 }
 
 func manifestItems(s *settings, at time.Time) ([]restoreItem, error) {

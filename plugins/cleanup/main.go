@@ -22,7 +22,8 @@ import (
 
 func main() {}
 
-// Config is the plugin's config; a run's input may override any key.
+// Config is the plugin's config; a run's input may override any key but
+// subject (pluginconf.OutputKeys).
 type Config struct {
 	Rules []cleanupcore.Rule `json:"rules"`
 	// DryRun is the default of rules that do not set dry_run (true).

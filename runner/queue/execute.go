@@ -99,6 +99,7 @@ func (w *Worker) handle(base context.Context, m jetstream.Msg) {
 		runCtx, c = context.WithTimeout(runCtx, pol.Timeout)
 		defer c()
 	}
+	runCtx = runner.WithCause(runCtx, runner.Cause{RunID: req.ID, Hop: req.Hop})
 	w.running.Store(req.ID, cancel)
 	defer w.running.Delete(req.ID)
 

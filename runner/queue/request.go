@@ -27,6 +27,10 @@ type Request struct {
 	// Slot is the schedule slot (UTC) of a schedule run; the slot ledger
 	// reads it back from the last request on the schedule's subject.
 	Slot time.Time `json:"slot,omitempty"`
+	// Hop is how many runs came before this one in its chain of subject
+	// triggers (the event's namespace.HopHeader; 0: not started by a run's
+	// event). The run's own events carry Hop+1.
+	Hop int `json:"hop,omitempty"`
 }
 
 // DecodeRequest parses and checks a run request.

@@ -3,11 +3,13 @@ package trigger
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
 	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/hostfuncs"
 	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
@@ -33,7 +35,8 @@ func NewEmitter(c *natsx.Conn, captures func(string) bool) *Emitter {
 // Emit publishes a plugin's data on subject with headers. A subject in
 // wasmdrive's reserved set (namespace.CheckPublish) is refused with an
 // error matching drive.ErrPermission; reserved headers (Nats-*,
-// Wasmdrive-*) are dropped.
+// Wasmdrive-*) are dropped, then the host's chain headers are set
+// (markCause).
 func (e *Emitter) Emit(ctx context.Context, subject string, data []byte, headers map[string]string) error {
 	if err := runner.ValidSubject(subject); err != nil {
 		return fmt.Errorf("emit: %w", err)
@@ -48,18 +51,43 @@ func (e *Emitter) Emit(ctx context.Context, subject string, data []byte, headers
 			m.Header.Set(k, v)
 		}
 	}
+	markCause(ctx, m)
 	return e.publish(ctx, m)
 }
 
 // PublishDriveEvent publishes a drive change event (the host's own
-// subject, which Emit refuses to plugins).
+// subject, which Emit refuses to plugins). A change a run made carries the
+// run's chain headers, so a plugin triggered by its own uploads is bounded
+// like one triggered by its own emits.
 func (e *Emitter) PublishDriveEvent(ctx context.Context, subject string, data []byte) error {
 	if !namespace.Match(namespace.Drive+".>", subject) {
 		return fmt.Errorf("drive event: %q is not under %s.>", subject, namespace.Drive)
 	}
 	m := nats.NewMsg(subject)
 	m.Data = data
+	markCause(ctx, m)
 	return e.publish(ctx, m)
+}
+
+// markCause sets the chain headers of an event a run publishes: its hop
+// (one more than the run's) and the run's ID. Outside a run (no
+// runner.Cause, no hostfuncs.Env) the event is left as the start of a
+// chain.
+func markCause(ctx context.Context, m *nats.Msg) {
+	c, ok := runner.CauseOf(ctx)
+	if env := hostfuncs.EnvFrom(ctx); env != nil {
+		ok = true
+		if c.RunID == "" {
+			c.RunID = env.RunID
+		}
+	}
+	if !ok {
+		return
+	}
+	m.Header.Set(namespace.HopHeader, strconv.Itoa(c.Hop+1))
+	if c.RunID != "" {
+		m.Header.Set(namespace.CausedByHeader, c.RunID)
+	}
 }
 
 func (e *Emitter) publish(ctx context.Context, m *nats.Msg) error {

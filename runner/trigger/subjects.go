@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -105,6 +107,11 @@ type Router struct {
 	// for a plugin it reports off are acked without a run. Set it before
 	// Run.
 	Enabled func(plugin string) bool
+	// MaxDepth is how many runs one chain of triggers may hold
+	// (plugins.max_trigger_depth; 0: config.DefaultMaxTriggerDepth): an
+	// event whose hop header (namespace.HopHeader) says MaxDepth runs led
+	// to it starts no run, with one warning. Set it before Run.
+	MaxDepth int
 
 	q        *queue.Queue
 	triggers []*SubjectTrigger
@@ -194,6 +201,12 @@ func (r *Router) handle(ctx context.Context, m jetstream.Msg) {
 		_ = m.TermWithReason("event too large")
 		return
 	}
+	hop := eventHop(m.Headers())
+	if max := r.maxDepth(); hop >= max {
+		r.refuseDeep(m, hop, max)
+		_ = m.Ack()
+		return
+	}
 	var input json.RawMessage
 	for _, t := range r.triggers {
 		if !subjectMatch(t.Subject, m.Subject()) {
@@ -214,6 +227,7 @@ func (r *Router) handle(ctx context.Context, m jetstream.Msg) {
 			Plugin: t.Plugin, Entry: t.Entry, Input: in,
 			Key:     fmt.Sprintf("evt:%d:%s", md.Sequence.Stream, t.ID),
 			Trigger: "subject:" + m.Subject(),
+			Hop:     hop,
 		}
 		if _, _, err := r.q.Enqueue(ctx, req, ""); err != nil {
 			r.log.Warn("queue run for event; will retry", "subject", m.Subject(), "plugin", t.Plugin, "err", err)
@@ -222,6 +236,41 @@ func (r *Router) handle(ctx context.Context, m jetstream.Msg) {
 		}
 	}
 	_ = m.Ack()
+}
+
+func (r *Router) maxDepth() int {
+	if r.MaxDepth > 0 {
+		return r.MaxDepth
+	}
+	return config.DefaultMaxTriggerDepth
+}
+
+// eventHop reads an event's hop header: 0 when absent or malformed (an
+// outside publisher may set any header; only the host sets it on runs'
+// events).
+func eventHop(h nats.Header) int {
+	n, err := strconv.Atoi(h.Get(namespace.HopHeader))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// refuseDeep logs, once for the event, the triggers a too-deep event does
+// not fire. An event no enabled trigger wanted is acked silently as ever.
+func (r *Router) refuseDeep(m jetstream.Msg, hop, max int) {
+	var plugins []string
+	for _, t := range r.triggers {
+		if subjectMatch(t.Subject, m.Subject()) && (r.Enabled == nil || r.Enabled(t.Plugin)) && !slices.Contains(plugins, t.Plugin) {
+			plugins = append(plugins, t.Plugin)
+		}
+	}
+	if len(plugins) == 0 {
+		return
+	}
+	r.log.Warn("trigger chain too deep: event starts no run (a plugin's events trigger runs that publish them again; break the loop, or raise plugins.max_trigger_depth if the chain is meant to be this long)",
+		"subject", m.Subject(), "plugin", strings.Join(plugins, ","), "hop", hop, "limit", max,
+		"caused_by", m.Headers().Get(namespace.CausedByHeader))
 }
 
 // subjectMatch reports whether subject matches the pattern (with * and >).

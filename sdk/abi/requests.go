@@ -131,6 +131,10 @@ type DownloadRequest struct {
 	Length    int64  `json:"length,omitempty"`
 	// Overwrite replaces an existing local file; otherwise already_exists.
 	Overwrite bool `json:"overwrite,omitempty"`
+	// SHA1, when set, is the hex SHA-1 the downloaded bytes must have: the
+	// host checks it before the file replaces LocalPath, and on a mismatch
+	// answers an error and leaves LocalPath as it was.
+	SHA1 string `json:"sha1,omitempty"`
 }
 
 // DownloadResult is wd_drive_download's result.

@@ -52,3 +52,32 @@ func FuzzMerge(f *testing.F) {
 		_ = Merge(config, input, &v)
 	})
 }
+
+// TestMergeKeepsOutputSubject: a subject trigger's input is the event,
+// whose "subject" is the subject that triggered the run; it must not
+// replace the configured summary subject (issue 12: a trigger on
+// backup.run made the summary go to backup.run, 853 runs in 30 s).
+func TestMergeKeepsOutputSubject(t *testing.T) {
+	type out struct {
+		Subject string `json:"subject"`
+		Target  string `json:"target"`
+	}
+	event := `{"subject":"backup.run","data":{"x":1},"seq":7,"time":"2026-12-07T00:00:00Z"}`
+	tests := []struct {
+		name, config, input string
+		want                out
+	}{
+		{"event keeps the configured subject", `{"subject":"backup.completed","target":"/t"}`, event, out{"backup.completed", "/t"}},
+		{"event sets none when none is configured", `{"target":"/t"}`, event, out{"", "/t"}},
+		{"other keys still override", `{"subject":"s","target":"/t"}`, `{"subject":"x","target":"/u"}`, out{"s", "/u"}},
+	}
+	for _, tt := range tests {
+		var got out
+		if err := Merge([]byte(tt.config), []byte(tt.input), &got); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got != tt.want {
+			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
