@@ -78,10 +78,11 @@ type App struct {
 	Schedules []*trigger.Schedule
 	Subjects  []*trigger.SubjectTrigger
 
-	opts    Options
-	audit   *hostfuncs.AuditLog
-	console *consoleServer
-	enabled *enabledSync
+	opts       Options
+	pluginConn *natsx.Conn // plugin publishes (natsx.Conn.PluginClient)
+	audit      *hostfuncs.AuditLog
+	console    *consoleServer
+	enabled    *enabledSync
 }
 
 // New assembles a node; Run starts it. On error everything opened is closed.
@@ -126,8 +127,13 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		return nil, err
 	}
 	a.enabled = &enabledSync{kv: enabledKV, node: cfg.NodeName, log: o.Logger, last: map[string]bool{}}
+	// Plugin events go through a NATS user the embedded server refuses
+	// every reserved subject (defence in depth behind the emitter's check).
+	if a.pluginConn, err = a.Conn.PluginClient(cfg.NodeName + "-plugins"); err != nil {
+		return nil, err
+	}
 	// The emitter learns the event stream's subjects once the router exists.
-	a.Emitter = trigger.NewEmitter(a.Conn, func(s string) bool { return a.Router != nil && a.Router.Captures(s) })
+	a.Emitter = trigger.NewEmitter(a.Conn, func(s string) bool { return a.Router != nil && a.Router.Captures(s) }).WithPluginConn(a.pluginConn)
 	if a.Host, err = runner.New(ctx, runner.Options{
 		Config: cfg, Drives: a.drive, KV: a.KV, Emitter: a.Emitter, Audit: a.audit, Batcher: a.Batch,
 		Builder: o.PluginBuilder, DataDir: o.PluginCacheDir, OnChange: a.enabled.reapply,
@@ -285,6 +291,9 @@ func (a *App) Close() {
 	}
 	if a.Host != nil {
 		_ = a.Host.Close()
+	}
+	if a.pluginConn != nil && a.pluginConn != a.Conn {
+		a.pluginConn.Close()
 	}
 	if a.Conn != nil {
 		a.Conn.Close()

@@ -64,12 +64,16 @@ type Env struct {
 	// the disk full calls it with a *DiskFullError (diskfull.go).
 	Abort     func(err error)
 	abortOnce sync.Once
+	// MaxEmits caps the events this call may emit (limits.max_emits);
+	// 0 means no cap.
+	MaxEmits int
 
 	// paths caches file id → drive path for grant checks during the call.
 	mu    sync.Mutex
 	paths map[string]string
 	// shares holds the ids of the shares this call created (share.go).
 	shares map[string]bool
+	emits  int     // events emitted so far (MaxEmits)
 	kern   *kernel // the running instance's kernel functions (kernel.go)
 	// fast path (fastpath.go): the plugin's memory and an answer too big
 	// for the plugin's buffer, waiting for abi.CallTake.

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
@@ -39,7 +40,7 @@ func kvPut(ctx context.Context, env *Env, in []byte) (any, error) {
 		return nil, err
 	}
 	if len(req.Value) > abi.MaxKVValueBytes {
-		return nil, badArg("kv value of %d bytes exceeds %d", len(req.Value), abi.MaxKVValueBytes)
+		return nil, badArg("kv value of %d bytes for %q exceeds the %d-byte cap on one value: split it over several keys or store it in the drive", len(req.Value), req.Key, abi.MaxKVValueBytes)
 	}
 	rev, err := env.KV.Put(ctx, env.kvKey(req.Key), req.Value, req.ExpectRevision)
 	if err != nil {
@@ -171,10 +172,13 @@ func emit(ctx context.Context, env *Env, in []byte) (_ any, err error) {
 		return nil, badArg("%v", err)
 	}
 	if len(req.Data) > abi.MaxEmitBytes {
-		return nil, badArg("event of %d bytes exceeds %d", len(req.Data), abi.MaxEmitBytes)
+		return nil, badArg("event of %d bytes exceeds the %d-byte cap on one event: put bulk data in the drive or KV and emit a reference", len(req.Data), abi.MaxEmitBytes)
 	}
 	if env.Emitter == nil {
 		return nil, fmt.Errorf("emit: no event bus configured: %w", errUnavailable)
+	}
+	if err := env.countEmit(); err != nil {
+		return nil, err
 	}
 	data := []byte(req.Data)
 	if len(data) == 0 {
@@ -184,6 +188,20 @@ func emit(ctx context.Context, env *Env, in []byte) (_ any, err error) {
 		return nil, fmt.Errorf("emit on %s: %w", req.Subject, err)
 	}
 	return nil, nil
+}
+
+// countEmit takes one event of the call's budget (Env.MaxEmits).
+func (e *Env) countEmit() error {
+	if e.MaxEmits <= 0 {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.emits >= e.MaxEmits {
+		return fmt.Errorf("emit: %w: this call already emitted %d events, the cap of limits.max_emits in plugin %s's plugin.yaml", drive.ErrQuota, e.emits, e.Plugin)
+	}
+	e.emits++
+	return nil
 }
 
 // dropReservedHeaders removes the headers a plugin may not set and says

@@ -2,6 +2,7 @@ package natsx
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,6 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 )
 
 // TokenFileName is the file under the data folder that holds the generated
@@ -52,11 +57,10 @@ func loadOrCreateToken(file string) (string, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("natsx: read the token file %s: %w", file, err)
 	}
-	var r [24]byte
-	if _, err := rand.Read(r[:]); err != nil {
-		return "", fmt.Errorf("natsx: token: %w", err)
+	t, err := newSecret()
+	if err != nil {
+		return "", err
 	}
-	t := hex.EncodeToString(r[:])
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return "", fmt.Errorf("natsx: token file %s: %w", file, err)
 	}
@@ -79,4 +83,60 @@ func loopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// PluginUser is the embedded server's user of plugin publishes (the emit
+// host function): it may publish on application subjects only, never on
+// the reserved set (namespace.Reserved), and subscribe to its own replies.
+const PluginUser = "wasmdrive-plugins"
+
+// hostUser is the embedded server's user of the host and of clients that
+// present the listener's token.
+const hostUser = "wasmdrive"
+
+// pluginPermissions are PluginUser's NATS permissions.
+func pluginPermissions() *server.Permissions {
+	var deny []string
+	for _, a := range namespace.Reserved() {
+		deny = append(deny, a.Pattern)
+	}
+	return &server.Permissions{
+		Publish:   &server.SubjectPermission{Allow: []string{">"}, Deny: deny},
+		Subscribe: &server.SubjectPermission{Allow: []string{nats.InboxPrefix + ">"}},
+	}
+}
+
+// authenticator admits the embedded server's clients: the token holder as
+// the host (every permission) and the plugin token, which never leaves the
+// process, as PluginUser.
+type authenticator struct{ token, pluginToken string }
+
+// Check implements server.Authentication.
+func (a *authenticator) Check(c server.ClientAuthentication) bool {
+	o := c.GetOpts()
+	if o == nil {
+		return false
+	}
+	switch {
+	case equalSecret(o.Token, a.token):
+		c.RegisterUser(&server.User{Username: hostUser})
+		return true
+	case equalSecret(o.Token, a.pluginToken):
+		c.RegisterUser(&server.User{Username: PluginUser, Permissions: pluginPermissions()})
+		return true
+	}
+	return false
+}
+
+func equalSecret(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// newSecret returns a random hex token.
+func newSecret() (string, error) {
+	var r [24]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", fmt.Errorf("natsx: token: %w", err)
+	}
+	return hex.EncodeToString(r[:]), nil
 }

@@ -53,7 +53,8 @@ type Conn struct {
 	// token.
 	TokenFile string
 
-	token string
+	token       string
+	pluginToken string // embedded only: PluginUser's token, never written
 }
 
 // Token is the token clients need for URL ("" if none). It is a secret:
@@ -144,8 +145,20 @@ func startEmbedded(o Options, rep int) (*Conn, error) {
 			return nil, err
 		}
 		sopts.Host, sopts.Port = host, p
-		sopts.Authorization = o.Token
+	} else if o.Token == "" {
+		// In process only: the host's connection still authenticates, so
+		// only it holds every permission.
+		t, err := newSecret()
+		if err != nil {
+			return nil, err
+		}
+		o.Token = t
 	}
+	pluginToken, err := newSecret()
+	if err != nil {
+		return nil, err
+	}
+	sopts.CustomClientAuthentication = &authenticator{token: o.Token, pluginToken: pluginToken}
 	ns, err := server.NewServer(sopts)
 	if err != nil {
 		return nil, fmt.Errorf("natsx: embedded server: %w", err)
@@ -174,7 +187,7 @@ func startEmbedded(o Options, rep int) (*Conn, error) {
 		ns.Shutdown()
 		return nil, err
 	}
-	c.token, c.TokenFile = o.Token, tokenFile
+	c.token, c.TokenFile, c.pluginToken = o.Token, tokenFile, pluginToken
 	if o.NATS.Listen != "" {
 		c.URL = ns.ClientURL()
 	}
@@ -243,4 +256,27 @@ func (c *Conn) NewClient(name string) (*Conn, error) {
 	}
 	nc2.URL, nc2.token = c.URL, c.token
 	return nc2, nil
+}
+
+// PluginClient opens the connection plugin publishes go through. On an
+// embedded server it is an in-process client of PluginUser, whom the
+// server itself refuses every reserved subject (namespace.Reserved), so an
+// internal message cannot come from a plugin even if a check in the host
+// were missed. Connected to an external NATS it returns c itself (nil
+// error): the host's checks are the only guard there.
+func (c *Conn) PluginClient(name string) (*Conn, error) {
+	if c.Server == nil || c.pluginToken == "" {
+		return c, nil
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(c.Server), nats.Name(name), nats.Token(c.pluginToken),
+		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))
+	if err != nil {
+		return nil, fmt.Errorf("natsx: plugin client: %w", err)
+	}
+	pc, err := newConn(nc, nil, c.Replicas)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return pc, nil
 }

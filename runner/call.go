@@ -68,9 +68,20 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 	if account == "" {
 		account = v.account
 	}
+	// Everything the plugin logs goes through the call's log caps; the
+	// host's verdict on the call (below) does not.
+	var (
+		logs   RunSink
+		capped *logCap
+	)
+	if sink != nil {
+		capped = newLogCap(sink, man.Limits)
+		logs = capped
+	}
 	env := &hostfuncs.Env{
-		Grant: v.grant, KV: h.opts.KV, Sink: sink, Emitter: h.opts.Emitter, Audit: h.opts.Audit, Batcher: h.opts.Batcher,
+		Grant: v.grant, KV: h.opts.KV, Sink: logs, Emitter: h.opts.Emitter, Audit: h.opts.Audit, Batcher: h.opts.Batcher,
 		Plugin: man.Name, Version: man.Version, Hash: v.hash, RunID: req.RunID, Account: account, Config: v.config,
+		MaxEmits: man.Limits.MaxEmits,
 	}
 	if h.opts.Drives != nil {
 		d, err := h.opts.Drives(ctx, account)
@@ -81,7 +92,7 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 	}
 
 	timeout := man.Limits.Timeout.D()
-	cs := &callSink{sink: sink, runID: req.RunID}
+	cs := &callSink{sink: logs, runID: req.RunID}
 	var (
 		cctx      context.Context
 		in        *instance
@@ -127,6 +138,10 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 		in.calls++
 		break
 	}
+	if capped != nil {
+		capped.report(man.Name)
+	}
+	cs = &callSink{sink: sink, runID: req.RunID} // the host's own lines from here
 
 	err := classify(man, entry, rc, callErr, pluginMsg, cctx, ctx, timeout)
 	var full *hostfuncs.DiskFullError

@@ -25,12 +25,18 @@ const (
 	DefaultMaxInputBytes  = 1 << 20
 	DefaultMaxOutputBytes = 1 << 20
 	DefaultBackoff        = 10 * time.Second
+	DefaultMaxLogBytes    = 4 << 20 // per call, over every log source
+	DefaultMaxLogLines    = 20000
+	DefaultMaxEmits       = 10000 // events per call
 
 	maxMemoryPages  = 65536
 	maxInstances    = 64
 	maxTimeout      = 24 * time.Hour
 	maxPayloadBytes = 64 << 20
 	maxRetries      = 100
+	maxLogBytes     = 64 << 20
+	maxLogLines     = 100000 // the log stream keeps at most 100000 lines per run (queue.Options.LogMaxLinesPerRun)
+	maxEmits        = 1000000
 )
 
 // Manifest is a plugin's plugin.yaml. ParseManifest decodes it strictly
@@ -101,6 +107,14 @@ type Limits struct {
 	// Retries and Backoff tell the queue how to retry a failed run.
 	Retries int      `yaml:"retries" json:"retries"`
 	Backoff Duration `yaml:"backoff" json:"backoff"`
+	// MaxLogBytes and MaxLogLines cap what one call logs over every source
+	// (stdout, stderr, pdk.Log, wd_log); later lines are dropped and one
+	// marker line says how many.
+	MaxLogBytes int64 `yaml:"max_log_bytes" json:"max_log_bytes"`
+	MaxLogLines int   `yaml:"max_log_lines" json:"max_log_lines"`
+	// MaxEmits caps the events one call may emit; later emits answer
+	// quota_exceeded.
+	MaxEmits int `yaml:"max_emits" json:"max_emits"`
 }
 
 // Duration is a time.Duration written as "30s", "5m" or a number of seconds.

@@ -113,12 +113,29 @@ func (l *Limits) fill(p string, bad badFunc) {
 		name string
 		v    *int64
 		def  int64
-	}{{"max_input_bytes", &l.MaxInputBytes, DefaultMaxInputBytes}, {"max_output_bytes", &l.MaxOutputBytes, DefaultMaxOutputBytes}} {
+		max  int64
+	}{
+		{"max_input_bytes", &l.MaxInputBytes, DefaultMaxInputBytes, maxPayloadBytes},
+		{"max_output_bytes", &l.MaxOutputBytes, DefaultMaxOutputBytes, maxPayloadBytes},
+		{"max_log_bytes", &l.MaxLogBytes, DefaultMaxLogBytes, maxLogBytes},
+	} {
 		switch {
 		case *b.v == 0:
 			*b.v = b.def
-		case *b.v < 0 || *b.v > maxPayloadBytes:
-			bad(p+"."+b.name, "%d must be 1..%d", *b.v, maxPayloadBytes)
+		case *b.v < 0 || *b.v > b.max:
+			bad(p+"."+b.name, "%d must be 1..%d", *b.v, b.max)
+		}
+	}
+	for _, c := range []struct {
+		name          string
+		v             *int
+		def, maxCount int
+	}{{"max_log_lines", &l.MaxLogLines, DefaultMaxLogLines, maxLogLines}, {"max_emits", &l.MaxEmits, DefaultMaxEmits, maxEmits}} {
+		switch {
+		case *c.v == 0:
+			*c.v = c.def
+		case *c.v < 0 || *c.v > c.maxCount:
+			bad(p+"."+c.name, "%d must be 1..%d", *c.v, c.maxCount)
 		}
 	}
 	if l.Retries < 0 || l.Retries > maxRetries {

@@ -31,6 +31,9 @@ const (
 	exitUnavailable = 9
 	exitNeedsFsck   = 10 // a local drive's metadata does not account for its blobs: run drive fsck
 	exitFsckLeft    = 11 // drive fsck found damaged or missing content it could not repair
+	// exitIncomplete: a plugin ran to its end but did not do all of it
+	// (status partial, differences or refused in its summary; cmd_run.go).
+	exitIncomplete = 12
 )
 
 // readOnlyCommands only read: their local drive does no cleanup at open.

@@ -256,6 +256,7 @@ func runPluginInspect(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(w, "interrupt: %s\n", in.Interrupt)
 	fmt.Fprintf(w, "limits: memory_pages=%d timeout=%s max_instances=%d max_input=%d max_output=%d retries=%d backoff=%s\n",
 		m.Limits.MemoryPages, m.Limits.Timeout.D(), m.Limits.MaxInstances, m.Limits.MaxInputBytes, m.Limits.MaxOutputBytes, m.Limits.Retries, m.Limits.Backoff.D())
+	fmt.Fprintf(w, "output caps per call: max_log_lines=%d max_log_bytes=%d max_emits=%d\n", m.Limits.MaxLogLines, m.Limits.MaxLogBytes, m.Limits.MaxEmits)
 	fmt.Fprintf(w, "config: %s\n", in.Config)
 	fmt.Fprintln(w, "effective grant:")
 	return writeJSON(w, in.Grant)

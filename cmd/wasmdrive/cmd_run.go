@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,7 +46,10 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return withExit(err)
 	}
 	if env.JSON {
-		return writeJSON(env.Stdout, res)
+		if err := writeJSON(env.Stdout, res); err != nil {
+			return err
+		}
+		return incomplete(name, res.Output)
 	}
 	if len(res.Output) == 0 {
 		return nil
@@ -56,7 +60,26 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		pretty.Write(res.Output)
 	}
 	fmt.Fprintln(env.Stdout, pretty.String())
-	return nil
+	return incomplete(name, res.Output)
+}
+
+// incompleteStatuses are the summary statuses of a run that ended without
+// doing all of its work: some files failed (partial), verify found the
+// drive and the manifest apart (differences), cleanup stopped at its cap
+// (refused).
+var incompleteStatuses = []string{"partial", "differences", "refused"}
+
+// incomplete turns a summary whose "status" is one of incompleteStatuses
+// into exit code exitIncomplete, so cron and scripts see it; the summary
+// itself has been printed.
+func incomplete(plugin string, out json.RawMessage) error {
+	var sum struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(out, &sum) != nil || !slices.Contains(incompleteStatuses, sum.Status) {
+		return nil
+	}
+	return &exitError{code: exitIncomplete, err: fmt.Errorf("%s finished with status %q: not everything was done (see the summary's errors or differences)", plugin, sum.Status)}
 }
 
 // stderrSink prints a run's log lines and progress for a person.

@@ -32,6 +32,11 @@ type Options struct {
 	EventsMaxBytes int64
 	// KVMaxBytes caps the run records bucket (0: no cap).
 	KVMaxBytes int64
+	// LogMaxLinesPerRun bounds one run's lines in the log stream over all
+	// its attempts (default 100000): a backstop behind the plugin host's
+	// per-call caps (limits.max_log_lines, limits.max_log_bytes). A run
+	// beyond it loses its own oldest lines, never another run's.
+	LogMaxLinesPerRun int64
 	// LeaseTTL is how long a lease outlives its last heartbeat (default AckWait).
 	LeaseTTL time.Duration
 	// MaxAckPending bounds the requests in flight over all nodes (default 10000).
@@ -67,6 +72,9 @@ func (o *Options) defaults() {
 	}
 	if o.EventsMaxBytes <= 0 {
 		o.EventsMaxBytes = config.DefaultEventsMaxBytes
+	}
+	if o.LogMaxLinesPerRun <= 0 {
+		o.LogMaxLinesPerRun = 100000
 	}
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = o.AckWait
@@ -127,7 +135,9 @@ func Setup(ctx context.Context, c *natsx.Conn, o Options) (*Queue, error) {
 		Subjects:    []string{SubjectLogs + ".>"},
 		MaxAge:      o.LogMaxAge,
 		MaxBytes:    o.LogMaxBytes,
-		Discard:     jetstream.DiscardOld,
+		// One subject per run: a per-subject cap is a per-run cap.
+		MaxMsgsPerSubject: o.LogMaxLinesPerRun,
+		Discard:           jetstream.DiscardOld,
 	}); err != nil {
 		return nil, err
 	}

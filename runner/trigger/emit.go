@@ -21,6 +21,7 @@ import (
 // them; others go out as core NATS messages.
 type Emitter struct {
 	c        *natsx.Conn
+	plugins  *natsx.Conn // plugin events (Emit); nil: c
 	captures func(subject string) bool
 }
 
@@ -30,6 +31,14 @@ var _ runner.Emitter = (*Emitter)(nil)
 // subjects a stream stores (Router.Captures).
 func NewEmitter(c *natsx.Conn, captures func(string) bool) *Emitter {
 	return &Emitter{c: c, captures: captures}
+}
+
+// WithPluginConn sends plugin events (Emit) through pc, typically
+// natsx.Conn.PluginClient, whose NATS user the server refuses every
+// reserved subject; drive events still go through the host's connection.
+func (e *Emitter) WithPluginConn(pc *natsx.Conn) *Emitter {
+	e.plugins = pc
+	return e
 }
 
 // Emit publishes a plugin's data on subject with headers. A subject in
@@ -52,7 +61,11 @@ func (e *Emitter) Emit(ctx context.Context, subject string, data []byte, headers
 		}
 	}
 	markCause(ctx, m)
-	return e.publish(ctx, m)
+	c := e.c
+	if e.plugins != nil {
+		c = e.plugins
+	}
+	return e.publish(ctx, c, m)
 }
 
 // PublishDriveEvent publishes a drive change event (the host's own
@@ -66,7 +79,7 @@ func (e *Emitter) PublishDriveEvent(ctx context.Context, subject string, data []
 	m := nats.NewMsg(subject)
 	m.Data = data
 	markCause(ctx, m)
-	return e.publish(ctx, m)
+	return e.publish(ctx, e.c, m)
 }
 
 // markCause sets the chain headers of an event a run publishes: its hop
@@ -90,7 +103,7 @@ func markCause(ctx context.Context, m *nats.Msg) {
 	}
 }
 
-func (e *Emitter) publish(ctx context.Context, m *nats.Msg) error {
+func (e *Emitter) publish(ctx context.Context, c *natsx.Conn, m *nats.Msg) error {
 	subject := m.Subject
 	if e.captures != nil && e.captures(subject) {
 		// With its own deadline and retries; the message id lets the
@@ -99,14 +112,14 @@ func (e *Emitter) publish(ctx context.Context, m *nats.Msg) error {
 			m.Header.Set(jetstream.MsgIDHeader, "emit:"+nuid.Next())
 		}
 		if err := natsx.Call(ctx, natsx.Retry{}, "emit", func(ctx context.Context) error {
-			_, err := e.c.JS.PublishMsg(ctx, m)
+			_, err := c.JS.PublishMsg(ctx, m)
 			return err
 		}); err != nil {
 			return fmt.Errorf("emit %s: %w", subject, err)
 		}
 		return nil
 	}
-	if err := e.c.NC.PublishMsg(m); err != nil {
+	if err := c.NC.PublishMsg(m); err != nil {
 		return fmt.Errorf("emit %s: %w", subject, err)
 	}
 	return nil

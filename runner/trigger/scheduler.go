@@ -91,7 +91,7 @@ func (s *Scheduler) loop(ctx context.Context, sc *Schedule) {
 	}
 	cursor := s.clock.Now()
 	for _, slot := range sc.Missed(last, cursor) {
-		s.fire(ctx, sc, slot)
+		s.fire(ctx, sc, slot, true)
 	}
 	for ctx.Err() == nil {
 		next := sc.Next(cursor)
@@ -115,11 +115,11 @@ func (s *Scheduler) loop(ctx context.Context, sc *Schedule) {
 		due := sc.cron.Slots(cursor, now, MaxCatchup)
 		if len(due) > 1 {
 			for _, slot := range sc.Missed(cursor, due[len(due)-2]) {
-				s.fire(ctx, sc, slot)
+				s.fire(ctx, sc, slot, true)
 			}
 		}
 		if len(due) > 0 {
-			s.fire(ctx, sc, due[len(due)-1])
+			s.fire(ctx, sc, due[len(due)-1], false)
 		}
 		cursor = now
 	}
@@ -143,19 +143,29 @@ func (s *Scheduler) Last(ctx context.Context, sc *Schedule) (time.Time, uint64, 
 }
 
 // fire publishes slot's run request unless the ledger already has it (or
-// a later slot).
-func (s *Scheduler) fire(ctx context.Context, sc *Schedule, slot time.Time) {
+// a later slot); catchup says the slot is a missed one being replayed.
+func (s *Scheduler) fire(ctx context.Context, sc *Schedule, slot time.Time, catchup bool) {
 	if s.Enabled != nil && !s.Enabled(sc.Plugin) {
 		s.log.Info("plugin disabled; schedule slot skipped", "schedule", sc.ID, "slot", slot)
 		return
 	}
-	if err := s.Fire(ctx, sc, slot); err != nil && ctx.Err() == nil {
+	if err := s.fireSlot(ctx, sc, slot, catchup); err != nil && ctx.Err() == nil {
 		s.log.Error("schedule slot not queued", "schedule", sc.ID, "slot", slot, "err", err)
 	}
 }
 
-// Fire is fire returning the error; it is idempotent.
+// Fire queues the run of a due slot, unless the ledger already has it (or
+// a later slot): it is idempotent.
 func (s *Scheduler) Fire(ctx context.Context, sc *Schedule, slot time.Time) error {
+	return s.fireSlot(ctx, sc, slot, false)
+}
+
+// fireSlot is Fire for a due slot or, with catchup, a missed one. Under
+// catchup: all every missed slot must run, so the overlap policy "skip"
+// (drop a run while another of the plugin is going) would defeat it: the
+// replayed slots are queued one after another instead (a serial lease of
+// the plugin, as overlap: queue), whatever is running.
+func (s *Scheduler) fireSlot(ctx context.Context, sc *Schedule, slot time.Time, catchup bool) error {
 	slot = slot.UTC()
 	stamp := slot.Format(time.RFC3339)
 	subject := queue.ScheduleSubject(sc.ID)
@@ -171,6 +181,10 @@ func (s *Scheduler) Fire(ctx context.Context, sc *Schedule, slot time.Time) erro
 			Plugin: sc.Plugin, Entry: sc.Entry, Input: sc.input(slot),
 			Key: "sched:" + sc.ID + "@" + stamp, Trigger: "schedule:" + sc.ID + "@" + stamp, Slot: slot,
 			SkipIfRunning: sc.Overlap == runner.OverlapSkip,
+		}
+		if catchup && sc.Catchup == runner.CatchupAll && sc.Overlap == runner.OverlapSkip {
+			req.SkipIfRunning = false
+			req.Serial = sc.Plugin
 		}
 		if sc.Overlap == runner.OverlapQueue {
 			req.Serial = sc.Plugin

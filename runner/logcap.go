@@ -1,0 +1,102 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
+)
+
+// logCap bounds what one call may log, over every source (stdout, stderr,
+// pdk.Log, wd_log and the host's own lines about the plugin's requests):
+// at most maxLines lines and maxBytes bytes (message plus fields), each
+// message cut at abi.MaxLogLineBytes. What comes after the cap is counted
+// and dropped; report then writes one marker line saying how much went and
+// which limit raises it. Without it one chatty run wrote hundreds of MB
+// into the shared log stream and evicted other runs' lines.
+type logCap struct {
+	sink     RunSink
+	maxLines int
+	maxBytes int64
+
+	mu           sync.Mutex
+	lines        int
+	bytes        int64
+	full         string // the limit that was hit: "max_log_lines" or "max_log_bytes"
+	droppedLines int
+	droppedBytes int64
+}
+
+var _ RunSink = (*logCap)(nil)
+
+func newLogCap(sink RunSink, l Limits) *logCap {
+	return &logCap{sink: sink, maxLines: l.MaxLogLines, maxBytes: l.MaxLogBytes}
+}
+
+// Log passes l on while the call is within its caps.
+func (c *logCap) Log(l LogLine) {
+	if len(l.Msg) > abi.MaxLogLineBytes {
+		l.Msg = strings.ToValidUTF8(l.Msg[:abi.MaxLogLineBytes], "") + "…[truncated]"
+	}
+	n := int64(len(l.Msg))
+	if len(l.Fields) > 0 {
+		b, _ := json.Marshal(l.Fields)
+		if len(b) > abi.MaxLogLineBytes {
+			l.Fields = map[string]any{"fields_truncated": len(b)}
+			b, _ = json.Marshal(l.Fields)
+		}
+		n += int64(len(b))
+	}
+	c.mu.Lock()
+	if c.full == "" {
+		switch {
+		case c.lines >= c.maxLines:
+			c.full = "max_log_lines"
+		case c.bytes+n > c.maxBytes:
+			c.full = "max_log_bytes"
+		}
+	}
+	if c.full != "" {
+		c.droppedLines++
+		c.droppedBytes += n
+		c.mu.Unlock()
+		return
+	}
+	c.lines++
+	c.bytes += n
+	c.mu.Unlock()
+	c.sink.Log(l)
+}
+
+// Progress is not capped (the run record keeps only the last report).
+func (c *logCap) Progress(p Progress) { c.sink.Progress(p) }
+
+// report writes the marker line if lines were dropped; call it once the
+// call's output is flushed.
+func (c *logCap) report(plugin string) {
+	c.mu.Lock()
+	full, lines, bytes := c.full, c.droppedLines, c.droppedBytes
+	c.mu.Unlock()
+	if full == "" {
+		return
+	}
+	limit := fmt.Sprintf("limits.max_log_lines = %d", c.maxLines)
+	if full == "max_log_bytes" {
+		limit = fmt.Sprintf("limits.max_log_bytes = %d", c.maxBytes)
+	}
+	c.sink.Log(LogLine{Time: time.Now().UTC(), Level: LevelWarn, Source: "host",
+		Msg: fmt.Sprintf("log truncated: %d more lines (%d bytes) dropped beyond %s of this call; raise limits.%s in %s's plugin.yaml (at most %d)",
+			lines, bytes, limit, full, plugin, maxLogLimit(full)),
+		Fields: map[string]any{"dropped_lines": lines, "dropped_bytes": bytes, "limit": "limits." + full}})
+}
+
+// maxLogLimit is the ceiling a manifest may set for a log limit.
+func maxLogLimit(name string) int64 {
+	if name == "max_log_lines" {
+		return maxLogLines
+	}
+	return maxLogBytes
+}

@@ -1,0 +1,58 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
+)
+
+func TestLogCap(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		maxLines            int
+		maxBytes            int64
+		lines               int
+		size                int
+		wantKept            int
+		wantMarker, wantKey string
+	}{
+		{"under the caps", 10, 1000, 5, 10, 5, "", ""},
+		{"exactly the line cap", 5, 1000, 5, 10, 5, "", ""},
+		{"lines", 5, 1 << 20, 50, 10, 5, "45 more lines (450 bytes)", "limits.max_log_lines = 5"},
+		{"bytes", 1000, 100, 50, 10, 10, "40 more lines (400 bytes)", "limits.max_log_bytes = 100"},
+		{"one long line is cut, then counted", 10, 1 << 20, 1, 100 << 10, 1, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := &memSink{}
+			c := newLogCap(sink, Limits{MaxLogLines: tc.maxLines, MaxLogBytes: tc.maxBytes})
+			for i := 0; i < tc.lines; i++ {
+				c.Log(LogLine{Source: "plugin", Msg: strings.Repeat("x", tc.size)})
+			}
+			c.report("p")
+			kept, markers := 0, []string{}
+			for _, l := range sink.lines {
+				if l.Source == "host" {
+					markers = append(markers, l.Msg)
+					continue
+				}
+				kept++
+				if len(l.Msg) > abi.MaxLogLineBytes+len("…[truncated]") {
+					t.Errorf("a line of %d bytes passed", len(l.Msg))
+				}
+			}
+			if kept != tc.wantKept {
+				t.Errorf("kept %d lines, want %d", kept, tc.wantKept)
+			}
+			if tc.wantMarker == "" {
+				if len(markers) != 0 {
+					t.Errorf("unexpected marker %q", markers)
+				}
+				return
+			}
+			if len(markers) != 1 || !strings.Contains(markers[0], tc.wantMarker) || !strings.Contains(markers[0], tc.wantKey) || !strings.Contains(markers[0], "plugin.yaml") {
+				t.Errorf("markers = %q, want one with %q and %q", markers, tc.wantMarker, tc.wantKey)
+			}
+		})
+	}
+}
