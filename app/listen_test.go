@@ -153,3 +153,28 @@ func TestNATSListenBeyondLoopbackNeedsToken(t *testing.T) {
 	}
 	nc.Close()
 }
+
+// TestPluginPublishesUseRestrictedUser: a node's plugin events leave
+// through the embedded server's plugin user, which the server refuses the
+// control subjects even if the emitter's own check were bypassed.
+func TestPluginPublishesUseRestrictedUser(t *testing.T) {
+	n := startNode(t, testConfig(t, t.TempDir(), nil), time.Second)
+	pc := n.pluginConn
+	if pc == nil || pc == n.Conn {
+		t.Fatal("plugin events share the host's connection")
+	}
+	if err := pc.NC.Publish(namespace.ControlEnable, []byte(`{"plugin":"relay","enabled":false}`)); err != nil {
+		t.Fatal(err)
+	}
+	_ = pc.NC.Flush()
+	if err := pc.NC.LastError(); err == nil || !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
+		t.Fatalf("publish on %s as the plugin user: last error %v, want a permissions violation", namespace.ControlEnable, err)
+	}
+	pi, err := n.Host.Plugin("relay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pi.Enabled {
+		t.Fatal("the plugin user turned relay off")
+	}
+}

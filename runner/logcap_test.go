@@ -56,3 +56,33 @@ func TestLogCap(t *testing.T) {
 		})
 	}
 }
+
+// TestLogCapSharedOverAttempts: however many retries a manifest asks, the
+// attempts of one run together log at most runLogBytes.
+func TestLogCapSharedOverAttempts(t *testing.T) {
+	for _, tc := range []struct {
+		retries     int
+		bytes, want int64 // limits.max_log_bytes, the cap of each call
+	}{
+		{0, DefaultMaxLogBytes, DefaultMaxLogBytes},
+		{0, maxLogBytes, maxLogBytes}, // 3 attempts × 64 MiB
+		{3, maxLogBytes, maxLogBytes}, // 4 × 64 MiB = 256 MiB
+		{10, DefaultMaxLogBytes, DefaultMaxLogBytes},
+		{100, DefaultMaxLogBytes, runLogBytes / 101},
+		{100, maxLogBytes, runLogBytes / 101},
+	} {
+		c := newLogCap(&memSink{}, Limits{MaxLogLines: 10, MaxLogBytes: tc.bytes, Retries: tc.retries})
+		if c.maxBytes != tc.want || c.maxBytes*int64(attempts(Limits{Retries: tc.retries})) > runLogBytes {
+			t.Errorf("retries %d, max_log_bytes %d: each call may log %d bytes, want %d", tc.retries, tc.bytes, c.maxBytes, tc.want)
+		}
+	}
+	sink := &memSink{}
+	c := newLogCap(sink, Limits{MaxLogLines: 10, MaxLogBytes: maxLogBytes, Retries: 100})
+	c.Log(LogLine{Msg: strings.Repeat("x", 16<<10)})
+	c.bytes = c.maxBytes // as if the attempt's share were used up
+	c.Log(LogLine{Msg: "one more"})
+	c.report("p")
+	if m, ok := sink.find("host", "log truncated"); !ok || !strings.Contains(m.Msg, "limits.retries") {
+		t.Errorf("marker %q does not say the attempts share the budget", m.Msg)
+	}
+}

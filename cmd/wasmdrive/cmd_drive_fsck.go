@@ -67,6 +67,9 @@ func printFsck(env *cliEnv, account string, r *local.FsckReport) {
 	if r.Snapshot != nil {
 		from = "restored from the metadata snapshot of " + r.Snapshot.Local().Format("2006-01-02 15:04:05") + ", then checked against the blobs"
 	}
+	if r.DryRun {
+		from = "would be " + from
+	}
 	switch r.Database {
 	case "missing":
 		fmt.Fprintf(w, "metadata: meta.db was missing or empty; %s\n", from)

@@ -66,7 +66,11 @@ func TestDriveFsckAfterLostMeta(t *testing.T) {
 			}
 			mustWD(t, data, "drive", "put", filepath.Join(src, "proj"), "/backup")
 			dir := driveDir(t, data)
-			// After the snapshot: one file more, and one deleted for good.
+			snap, err := os.ReadFile(filepath.Join(dir, "meta.snapshot.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// After this snapshot: one file more, and one deleted for good.
 			later := filepath.Join(src, "later.txt")
 			os.WriteFile(later, []byte("stored after the snapshot"), 0o644)
 			bySum[fmt.Sprintf("%X", sha1.Sum([]byte("stored after the snapshot")))] = "stored after the snapshot"
@@ -76,8 +80,9 @@ func TestDriveFsckAfterLostMeta(t *testing.T) {
 			if len(before) != 3 {
 				t.Fatalf("blobs: %v", before)
 			}
-			if !c.snapshot {
-				os.Remove(filepath.Join(dir, "meta.snapshot.db"))
+			os.Remove(filepath.Join(dir, "meta.snapshot.db"))
+			if c.snapshot {
+				os.WriteFile(filepath.Join(dir, "meta.snapshot.db"), snap, 0o600)
 			}
 			for _, sfx := range []string{"-wal", "-shm"} {
 				os.Remove(filepath.Join(dir, "meta.db"+sfx))

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -129,6 +130,16 @@ func Fsck(ctx context.Context, dir string, opts FsckOptions) (*FsckReport, error
 		}
 	}
 	var d *Drive
+	if !usable && opts.DryRun {
+		view, t, cleanup, err := snapshotView(dir, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+		if view != nil {
+			defer cleanup()
+			d, rep.Snapshot = view, &t
+		}
+	}
 	if usable || !opts.DryRun {
 		var err error
 		if d, err = Open(dir, Options{fsck: true, Logger: opts.Logger}); err != nil {
@@ -210,7 +221,7 @@ func Fsck(ctx context.Context, dir string, opts FsckOptions) (*FsckReport, error
 		if good[sum] != nil || containsBlob(rep.Damaged, sum) {
 			continue
 		}
-		rep.Missing = append(rep.Missing, FsckBlob{SHA1: sum, Size: sizes[sum], Files: d.paths(ctx, ids)})
+		rep.Missing = append(rep.Missing, FsckBlob{SHA1: sum, Size: sizes[sum], Files: d.paths(ctx, ids), Dropped: rep.Snapshot != nil})
 	}
 	sort.Slice(rep.Recovered, func(i, j int) bool { return rep.Recovered[i].Path < rep.Recovered[j].Path })
 	sort.Slice(rep.Missing, func(i, j int) bool { return rep.Missing[i].SHA1 < rep.Missing[j].SHA1 })
@@ -241,7 +252,7 @@ func containsBlob(bs []FsckBlob, sum string) bool {
 // databaseHealthy reports whether the SQLite file at p opens and passes
 // integrity_check.
 func databaseHealthy(p string) bool {
-	db, err := openDB(p, false)
+	db, err := sql.Open("sqlite", "file:"+p+"?mode=ro&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return false
 	}

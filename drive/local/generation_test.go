@@ -222,3 +222,43 @@ func blobPaths(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// TestSnapshotFollowsChanges: the metadata snapshot is refreshed at close
+// when the metadata changed, and left alone when it did not.
+func TestSnapshotFollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	dir, d := newDriveWith(t, "one")
+	d.Close()
+	p := filepath.Join(dir, snapshotFile)
+	st1, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := func() int {
+		db, err := openDB(p, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		db.QueryRow(`SELECT COUNT(*) FROM files WHERE type = 'file'`).Scan(&n)
+		return n
+	}
+	if n := files(); n != 1 {
+		t.Fatalf("snapshot has %d files, want 1", n)
+	}
+	st1, _ = os.Stat(p)
+	d, _ = Open(dir, Options{ReadOnly: true})
+	d.Close()
+	if st2, _ := os.Stat(p); !st2.ModTime().Equal(st1.ModTime()) {
+		t.Fatal("a read-only open rewrote the snapshot")
+	}
+	d, _ = Open(dir, Options{})
+	if _, err := d.Upload(ctx, drive.UploadRequest{ParentFileID: drive.RootID, Name: "two", Size: 3, Content: strings.NewReader("two")}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if n := files(); n != 2 {
+		t.Fatalf("snapshot after an upload has %d files, want 2", n)
+	}
+}

@@ -114,6 +114,9 @@ type Drive struct {
 	inproc    *Server // handler of Request, made on first use
 	marker    string  // this Drive's open marker
 	healthy   bool    // writable, metadata and blobs of one generation: keep a snapshot
+	snapMu    sync.Mutex
+	snapStop  chan struct{} // stops snapshotLoop
+	snapDone  chan struct{} // closed when snapshotLoop returned
 }
 
 // Open opens (creating if needed) the drive in dir, checks its schema and
@@ -180,6 +183,8 @@ func Open(dir string, opts Options) (*Drive, error) {
 		if g, err := dbGeneration(ctx, d.r); err == nil && g != "" && g == readMarker(dir) {
 			d.healthy = true
 			d.snapshot(ctx)
+			d.snapStop, d.snapDone = make(chan struct{}), make(chan struct{})
+			go d.snapshotLoop(d.snapStop, d.snapDone)
 		}
 	}
 	d.marker = filepath.Join(dir, fmt.Sprintf("open-%d-%s", os.Getpid(), randomToken(4)))
@@ -248,6 +253,8 @@ func (d *Drive) Close() error {
 	var err error
 	d.closeOnce.Do(func() {
 		if d.healthy {
+			close(d.snapStop)
+			<-d.snapDone
 			d.snapshot(context.Background())
 		}
 		err = errors.Join(d.r.Close(), d.w.Close())
