@@ -5,11 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/wasmdrive/wasmdrive/config"
 	"github.com/wasmdrive/wasmdrive/natsx"
@@ -46,7 +44,9 @@ func WriteServeInfo(dataDir string, info ServeInfo) error {
 	return os.Rename(tmp, ServeInfoPath(dataDir))
 }
 
-// ReadServeInfo returns the info of a live serve process on dataDir.
+// ReadServeInfo returns the info of a live serve process on dataDir: one
+// that holds the serve lock (LockServe). A serve.json whose process died
+// (its PID a zombie, or reused by another process) reports false.
 func ReadServeInfo(dataDir string) (*ServeInfo, bool) {
 	b, err := os.ReadFile(ServeInfoPath(dataDir))
 	if err != nil {
@@ -56,7 +56,7 @@ func ReadServeInfo(dataDir string) (*ServeInfo, bool) {
 	if json.Unmarshal(b, &si) != nil || si.PID <= 0 {
 		return nil, false
 	}
-	if err := syscall.Kill(si.PID, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+	if !serveLocked(dataDir) {
 		return nil, false // stale: that process is gone
 	}
 	return &si, true

@@ -32,6 +32,9 @@ func TestMain(m *testing.M) {
 	if url := os.Getenv(childURLEnv); url != "" {
 		os.Exit(serveChild(url, os.Getenv(childNodeEnv), os.Getenv(childDirEnv)))
 	}
+	if dir := os.Getenv(lockChildEnv); dir != "" {
+		os.Exit(lockChild(dir))
+	}
 	os.Exit(m.Run())
 }
 

@@ -110,5 +110,5 @@ func Transient(err error) bool {
 		}
 	}
 	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.Code == 503
+	return errors.As(err, &apiErr) && apiErr.Code == 503 && !StorageFull(err)
 }

@@ -21,6 +21,7 @@ type logCap struct {
 	sink     RunSink
 	maxLines int
 	maxBytes int64
+	shared   bool // maxBytes is runLogBytes shared by the run's attempts
 
 	mu           sync.Mutex
 	lines        int
@@ -32,8 +33,28 @@ type logCap struct {
 
 var _ RunSink = (*logCap)(nil)
 
+// runLogBytes bounds the log bytes of one run over all its attempts, and
+// of one plugin's calls running at once on a node: a quarter of the log
+// stream's default 1 GiB, so no single run, however many retries its
+// manifest asks, and no burst of one plugin's instances can push the
+// other runs' lines out.
+const runLogBytes = 256 << 20
+
 func newLogCap(sink RunSink, l Limits) *logCap {
-	return &logCap{sink: sink, maxLines: l.MaxLogLines, maxBytes: l.MaxLogBytes}
+	c := &logCap{sink: sink, maxLines: l.MaxLogLines, maxBytes: l.MaxLogBytes}
+	if per := runLogBytes / int64(max(attempts(l), l.MaxInstances, 1)); c.maxBytes > per {
+		c.maxBytes, c.shared = per, true
+	}
+	return c
+}
+
+// attempts is how many times the queue may run one run of a plugin:
+// limits.retries + 1, or the queue's default of 3 when retries is 0.
+func attempts(l Limits) int {
+	if l.Retries > 0 {
+		return l.Retries + 1
+	}
+	return 3
 }
 
 // Log passes l on while the call is within its caps.
@@ -84,12 +105,17 @@ func (c *logCap) report(plugin string) {
 		return
 	}
 	limit := fmt.Sprintf("limits.max_log_lines = %d", c.maxLines)
+	raise := fmt.Sprintf("raise limits.%s in %s's plugin.yaml (at most %d)", full, plugin, maxLogLimit(full))
 	if full == "max_log_bytes" {
 		limit = fmt.Sprintf("limits.max_log_bytes = %d", c.maxBytes)
+		if c.shared {
+			limit = fmt.Sprintf("%d bytes (the %d MiB shared by a run's attempts, limits.retries + 1, and by the plugin's calls at once, limits.max_instances)", c.maxBytes, runLogBytes>>20)
+			raise = fmt.Sprintf("lower limits.retries or limits.max_instances in %s's plugin.yaml to give each call more", plugin)
+		}
 	}
 	c.sink.Log(LogLine{Time: time.Now().UTC(), Level: LevelWarn, Source: "host",
-		Msg: fmt.Sprintf("log truncated: %d more lines (%d bytes) dropped beyond %s of this call; raise limits.%s in %s's plugin.yaml (at most %d)",
-			lines, bytes, limit, full, plugin, maxLogLimit(full)),
+		Msg: fmt.Sprintf("log truncated: %d more lines (%d bytes) dropped beyond %s of this call; %s",
+			lines, bytes, limit, raise),
 		Fields: map[string]any{"dropped_lines": lines, "dropped_bytes": bytes, "limit": "limits." + full}})
 }
 

@@ -31,6 +31,11 @@ func startServeNode(t *testing.T, data string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lock, err := app.LockServe(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lock.Close() })
 	token := app.NewToken()
 	a, err := app.New(context.Background(), app.Options{Config: cfg, NoConsole: true, NATSToken: token,
 		PluginBuilder: &build.Builder{CacheDir: filepath.Join(os.TempDir(), "wasmdrive-app-test-build")}})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -39,8 +40,21 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if *node != "" {
 		cfg.NodeName = *node
 	}
-	if si, ok := app.ReadServeInfo(cfg.DataDir); ok && cfg.NATS.URL == "" && si.PID != os.Getpid() {
-		return fmt.Errorf("another wasmdrive serve (pid %d) already runs on %s; use another --data, or start more nodes against a shared NATS with nats.url", si.PID, cfg.DataDir)
+	// The lock, not serve.json's PID, says whether a serve runs here: a
+	// restart right after kill -9 must not be refused.
+	switch lock, err := app.LockServe(cfg.DataDir); {
+	case err == nil:
+		defer lock.Close()
+	case errors.Is(err, app.ErrServeRunning) && cfg.NATS.URL == "":
+		who := ""
+		if si, ok := app.ReadServeInfo(cfg.DataDir); ok {
+			who = fmt.Sprintf(" (pid %d)", si.PID)
+		}
+		return fmt.Errorf("another wasmdrive serve%s already runs on %s; use another --data, or start more nodes against a shared NATS with nats.url", who, cfg.DataDir)
+	case errors.Is(err, app.ErrServeRunning):
+		// Nodes of a shared NATS may share a data folder.
+	default:
+		return err
 	}
 	if src, _ := cfg.Plugins.Enabled["backup"].Config["source"].(string); src == cfg.InboxDir() {
 		// The default backup mirrors the inbox: make sure it exists.
