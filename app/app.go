@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -108,10 +109,11 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		qo.Node = cfg.NodeName
 	}
 	qo.Logger = o.Logger
+	qo.LogMaxBytes, qo.EventsMaxBytes, qo.KVMaxBytes = cmp.Or(qo.LogMaxBytes, cfg.NATS.LogsMaxBytes), cmp.Or(qo.EventsMaxBytes, cfg.NATS.EventsMaxBytes), cmp.Or(qo.KVMaxBytes, cfg.NATS.KVMaxBytes)
 	if a.Queue, err = queue.Setup(ctx, a.Conn, qo); err != nil {
 		return nil, err
 	}
-	if a.KV, err = jskv.Open(ctx, a.Conn.JS, jskv.Bucket, a.Conn.Replicas); err != nil {
+	if a.KV, err = jskv.Open(ctx, a.Conn.JS, jskv.Bucket, a.Conn.Replicas, cfg.NATS.KVMaxBytes); err != nil {
 		return nil, err
 	}
 	if a.audit, err = hostfuncs.OpenAuditLog(filepath.Join(cfg.DataDir, "audit.jsonl")); err != nil {
@@ -150,6 +152,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	}
 	a.Router.Enabled = a.pluginEnabled
 	a.Router.MaxDepth = cfg.Plugins.MaxTriggerDepth
+	a.logStorage(ctx)
 	a.Scheduler = trigger.NewScheduler(a.Queue, a.Schedules, o.Clock, o.Logger)
 	a.Scheduler.Enabled = a.pluginEnabled
 	a.Service = &queue.Service{Q: a.Queue, Catalog: catalog{host: a.Host, sync: a.enabled}, Schedules: a.Scheduler.Info}

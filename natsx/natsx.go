@@ -129,6 +129,9 @@ func startEmbedded(o Options, rep int) (*Conn, error) {
 		NoSigs:     true,
 		NoLog:      true,
 	}
+	if o.NATS.MaxStore > 0 {
+		sopts.JetStreamMaxStore = o.NATS.MaxStore
+	}
 	if o.NATS.Listen != "" {
 		host, port, err := net.SplitHostPort(o.NATS.Listen)
 		if err != nil {

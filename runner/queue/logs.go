@@ -97,7 +97,9 @@ func (s *runSink) Log(l runner.LogLine) {
 	}
 	s.pendMu.Lock()
 	defer s.pendMu.Unlock()
-	s.pending = s.compact(s.pending)
+	if len(s.pending) >= logWindow/2 {
+		s.pending = s.compact(s.pending)
+	}
 	if len(s.pending) >= logWindow && !s.waitRoom() {
 		s.dropped++
 		return
