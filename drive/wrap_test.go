@@ -53,7 +53,10 @@ type decorator struct {
 func (decorator) ListTrash(context.Context, drive.ListOptions) (*drive.ListResult, error) {
 	return nil, drive.ErrUnsupported
 }
-func (d decorator) Restore(_ context.Context, id string) error { *d.restored = "outer:" + id; return nil }
+func (d decorator) Restore(_ context.Context, id string) error {
+	*d.restored = "outer:" + id
+	return nil
+}
 
 // TestWrapKeepsFeatures: for every combination of optional interfaces of
 // the inner drive, the wrapped drive has exactly that combination, and
