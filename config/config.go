@@ -53,7 +53,8 @@ type Account struct {
 	// QuotaBytes caps a local drive's total size (0: 1 TiB).
 	QuotaBytes int64 `koanf:"quota_bytes"`
 	// UploadSessionTTL is how long a local drive keeps an unfinished
-	// upload (and its disk space) before dropping it (local; default 24h).
+	// upload (and its disk space) with no part written before dropping it
+	// (local; default 24h).
 	UploadSessionTTL time.Duration `koanf:"upload_session_ttl"`
 	// BaseURL of the Open API (aliyun; default https://openapi.alipan.com).
 	BaseURL string `koanf:"base_url"`

@@ -262,3 +262,40 @@ func TestSnapshotFollowsChanges(t *testing.T) {
 		t.Fatalf("snapshot after an upload has %d files, want 2", n)
 	}
 }
+
+// TestFsckHealthyDrive: on a healthy drive fsck brings a quarantined
+// orphan back (into /lost+found), lists a blob whose bytes no longer match
+// its hash with the file that names it, and quarantines it as bad.
+func TestFsckHealthyDrive(t *testing.T) {
+	ctx := context.Background()
+	dir, d := newDriveWith(t, "good content", "soon damaged")
+	bad := d.blobs.path(fmt.Sprintf("%X", sha1.Sum([]byte("soon damaged"))))
+	d.Close()
+	orphan(t, dir, "an orphan")
+	if d, err := Open(dir, Options{}); err != nil { // quarantines the orphan
+		t.Fatal(err)
+	} else {
+		d.Close()
+	}
+	os.WriteFile(bad, []byte("SOON DAMAGED"), 0o600)
+	rep, err := Fsck(ctx, dir, FsckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Database != "ok" || rep.Restored != 1 || len(rep.Recovered) != 1 || len(rep.Damaged) != 1 ||
+		rep.Damaged[0].Files[0] != "/f1" || exists(bad) || !exists(rep.Damaged[0].Blob) {
+		t.Fatalf("report %+v", rep)
+	}
+	d, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	f, err := d.GetByPath(ctx, rep.Recovered[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := readAll(d, f.FileID); err != nil || string(b) != "an orphan" {
+		t.Fatalf("recovered orphan: %q, %v", b, err)
+	}
+}
