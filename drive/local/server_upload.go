@@ -16,7 +16,7 @@ import (
 func (s *Server) create(ctx context.Context, r *openapi.CreateRequest) (any, error) {
 	d := s.d
 	if r.Type == drive.TypeFolder {
-		res, err := d.CreateFolder(ctx, r.ParentFileID, r.Name, r.CheckNameMode)
+		res, err := d.CreateFolder(ctx, r.ParentFileID, r.Name, nameMode(r.CheckNameMode))
 		if err != nil {
 			return nil, err
 		}
@@ -29,7 +29,7 @@ func (s *Server) create(ctx context.Context, r *openapi.CreateRequest) (any, err
 	if r.ContentHash != "" && r.ContentHashName != "" && r.ContentHashName != openapi.ContentHashNameSHA1 {
 		return nil, drive.Invalid("content_hash_name %q is not sha1", r.ContentHashName)
 	}
-	req := CreateFileRequest{ParentFileID: r.ParentFileID, Name: r.Name, Size: r.Size, Mode: r.CheckNameMode,
+	req := CreateFileRequest{ParentFileID: r.ParentFileID, Name: r.Name, Size: r.Size, Mode: nameMode(r.CheckNameMode),
 		PartSize: partSizeOf(r), Parts: len(r.PartInfoList), PreHash: r.PreHash, ContentHash: r.ContentHash}
 	if r.ContentHash != "" {
 		tok, _ := ctx.Value(tokenKey{}).(string)
@@ -124,6 +124,10 @@ func (s *Server) putPart(w http.ResponseWriter, r *http.Request) {
 	part, err := strconv.Atoi(r.PathValue("part"))
 	if err != nil {
 		writeOSS(w, r, &ossError{status: 400, code: "InvalidArgument", msg: "bad part number"})
+		return
+	}
+	if err := s.checkPartPUT(r, r.PathValue("upload"), part); err != nil {
+		s.ossFail(w, r, err)
 		return
 	}
 	etag, err := s.d.WritePart(r.Context(), r.PathValue("upload"), part, countBody{r.Body, s}, r.ContentLength)
