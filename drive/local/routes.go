@@ -37,6 +37,19 @@ func (s *Server) routes() {
 		res, err := d.Search(ctx, drive.SearchOptions{Query: r.Query, Limit: r.Limit, Marker: r.Marker, OrderBy: r.OrderBy, ReturnTotal: r.ReturnTotalCount})
 		return listResponse(res, err)
 	}))
+	m.HandleFunc("POST "+openapi.PathStarredList, api(s, true, func(ctx context.Context, r *openapi.ListRequest) (any, error) {
+		// T-api openapi/file_api.go FileStarredListParam: drive_id, limit, marker, order_by, order_direction, type.
+		q := "starred = true"
+		if r.Type == drive.TypeFile || r.Type == drive.TypeFolder {
+			q += " and type = '" + r.Type + "'"
+		}
+		by := r.OrderBy
+		if by != "" && r.OrderDirection != "" {
+			by += " " + r.OrderDirection
+		}
+		res, err := d.Search(ctx, drive.SearchOptions{Query: q, Limit: r.Limit, Marker: r.Marker, OrderBy: by})
+		return listResponse(res, err)
+	}))
 	m.HandleFunc("POST "+openapi.PathCreate, api(s, true, s.create))
 	m.HandleFunc("POST "+openapi.PathUpdate, api(s, true, func(ctx context.Context, r *openapi.UpdateRequest) (any, error) {
 		opts := drive.UpdateOptions{Starred: r.Starred, CheckNameMode: nameMode(r.CheckNameMode)}

@@ -192,5 +192,9 @@ func (s *Server) createShare(ctx context.Context, r *openapi.CreateShareRequest)
 		}
 		req.Expiration = t
 	}
-	return s.d.CreateShare(ctx, req)
+	sh, err := s.d.CreateShare(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return shareWire(sh), nil
 }

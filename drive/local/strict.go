@@ -174,3 +174,25 @@ func (s *Server) extensions() []string {
 	}
 	return ext
 }
+
+// shareAnswer is createShare's answer on the wire (T-api openapi/file_share.go
+// FileShareCreateResult): times in openapi.TimeLayout and, for a permanent
+// link, expiration "" (T-api aliyunpan_open/file_share.go converts it only
+// when non-empty).
+type shareAnswer struct {
+	ShareID     string       `json:"share_id"`
+	ShareURL    string       `json:"share_url"`
+	SharePwd    string       `json:"share_pwd"`
+	FileIDList  []string     `json:"file_id_list"`
+	Expiration  openapi.Time `json:"expiration"`
+	Expired     bool         `json:"expired"`
+	Status      string       `json:"status"`
+	Description string       `json:"description,omitempty"`
+	CreatedAt   openapi.Time `json:"created_at"`
+}
+
+func shareWire(sh *drive.Share) shareAnswer {
+	return shareAnswer{ShareID: sh.ShareID, ShareURL: sh.ShareURL, SharePwd: sh.Password, FileIDList: sh.FileIDs,
+		Expiration: openapi.Time{Time: sh.Expiration}, Expired: sh.Expired, Status: sh.Status, Description: sh.Description,
+		CreatedAt: openapi.Time{Time: sh.CreatedAt}}
+}
