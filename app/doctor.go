@@ -16,6 +16,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/accounts"
 	"github.com/wasmdrive/wasmdrive/drive/aliyun"
+	"github.com/wasmdrive/wasmdrive/drive/local"
 	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/batch"
 	"github.com/wasmdrive/wasmdrive/runner/queue"
@@ -130,9 +131,12 @@ func doctorAccount(ctx context.Context, r *Report, cfg *config.Config, name stri
 		}
 		c.Data["token_expiry"] = t.Expiry
 	}
-	d, err := accounts.Open(cfg, name)
+	d, err := accounts.OpenReadOnly(cfg, name) // a check must not clean up (or collect blobs)
 	if err != nil {
 		c.Status, c.Detail, c.Fix = CheckFail, err.Error(), "fix accounts."+name+" in the config"
+		if errors.Is(err, local.ErrNeedsFsck) {
+			c.Fix = "run `wasmdrive drive fsck --account " + name + "` to rebuild the metadata from the blobs"
+		}
 		r.add(c)
 		return
 	}

@@ -53,7 +53,8 @@ type Account struct {
 	// QuotaBytes caps a local drive's total size (0: 1 TiB).
 	QuotaBytes int64 `koanf:"quota_bytes"`
 	// UploadSessionTTL is how long a local drive keeps an unfinished
-	// upload (and its disk space) before dropping it (local; default 24h).
+	// upload (and its disk space) with no part written before dropping it
+	// (local; default 24h).
 	UploadSessionTTL time.Duration `koanf:"upload_session_ttl"`
 	// BaseURL of the Open API (aliyun; default https://openapi.alipan.com).
 	BaseURL string `koanf:"base_url"`
@@ -96,7 +97,29 @@ type NATS struct {
 	Token Secret `koanf:"token"`
 	// Replicas of streams and KV buckets on a cluster (default 1).
 	Replicas int `koanf:"replicas"`
+	// LogsMaxBytes caps the run log stream (oldest lines go first);
+	// JetStream reserves it on disk at start (default 64 MiB, at least 1 MiB).
+	LogsMaxBytes int64 `koanf:"logs_max_bytes"`
+	// EventsMaxBytes caps the trigger event stream, reserved likewise
+	// (default 64 MiB, at least 1 MiB).
+	EventsMaxBytes int64 `koanf:"events_max_bytes"`
+	// KVMaxBytes caps the run records and the plugin state buckets each,
+	// reserved likewise (0: no cap and no reservation; else at least 1 MiB).
+	KVMaxBytes int64 `koanf:"kv_max_bytes"`
+	// MaxStore caps the embedded server's JetStream store (0: 75% of the
+	// disk space free at start, nats-server's default).
+	MaxStore int64 `koanf:"max_store"`
 }
+
+// Default sizes of the NATS streams (see NATS).
+const (
+	DefaultLogsMaxBytes   = 64 << 20
+	DefaultEventsMaxBytes = 64 << 20
+	minStreamBytes        = 1 << 20
+)
+
+// Reserved is what the streams and buckets reserve on the JetStream store.
+func (n NATS) Reserved() int64 { return n.LogsMaxBytes + n.EventsMaxBytes + 2*n.KVMaxBytes }
 
 // Console configures the web console.
 type Console struct {
@@ -158,7 +181,7 @@ func Default() *Config {
 		DataDir:  "wasmdrive-data",
 		LogLevel: "info",
 		Console:  Console{Addr: "127.0.0.1:8377"},
-		NATS:     NATS{Replicas: 1},
+		NATS:     NATS{Replicas: 1, LogsMaxBytes: DefaultLogsMaxBytes, EventsMaxBytes: DefaultEventsMaxBytes},
 	}
 }
 
@@ -289,6 +312,7 @@ func (c *Config) Validate() error {
 	if c.NATS.Replicas < 0 || c.NATS.Replicas > 5 {
 		bad("nats.replicas", "must be 1..5")
 	}
+	c.NATS.validateSizes(bad)
 	if c.NATS.URL != "" && !strings.Contains(c.NATS.URL, "://") {
 		bad("nats.url", "is not a URL like nats://host:4222") // the value may hold a password: not echoed
 	}
@@ -335,4 +359,35 @@ func ParseDuration(s string) (time.Duration, error) {
 		return time.Duration(n * float64(time.Second)), nil
 	}
 	return 0, fmt.Errorf("%q is not a duration like 30s or 5m", s)
+}
+
+// validateSizes checks the stream and bucket sizes (bytes).
+func (n *NATS) validateSizes(bad func(path, format string, args ...any)) {
+	for _, f := range []struct {
+		key  string
+		v    *int64
+		def  int64
+		zero bool // 0 allowed: no cap
+	}{
+		{"nats.logs_max_bytes", &n.LogsMaxBytes, DefaultLogsMaxBytes, false},
+		{"nats.events_max_bytes", &n.EventsMaxBytes, DefaultEventsMaxBytes, false},
+		{"nats.kv_max_bytes", &n.KVMaxBytes, 0, true},
+	} {
+		switch {
+		case *f.v == 0 && !f.zero:
+			*f.v = f.def
+		case *f.v < 0 || *f.v > 0 && *f.v < minStreamBytes:
+			hint := ""
+			if f.zero {
+				hint = ", or 0 for no cap"
+			}
+			bad(f.key, "%d bytes: must be at least %d (1 MiB)%s", *f.v, minStreamBytes, hint)
+		}
+	}
+	switch {
+	case n.MaxStore < 0:
+		bad("nats.max_store", "must be ≥ 0 (0: 75%% of the free disk space)")
+	case n.MaxStore > 0 && n.MaxStore < n.Reserved():
+		bad("nats.max_store", "%d bytes cannot hold what the streams reserve (%d: nats.logs_max_bytes + nats.events_max_bytes + 2 × nats.kv_max_bytes); raise it or lower those", n.MaxStore, n.Reserved())
+	}
 }

@@ -163,3 +163,63 @@ func TestBuiltinsEnabledByDefault(t *testing.T) {
 		})
 	}
 }
+
+// TestNATSSizes: the stream and bucket sizes default to what a small disk
+// holds (issue 12 finding 6: the log stream reserved 1 GiB, so serve did
+// not start with less than about 1.6 GB free) and are checked, naming the key.
+func TestNATSSizes(t *testing.T) {
+	def, err := Load("", []string{}, map[string]any{"data_dir": t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// serve must start with 500 MB free: nats-server allows 75% of it.
+	if r := def.NATS.Reserved(); r <= 0 || r > 500e6*3/4/2 {
+		t.Errorf("default reservation %d bytes: want well under 75%% of 500 MB", r)
+	}
+	if def.NATS.LogsMaxBytes != DefaultLogsMaxBytes || def.NATS.EventsMaxBytes != DefaultEventsMaxBytes || def.NATS.KVMaxBytes != 0 || def.NATS.MaxStore != 0 {
+		t.Errorf("defaults = %+v", def.NATS)
+	}
+	tests := []struct {
+		name    string
+		over    map[string]any
+		wantKey string // "" = valid
+		check   func(NATS) bool
+	}{
+		{name: "sizes set", over: map[string]any{"nats.logs_max_bytes": 8 << 20, "nats.events_max_bytes": 4 << 20, "nats.kv_max_bytes": 2 << 20, "nats.max_store": 100 << 20},
+			check: func(n NATS) bool {
+				return n.LogsMaxBytes == 8<<20 && n.EventsMaxBytes == 4<<20 && n.KVMaxBytes == 2<<20 && n.Reserved() == 16<<20
+			}},
+		{name: "from the environment", over: nil, check: func(n NATS) bool { return n.LogsMaxBytes == 3<<20 }},
+		{name: "logs below 1 MiB", over: map[string]any{"nats.logs_max_bytes": 1000}, wantKey: "nats.logs_max_bytes"},
+		{name: "negative events", over: map[string]any{"nats.events_max_bytes": -1}, wantKey: "nats.events_max_bytes"},
+		{name: "kv below 1 MiB", over: map[string]any{"nats.kv_max_bytes": 10}, wantKey: "nats.kv_max_bytes"},
+		{name: "negative max store", over: map[string]any{"nats.max_store": -5}, wantKey: "nats.max_store"},
+		{name: "max store smaller than the reservation", over: map[string]any{"nats.max_store": 100 << 20, "nats.logs_max_bytes": 90 << 20}, wantKey: "nats.max_store"},
+		{name: "not a number", over: map[string]any{"nats.logs_max_bytes": "lots"}, wantKey: "nats"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			over := map[string]any{"data_dir": t.TempDir()}
+			for k, v := range tt.over {
+				over[k] = v
+			}
+			environ := []string{}
+			if tt.over == nil {
+				environ = []string{"WASMDRIVE_NATS__LOGS_MAX_BYTES=3145728"}
+			}
+			cfg, err := Load("", environ, over)
+			if tt.wantKey != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantKey) {
+					t.Fatalf("err = %v, want one naming %s", err, tt.wantKey)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(cfg.NATS) {
+				t.Fatalf("NATS = %+v", cfg.NATS)
+			}
+		})
+	}
+}

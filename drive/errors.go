@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -19,7 +20,24 @@ var (
 	ErrAuth          = errors.New("drive: authentication failed")
 	ErrUnsupported   = errors.New("drive: operation not supported by this backend")
 	ErrUnavailable   = errors.New("drive: service unavailable")
+	// ErrDiskFull: a local disk ran out of space (see IsDiskFull).
+	ErrDiskFull = errors.New("drive: disk full")
 )
+
+// IsDiskFull reports whether err is a disk out of space: ErrDiskFull,
+// ENOSPC, or SQLite's "database or disk is full" (SQLITE_FULL).
+func IsDiskFull(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrDiskFull) || errors.Is(err, syscall.ENOSPC) {
+		return true
+	}
+	var c interface{ Code() int }
+	return errors.As(err, &c) && c.Code()&0xff == sqliteFull && strings.Contains(err.Error(), "disk is full")
+}
+
+const sqliteFull = 13 // SQLITE_FULL
 
 // API error codes (the "code" field of an Open API error body) that the
 // backends produce and branch on.
@@ -51,6 +69,9 @@ const (
 	CodeNoSuchUpload         = "NoSuchUpload"
 	CodeForbiddenFileInTrash = "ForbiddenFileInTheRecycleBin"
 	CodeInvalidRequestBody   = "InvalidParameter.Body"
+	// CodeContentDamaged (local drive, 422): the stored content failed its
+	// check; not retryable, uploading the file again repairs it.
+	CodeContentDamaged = "ContentDamaged"
 )
 
 // Error is an error answered by a drive, in the Open API's terms.

@@ -60,6 +60,10 @@ type Env struct {
 	Config json.RawMessage
 	// Clock returns the current time; nil is time.Now.
 	Clock func() time.Time
+	// Abort, if set, ends the call with err: a host function that found
+	// the disk full calls it with a *DiskFullError (diskfull.go).
+	Abort     func(err error)
+	abortOnce sync.Once
 	// MaxEmits caps the events this call may emit (limits.max_emits);
 	// 0 means no cap.
 	MaxEmits int

@@ -52,7 +52,7 @@ func Code(err error) string {
 		return abi.CodePermissionDenied
 	case errors.Is(err, drive.ErrRateLimited):
 		return abi.CodeRateLimited
-	case errors.Is(err, drive.ErrQuota):
+	case errors.Is(err, drive.ErrQuota), drive.IsDiskFull(err):
 		return abi.CodeQuotaExceeded
 	case errors.Is(err, drive.ErrUnsupported):
 		return abi.CodeUnsupported

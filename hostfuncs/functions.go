@@ -153,6 +153,7 @@ func invoke(ctx context.Context, env *Env, name string, h handler, in []byte) (a
 	if err != nil && errors.Is(err, ErrPermission) && !mark.done.Load() {
 		env.auditDenial(ctx, name, err)
 	}
+	env.checkDiskFull(err)
 	return res, err
 }
 

@@ -48,6 +48,7 @@ func driveUploadMany(ctx context.Context, env *Env, in []byte) (any, error) {
 				r, it := &out.Results[i], prog.item()
 				res, err := env.uploadOne(ctx, abi.FnDriveUploadMany, req.Items[i], parents, it.sent())
 				if err != nil {
+					env.checkDiskFull(err)
 					r.Error = ToABIError(err)
 					it.finish(0)
 					continue

@@ -132,7 +132,8 @@ func TestUploadManyCancelled(t *testing.T) {
 }
 
 // interrupting fails every upload's reads past limit bytes, like a process
-// killed in the middle of a file; the drive underneath is real.
+// killed in the middle of a file; the drive underneath is real. Use it
+// through drive.Wrap so it keeps the optional features of that drive.
 type interrupting struct {
 	drive.Drive
 	limit int64
@@ -186,8 +187,9 @@ func TestUploadResume(t *testing.T) {
 	for name, open := range backends {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, AllowAll())
-			cut := &interrupting{Drive: open(t), limit: 2 * part}
-			f.env.Drive = cut
+			inner := open(t)
+			cut := &interrupting{Drive: inner, limit: 2 * part}
+			f.env.Drive = drive.Wrap(cut, inner)
 			p := filepath.Join(f.dir, "big.bin")
 			writeLocal(t, p, content)
 			item := abi.UploadRequest{LocalPath: p, ParentPath: "/b", CheckNameMode: abi.NameOverwrite, ResumeKey: "big", PartSize: part}

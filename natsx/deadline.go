@@ -89,7 +89,9 @@ func Call(ctx context.Context, r Retry, op string, fn func(ctx context.Context) 
 			return err
 		}
 	}
-	return fmt.Errorf("%s: %w: %d attempts of %s failed, last: %w", op, ErrUnavailable, r.Attempts, r.Timeout, err)
+	// The last error is text only: its deadline was the attempt's, not the
+	// caller's, so errors.Is(err, context.DeadlineExceeded) must not hold.
+	return fmt.Errorf("%s: %w: %d attempts of %s failed, last: %v", op, ErrUnavailable, r.Attempts, r.Timeout, err)
 }
 
 // Transient reports whether err is a NATS failure that may pass: a
@@ -110,5 +112,5 @@ func Transient(err error) bool {
 		}
 	}
 	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.Code == 503
+	return errors.As(err, &apiErr) && apiErr.Code == 503 && !StorageFull(err)
 }

@@ -61,6 +61,11 @@ func TestCallAttemptDeadline(t *testing.T) {
 	if calls != 2 || !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("calls = %d, err = %v; want 2 attempts then ErrUnavailable", calls, err)
 	}
+	// The caller's context did not end: a plugin must not see a timeout
+	// of its own call (hostfuncs maps DeadlineExceeded to a final timeout).
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v matches context.DeadlineExceeded", err)
+	}
 }
 
 func TestCallStopsWithCallersContext(t *testing.T) {

@@ -115,6 +115,10 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 			var cancel context.CancelFunc
 			cctx, cancel = context.WithTimeout(ctx, timeout)
 			defer cancel()
+			var abort context.CancelCauseFunc
+			cctx, abort = context.WithCancelCause(cctx)
+			defer abort(nil)
+			env.Abort = abort
 		}
 		in.bind(cs)
 		start := time.Now()
@@ -140,6 +144,10 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 	cs = &callSink{sink: sink, runID: req.RunID} // the host's own lines from here
 
 	err := classify(man, entry, rc, callErr, pluginMsg, cctx, ctx, timeout)
+	var full *hostfuncs.DiskFullError
+	if cause := context.Cause(cctx); ctx.Err() == nil && errors.As(cause, &full) {
+		err = fmt.Errorf("plugin %s: %s: %w", man.Name, entry, full) // a host function stopped the call
+	}
 	discard := err != nil && !errors.Is(err, ErrPluginFailed)
 	if len(input) > agingBytes || len(out) > agingBytes || in.heapGrown(man.Limits.MemoryPages) {
 		discard = true

@@ -33,14 +33,16 @@ type logCap struct {
 
 var _ RunSink = (*logCap)(nil)
 
-// runLogBytes bounds the log bytes of one run over all its attempts: a
-// quarter of the log stream's default 1 GiB, so no single run, however
-// many retries its manifest asks, can push the other runs' lines out.
+// runLogBytes bounds the log bytes of one run over all its attempts, and
+// of one plugin's calls running at once on a node: a quarter of the log
+// stream's default 1 GiB, so no single run, however many retries its
+// manifest asks, and no burst of one plugin's instances can push the
+// other runs' lines out.
 const runLogBytes = 256 << 20
 
 func newLogCap(sink RunSink, l Limits) *logCap {
 	c := &logCap{sink: sink, maxLines: l.MaxLogLines, maxBytes: l.MaxLogBytes}
-	if per := runLogBytes / int64(attempts(l)); c.maxBytes > per {
+	if per := runLogBytes / int64(max(attempts(l), l.MaxInstances, 1)); c.maxBytes > per {
 		c.maxBytes, c.shared = per, true
 	}
 	return c
@@ -107,8 +109,8 @@ func (c *logCap) report(plugin string) {
 	if full == "max_log_bytes" {
 		limit = fmt.Sprintf("limits.max_log_bytes = %d", c.maxBytes)
 		if c.shared {
-			limit = fmt.Sprintf("%d bytes (the %d MiB a run's attempts share, over limits.retries + 1 attempts)", c.maxBytes, runLogBytes>>20)
-			raise = fmt.Sprintf("lower limits.retries in %s's plugin.yaml to give each attempt more", plugin)
+			limit = fmt.Sprintf("%d bytes (the %d MiB shared by a run's attempts, limits.retries + 1, and by the plugin's calls at once, limits.max_instances)", c.maxBytes, runLogBytes>>20)
+			raise = fmt.Sprintf("lower limits.retries or limits.max_instances in %s's plugin.yaml to give each call more", plugin)
 		}
 	}
 	c.sink.Log(LogLine{Time: time.Now().UTC(), Level: LevelWarn, Source: "host",

@@ -57,23 +57,27 @@ func TestLogCap(t *testing.T) {
 	}
 }
 
-// TestLogCapSharedOverAttempts: however many retries a manifest asks, the
-// attempts of one run together log at most runLogBytes.
+// TestLogCapSharedOverAttempts: however many retries or instances a
+// manifest asks, the attempts of one run, and the calls of one plugin at
+// once on a node, together log at most runLogBytes.
 func TestLogCapSharedOverAttempts(t *testing.T) {
 	for _, tc := range []struct {
-		retries     int
-		bytes, want int64 // limits.max_log_bytes, the cap of each call
+		retries, instances int
+		bytes, want        int64 // limits.max_log_bytes, the cap of each call
 	}{
-		{0, DefaultMaxLogBytes, DefaultMaxLogBytes},
-		{0, maxLogBytes, maxLogBytes}, // 3 attempts × 64 MiB
-		{3, maxLogBytes, maxLogBytes}, // 4 × 64 MiB = 256 MiB
-		{10, DefaultMaxLogBytes, DefaultMaxLogBytes},
-		{100, DefaultMaxLogBytes, runLogBytes / 101},
-		{100, maxLogBytes, runLogBytes / 101},
+		{0, 4, DefaultMaxLogBytes, DefaultMaxLogBytes},
+		{0, 4, maxLogBytes, maxLogBytes}, // 4 × 64 MiB = 256 MiB
+		{3, 1, maxLogBytes, maxLogBytes},
+		{10, 4, DefaultMaxLogBytes, DefaultMaxLogBytes},
+		{100, 4, DefaultMaxLogBytes, runLogBytes / 101},
+		{100, 4, maxLogBytes, runLogBytes / 101},
+		{0, 64, maxLogBytes, runLogBytes / 64},
+		{0, 64, DefaultMaxLogBytes, DefaultMaxLogBytes},
 	} {
-		c := newLogCap(&memSink{}, Limits{MaxLogLines: 10, MaxLogBytes: tc.bytes, Retries: tc.retries})
-		if c.maxBytes != tc.want || c.maxBytes*int64(attempts(Limits{Retries: tc.retries})) > runLogBytes {
-			t.Errorf("retries %d, max_log_bytes %d: each call may log %d bytes, want %d", tc.retries, tc.bytes, c.maxBytes, tc.want)
+		l := Limits{MaxLogLines: 10, MaxLogBytes: tc.bytes, Retries: tc.retries, MaxInstances: tc.instances}
+		c := newLogCap(&memSink{}, l)
+		if c.maxBytes != tc.want || c.maxBytes*int64(max(attempts(l), tc.instances)) > runLogBytes {
+			t.Errorf("retries %d, max_instances %d, max_log_bytes %d: each call may log %d bytes, want %d", tc.retries, tc.instances, tc.bytes, c.maxBytes, tc.want)
 		}
 	}
 	sink := &memSink{}
@@ -82,7 +86,7 @@ func TestLogCapSharedOverAttempts(t *testing.T) {
 	c.bytes = c.maxBytes // as if the attempt's share were used up
 	c.Log(LogLine{Msg: "one more"})
 	c.report("p")
-	if m, ok := sink.find("host", "log truncated"); !ok || !strings.Contains(m.Msg, "limits.retries") {
+	if m, ok := sink.find("host", "log truncated"); !ok || !strings.Contains(m.Msg, "limits.retries") || !strings.Contains(m.Msg, "limits.max_instances") {
 		t.Errorf("marker %q does not say the attempts share the budget", m.Msg)
 	}
 }

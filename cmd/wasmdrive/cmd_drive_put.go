@@ -79,6 +79,7 @@ func runDrivePut(ctx context.Context, env *cliEnv, args []string) error {
 	bar := progress.New(env.Stderr, "put", total)
 	start := time.Now()
 	resumer := &putResumer{dir: resumeDir(c.dataDir), account: *acct}
+	resumer.prune()
 	results := runPutJobs(ctx, c.d, jobs, *jobsN, mode, bar, resumer)
 	bar.Finish()
 	return reportPut(env, results, time.Since(start))

@@ -89,3 +89,24 @@ func (r *putResumer) done(j putJob) {
 		os.Remove(r.path(j))
 	}
 }
+
+// resumeStateTTL is how long an unused resume state file is kept (the
+// Open API keeps parts for 10 days; a local drive drops idle sessions
+// sooner, see accounts.NAME.upload_session_ttl).
+const resumeStateTTL = 10 * 24 * time.Hour
+
+// prune removes resume state files older than resumeStateTTL.
+func (r *putResumer) prune() {
+	if r == nil || r.dir == "" {
+		return
+	}
+	ents, err := os.ReadDir(r.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && !e.IsDir() && time.Since(info.ModTime()) > resumeStateTTL {
+			os.Remove(filepath.Join(r.dir, e.Name()))
+		}
+	}
+}

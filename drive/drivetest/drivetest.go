@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/wasmdrive/wasmdrive/drive"
@@ -27,6 +28,10 @@ type Harness struct {
 	// SetFaults, if set, makes the server inject faults per a spec in
 	// local.ParseFaults syntax ("" turns them off).
 	SetFaults func(t *testing.T, spec string)
+	// Wraps, if set, is the drive that Drive decorates; the suite then
+	// asserts that Drive implements exactly its optional interfaces
+	// (drive.Features), so a decorator neither hides nor invents one.
+	Wraps drive.Drive
 }
 
 // Run runs the contract suite; newDrive returns a fresh harness per subtest.
@@ -58,11 +63,23 @@ func Run(t *testing.T, newDrive func(t *testing.T) Harness) {
 		{"WrongTargets", testWrongTargets},
 		{"MoveAutoRename", testMoveAutoRename},
 		{"Faults", testFaults},
+		{"OptionalFeatures", testFeatures},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, newDrive(t))
 		})
+	}
+}
+
+// testFeatures checks a decorator against what it wraps.
+func testFeatures(t *testing.T, h Harness) {
+	if h.Wraps == nil {
+		return
+	}
+	got, want := drive.FeaturesOf(h.Drive).Names(), drive.FeaturesOf(h.Wraps).Names()
+	if !slices.Equal(got, want) {
+		t.Fatalf("%T implements optional interfaces %v; the drive it wraps, %T, implements %v", h.Drive, got, h.Wraps, want)
 	}
 }
 

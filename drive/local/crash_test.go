@@ -215,6 +215,8 @@ func TestOpenDropsBrokenUploads(t *testing.T) {
 	if _, err := d.w.ExecContext(ctx, `UPDATE uploads SET created_at = ? WHERE upload_id = ?`, nanos(time.Now().Add(-DefaultSessionTTL-time.Hour)), stale.UploadID); err != nil {
 		t.Fatal(err)
 	}
+	old := time.Now().Add(-DefaultSessionTTL - time.Hour)
+	os.Chtimes(d.sessionPath(stale.UploadID), old, old)
 	os.WriteFile(filepath.Join(dir, "uploads", "stray.data"), []byte("x"), 0o644)
 	d.Close()
 	if d, err = Open(dir, Options{}); err != nil {

@@ -76,8 +76,8 @@ type Options struct {
 	// QuarantineRetention is how long blobs no metadata names stay in
 	// quarantine/ before garbage collection removes them (0: 7 days).
 	QuarantineRetention time.Duration
-	// SessionTTL is how long an unfinished upload is kept before Open
-	// drops it and frees its space (0: DefaultSessionTTL).
+	// SessionTTL is how long an unfinished upload with no part written is
+	// kept before Open drops it and frees its space (0: DefaultSessionTTL).
 	SessionTTL time.Duration
 
 	fsck bool // opened by Fsck: no generation check, no cleanup

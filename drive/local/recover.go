@@ -111,7 +111,8 @@ const DefaultSessionTTL = 24 * time.Hour
 
 // removeOrphanUploads runs at open. It drops sessions that cannot finish
 // (their data file is gone although parts were recorded: a crash between
-// installing the blob and committing) or that are older than Options.SessionTTL,
+// installing the blob and committing) or that saw no part written for
+// Options.SessionTTL,
 // with their "uploading" files, and removes data files no session names.
 func (d *Drive) removeOrphanUploads(ctx context.Context) error {
 	rows, err := d.r.QueryContext(ctx, `SELECT u.upload_id, u.created_at, EXISTS (SELECT 1 FROM upload_parts p WHERE p.upload_id = u.upload_id) FROM uploads u`)
@@ -136,8 +137,12 @@ func (d *Drive) removeOrphanUploads(ctx context.Context) error {
 	live := map[string]bool{}
 	var dead []string
 	for _, s := range all {
-		_, statErr := os.Stat(d.sessionPath(s.id))
-		if s.hasParts && errors.Is(statErr, os.ErrNotExist) || time.Since(fromNanos(s.created)) > d.opts.SessionTTL {
+		st, statErr := os.Stat(d.sessionPath(s.id))
+		last := fromNanos(s.created) // last activity: the start, or the last part written
+		if statErr == nil && st.ModTime().After(last) {
+			last = st.ModTime()
+		}
+		if s.hasParts && errors.Is(statErr, os.ErrNotExist) || time.Since(last) > d.opts.SessionTTL {
 			dead = append(dead, s.id)
 			continue
 		}

@@ -13,12 +13,14 @@ import (
 
 // TestAbandonedUploadFreedAfterTTL: an upload left for 25 hours is dropped
 // at open with its data file by default (it used to hold its space for 10
-// days), and kept when Options.SessionTTL is longer.
+// days), and kept when Options.SessionTTL is longer or when a part was
+// written lately (a long upload still going).
 func TestAbandonedUploadFreedAfterTTL(t *testing.T) {
 	for _, c := range []struct {
-		ttl  time.Duration
-		kept bool
-	}{{0, false}, {48 * time.Hour, true}} {
+		ttl    time.Duration
+		active bool
+		kept   bool
+	}{{0, false, false}, {48 * time.Hour, false, true}, {0, true, true}} {
 		ctx := context.Background()
 		dir := t.TempDir()
 		d, err := Open(dir, Options{})
@@ -32,7 +34,11 @@ func TestAbandonedUploadFreedAfterTTL(t *testing.T) {
 		if _, err := d.WritePart(ctx, res.UploadID, 1, strings.NewReader("0123456789"), 10); err != nil {
 			t.Fatal(err)
 		}
-		d.w.ExecContext(ctx, `UPDATE uploads SET created_at = ? WHERE upload_id = ?`, nanos(time.Now().Add(-25*time.Hour)), res.UploadID)
+		old := time.Now().Add(-25 * time.Hour)
+		d.w.ExecContext(ctx, `UPDATE uploads SET created_at = ? WHERE upload_id = ?`, nanos(old), res.UploadID)
+		if !c.active {
+			os.Chtimes(d.sessionPath(res.UploadID), old, old)
+		}
 		d.Close()
 		if d, err = Open(dir, Options{SessionTTL: c.ttl}); err != nil {
 			t.Fatal(err)

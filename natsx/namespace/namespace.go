@@ -5,6 +5,7 @@
 // capture (TriggerSubject), together with the NATS and JetStream system
 // prefixes. Code that names an internal subject, stream or bucket takes the
 // name from here, so a new one cannot be left out of the reserved set.
+// NAMES.md lists them all for operators (a test keeps it complete).
 //
 // The package is a leaf (standard library only): the host functions, the
 // runner's sub-packages, natsx and app all import it.

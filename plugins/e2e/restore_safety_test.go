@@ -13,7 +13,8 @@ import (
 
 // corruptingDrive serves wrong bytes from Download once corrupt is set:
 // the same length with the first byte flipped, as a damaged blob or a
-// faulty transfer would.
+// faulty transfer would. Use it through drive.Wrap so it keeps the
+// optional features of the drive it wraps.
 type corruptingDrive struct {
 	drive.Drive
 	corrupt atomic.Bool
@@ -57,6 +58,7 @@ func TestRestoreKeepsGoodLocalCopies(t *testing.T) {
 			}
 			t.Cleanup(func() { ld.Close() })
 			d := &corruptingDrive{Drive: ld}
+			wd := drive.Wrap(d, ld)
 			extra := map[string]any{"retries": 1}
 			for k, v := range tc.extra {
 				extra[k] = v
@@ -64,7 +66,7 @@ func TestRestoreKeepsGoodLocalCopies(t *testing.T) {
 			if tc.extra != nil {
 				extra["temp_dir"] = t.TempDir()
 			}
-			e := NewTestEnv(t, d, "", map[string]map[string]any{"backup": backupConfig(src, "/Backup/r", extra)})
+			e := NewTestEnv(t, wd, "", map[string]map[string]any{"backup": backupConfig(src, "/Backup/r", extra)})
 			var s backupSummary
 			e.MustCall("backup", "backup", nil, &s)
 			if s.Status != "ok" || s.Files != n {

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
@@ -41,13 +42,17 @@ var _ runner.KV = (*KV)(nil)
 // New wraps a bucket.
 func New(kv jetstream.KeyValue) *KV { return &KV{kv: kv} }
 
-// Open creates (idempotently) and wraps the bucket name.
-func Open(ctx context.Context, js jetstream.JetStream, bucket string, replicas int) (*KV, error) {
+// Open creates (idempotently) and wraps the bucket name, capped at
+// maxBytes (≤ 0: no cap).
+func Open(ctx context.Context, js jetstream.JetStream, bucket string, replicas int, maxBytes int64) (*KV, error) {
 	if replicas <= 0 {
 		replicas = 1
 	}
+	if maxBytes <= 0 {
+		maxBytes = -1
+	}
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: bucket, Description: "wasmdrive plugin state", History: 1, Replicas: replicas,
+		Bucket: bucket, Description: "wasmdrive plugin state", History: 1, Replicas: replicas, MaxBytes: maxBytes,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jskv: bucket %s: %w", bucket, err)
@@ -108,6 +113,9 @@ func (k *KV) Put(ctx context.Context, key string, value []byte, expectRev *uint6
 	})
 	if isConflict(err) {
 		return 0, fmt.Errorf("jskv: put %q: %w", key, runner.ErrKVConflict)
+	}
+	if natsx.StorageFull(err) {
+		return 0, fmt.Errorf("jskv: put %q: %w: %w", key, drive.ErrDiskFull, err)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("jskv: put %q: %w", key, err)

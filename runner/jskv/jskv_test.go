@@ -17,7 +17,7 @@ func open(t *testing.T) *KV {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	kv, err := Open(context.Background(), c.JS, "test_state", 1)
+	kv, err := Open(context.Background(), c.JS, "test_state", 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -71,5 +73,38 @@ func TestFlushResendsFailedLines(t *testing.T) {
 	}
 	if len(s.pending) != 0 {
 		t.Fatalf("pending not cleared: %d", len(s.pending))
+	}
+}
+
+// stuckFuture is an async publish NATS never answers (its reply was lost).
+type stuckFuture struct{}
+
+func (stuckFuture) Ok() <-chan *jetstream.PubAck { return nil }
+func (stuckFuture) Err() <-chan error            { return nil }
+func (stuckFuture) Msg() *nats.Msg               { return nil }
+
+// TestLogBacklogNeverHoldsARun is issue 12 finding 6: with a full window
+// of log publishes NATS never acknowledges, more lines and the final flush
+// each wait at most one deadline (not one per line), and the lines given
+// up on are counted in a marker line.
+func TestLogBacklogNeverHoldsARun(t *testing.T) {
+	e := setup(t, funcCaller{}, nil)
+	e.q.Opts.Retry.Timeout = 50 * time.Millisecond
+	s := &runSink{q: e.q, run: "stuckrun"}
+	for range logWindow {
+		s.pending = append(s.pending, pendingLine{fut: stuckFuture{}, data: []byte(`{}`)})
+	}
+	const more = 2000
+	for i := range more {
+		s.Log(runner.LogLine{Msg: fmt.Sprintf("line %d", i)})
+	}
+	s.flush()
+	lines, err := e.svc.Logs(context.Background(), "stuckrun", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d log lines of this run were dropped", logWindow+more)
+	if len(lines) != 1 || !strings.Contains(lines[0].Msg, want) || lines[0].Level != runner.LevelWarn {
+		t.Fatalf("logs = %+v; want one marker line %q", lines, want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wasmdrive/wasmdrive/config"
 	"github.com/wasmdrive/wasmdrive/natsx"
 )
 
@@ -22,9 +23,15 @@ type Options struct {
 	Dedup time.Duration
 	// History is how long run requests, records and dead letters are kept (default 7 days).
 	History time.Duration
-	// LogMaxAge and LogMaxBytes bound the log stream (default 7 days, 1 GiB).
+	// LogMaxAge and LogMaxBytes bound the log stream (default 7 days,
+	// config.DefaultLogsMaxBytes); JetStream reserves LogMaxBytes on disk.
 	LogMaxAge   time.Duration
 	LogMaxBytes int64
+	// EventsMaxBytes bounds the trigger event stream (default
+	// config.DefaultEventsMaxBytes).
+	EventsMaxBytes int64
+	// KVMaxBytes caps the run records bucket (0: no cap).
+	KVMaxBytes int64
 	// LogMaxLinesPerRun bounds one run's lines in the log stream over all
 	// its attempts (default 100000): a backstop behind the plugin host's
 	// per-call caps (limits.max_log_lines, limits.max_log_bytes). A run
@@ -61,7 +68,10 @@ func (o *Options) defaults() {
 		o.LogMaxAge = 7 * 24 * time.Hour
 	}
 	if o.LogMaxBytes <= 0 {
-		o.LogMaxBytes = 1 << 30
+		o.LogMaxBytes = config.DefaultLogsMaxBytes
+	}
+	if o.EventsMaxBytes <= 0 {
+		o.EventsMaxBytes = config.DefaultEventsMaxBytes
 	}
 	if o.LogMaxLinesPerRun <= 0 {
 		o.LogMaxLinesPerRun = 100000
@@ -144,7 +154,7 @@ func Setup(ctx context.Context, c *natsx.Conn, o Options) (*Queue, error) {
 		return nil, fmt.Errorf("queue: consumer %s: %w", WorkConsumer, err)
 	}
 	if q.Records, err = c.EnsureKV(ctx, jetstream.KeyValueConfig{
-		Bucket: RecordsBucket, Description: "wasmdrive run records", History: 1, TTL: o.History,
+		Bucket: RecordsBucket, Description: "wasmdrive run records", History: 1, TTL: o.History, MaxBytes: kvCap(o.KVMaxBytes),
 	}); err != nil {
 		return nil, err
 	}
@@ -154,4 +164,12 @@ func Setup(ctx context.Context, c *natsx.Conn, o Options) (*Queue, error) {
 		return nil, err
 	}
 	return q, nil
+}
+
+// kvCap is a bucket's MaxBytes for a configured cap (0: none).
+func kvCap(n int64) int64 {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }

@@ -54,11 +54,15 @@ type DriveEvent struct {
 // It works for every backend, local or Open API; changes made to a drive
 // behind wasmdrive's back are not seen. Paths are resolved by walking
 // parents (at most 64 levels) when the backend did not report them.
+//
+// The result implements exactly the optional interfaces of d
+// (drive.TrashManager, drive.ShareManager), forwarded to d, and
+// drive.Wrapper (see drive.Wrap).
 func WatchDrive(d drive.Drive, account string, publish func(ctx context.Context, subject string, data []byte) error, log *slog.Logger) drive.Drive {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &watched{Drive: d, account: account, publish: publish, log: log}
+	return drive.Wrap(&watched{Drive: d, account: account, publish: publish, log: log}, d)
 }
 
 type watched struct {
@@ -200,22 +204,3 @@ func (w *watched) Batch(ctx context.Context, reqs []drive.BatchRequest, opts dri
 	}
 	return res, err
 }
-
-// ListTrash forwards to the backend's drive.TrashManager.
-func (w *watched) ListTrash(ctx context.Context, opts drive.ListOptions) (*drive.ListResult, error) {
-	if tm, ok := w.Drive.(drive.TrashManager); ok {
-		return tm.ListTrash(ctx, opts)
-	}
-	return nil, drive.ErrUnsupported
-}
-
-// Restore forwards to the backend's drive.TrashManager.
-func (w *watched) Restore(ctx context.Context, fileID string) error {
-	if tm, ok := w.Drive.(drive.TrashManager); ok {
-		return tm.Restore(ctx, fileID)
-	}
-	return drive.ErrUnsupported
-}
-
-// Unwrap returns the wrapped drive.
-func (w *watched) Unwrap() drive.Drive { return w.Drive }

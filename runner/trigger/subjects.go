@@ -139,9 +139,13 @@ func NewRouter(ctx context.Context, c *natsx.Conn, q *queue.Queue, triggers []*S
 		return r, nil
 	}
 	var err error
+	maxBytes := int64(config.DefaultEventsMaxBytes)
+	if q != nil && q.Opts.EventsMaxBytes > 0 {
+		maxBytes = q.Opts.EventsMaxBytes
+	}
 	r.stream, err = c.EnsureStream(ctx, jetstream.StreamConfig{
 		Name: EventsStream, Description: "wasmdrive trigger events",
-		Subjects: r.subjects, Retention: jetstream.LimitsPolicy, MaxAge: 7 * 24 * time.Hour, MaxBytes: 1 << 30,
+		Subjects: r.subjects, Retention: jetstream.LimitsPolicy, MaxAge: 7 * 24 * time.Hour, MaxBytes: maxBytes,
 		Duplicates: time.Hour, Discard: jetstream.DiscardOld,
 	})
 	if err != nil {
