@@ -24,6 +24,7 @@ import (
 	"github.com/wasmdrive/wasmdrive/runner/jskv"
 	"github.com/wasmdrive/wasmdrive/runner/queue"
 	"github.com/wasmdrive/wasmdrive/runner/trigger"
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // Options build a node. Only Config is required.
@@ -101,7 +102,10 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		}
 	}()
 	a.Drives = accounts.NewRegistry(cfg, o.Logger)
-	if a.Conn, err = natsx.Open(ctx, natsx.Options{NATS: cfg.NATS, DataDir: cfg.DataDir, Name: cfg.NodeName, Token: o.NATSToken}); err != nil {
+	if a.audit, err = hostfuncs.OpenAuditLog(filepath.Join(cfg.DataDir, "audit.jsonl")); err != nil {
+		return nil, err
+	}
+	if a.Conn, err = natsx.Open(ctx, natsx.Options{NATS: cfg.NATS, DataDir: cfg.DataDir, Name: cfg.NodeName, Token: o.NATSToken, OnRefused: a.auditRefusedClient}); err != nil {
 		return nil, err
 	}
 	qo := o.Queue
@@ -114,9 +118,6 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		return nil, err
 	}
 	if a.KV, err = jskv.Open(ctx, a.Conn.JS, jskv.Bucket, a.Conn.Replicas, cfg.NATS.KVMaxBytes); err != nil {
-		return nil, err
-	}
-	if a.audit, err = hostfuncs.OpenAuditLog(filepath.Join(cfg.DataDir, "audit.jsonl")); err != nil {
 		return nil, err
 	}
 	if a.Batch, err = batch.New(ctx, a.Queue, batch.DriveApplier{Drives: a.drive}, batch.Options{Logger: o.Logger, Audit: a.audit}); err != nil {
@@ -305,3 +306,19 @@ func (a *App) Close() {
 		_ = a.audit.Close()
 	}
 }
+
+// auditRefusedClient writes a NATS client the embedded server refused (no
+// or a wrong token) to the audit log.
+func (a *App) auditRefusedClient(remote string) {
+	err := a.audit.Append(hostfuncs.AuditRecord{
+		Time: time.Now().UTC(), Op: AuditOpNATSConnect, Target: remote,
+		Result: abi.CodePermissionDenied, Message: "NATS client refused: no valid token (nats.token or the data folder's nats.token)",
+	})
+	if err != nil {
+		a.Log.Warn("audit a refused NATS client", "remote", remote, "err", err)
+	}
+}
+
+// AuditOpNATSConnect is the audit log's op of a NATS connection the
+// embedded server refused.
+const AuditOpNATSConnect = "nats.connect"

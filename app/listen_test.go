@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/natsx/namespace"
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // tokenURL is c's listener URL with its token, for clients in other
@@ -109,6 +110,19 @@ func TestNATSListenerRequiresToken(t *testing.T) {
 				}
 			})
 		}
+	}
+	// Every refused client is in the audit log, without the token it tried.
+	refused := 0
+	for _, r := range readAudit(t, n) {
+		if r.Op == AuditOpNATSConnect && r.Result == abi.CodePermissionDenied && strings.HasPrefix(r.Target, "127.0.0.1:") {
+			refused++
+		}
+		if strings.Contains(r.Message, "guess") || strings.Contains(r.Target, "guess") {
+			t.Errorf("audit record names the offered token: %+v", r)
+		}
+	}
+	if want := 2 * len(listenActions); refused < want {
+		t.Errorf("%d refused NATS clients audited, want at least %d", refused, want)
 	}
 	nc, err := nats.Connect(n.Conn.URL, nats.Token(token))
 	if err != nil {

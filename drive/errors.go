@@ -69,6 +69,9 @@ const (
 	CodeNoSuchUpload         = "NoSuchUpload"
 	CodeForbiddenFileInTrash = "ForbiddenFileInTheRecycleBin"
 	CodeInvalidRequestBody   = "InvalidParameter.Body"
+	// CodeContentDamaged (local drive, 422): the stored content failed its
+	// check; not retryable, uploading the file again repairs it.
+	CodeContentDamaged = "ContentDamaged"
 )
 
 // Error is an error answered by a drive, in the Open API's terms.

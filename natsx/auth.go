@@ -108,13 +108,17 @@ func pluginPermissions() *server.Permissions {
 
 // authenticator admits the embedded server's clients: the token holder as
 // the host (every permission) and the plugin token, which never leaves the
-// process, as PluginUser.
-type authenticator struct{ token, pluginToken string }
+// process, as PluginUser. Every refusal is reported to onRefused.
+type authenticator struct {
+	token, pluginToken string
+	onRefused          func(remote string)
+}
 
 // Check implements server.Authentication.
 func (a *authenticator) Check(c server.ClientAuthentication) bool {
 	o := c.GetOpts()
 	if o == nil {
+		a.refused(c)
 		return false
 	}
 	switch {
@@ -125,7 +129,20 @@ func (a *authenticator) Check(c server.ClientAuthentication) bool {
 		c.RegisterUser(&server.User{Username: PluginUser, Permissions: pluginPermissions()})
 		return true
 	}
+	a.refused(c)
 	return false
+}
+
+// refused reports a refused client (never the token it offered).
+func (a *authenticator) refused(c server.ClientAuthentication) {
+	if a.onRefused == nil {
+		return
+	}
+	remote := "in-process"
+	if addr := c.RemoteAddress(); addr != nil {
+		remote = addr.String()
+	}
+	a.onRefused(remote)
 }
 
 func equalSecret(got, want string) bool {

@@ -36,6 +36,10 @@ type Options struct {
 	// it overrides NATS.Token. A listener without either uses the data
 	// folder's generated token (TokenFile), on loopback only.
 	Token string
+	// OnRefused, if set, is told of every client the embedded server
+	// refuses for a missing or wrong token, with its remote address (for
+	// the audit log). It must not block for long.
+	OnRefused func(remote string)
 }
 
 // Conn is a NATS connection with JetStream; Close shuts an embedded server
@@ -158,7 +162,7 @@ func startEmbedded(o Options, rep int) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	sopts.CustomClientAuthentication = &authenticator{token: o.Token, pluginToken: pluginToken}
+	sopts.CustomClientAuthentication = &authenticator{token: o.Token, pluginToken: pluginToken, onRefused: o.OnRefused}
 	ns, err := server.NewServer(sopts)
 	if err != nil {
 		return nil, fmt.Errorf("natsx: embedded server: %w", err)

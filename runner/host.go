@@ -88,6 +88,11 @@ type Host struct {
 	builder *build.Builder
 
 	closeOnce sync.Once
+	// life ends at Close; the prewarms started on load (warming) run
+	// under it, and Close waits for them before closing the modules.
+	life    context.Context
+	endLife context.CancelFunc
+	warming sync.WaitGroup
 
 	mu      sync.RWMutex
 	plugins map[string]*entry
@@ -121,6 +126,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		}
 	}
 	h := &Host{opts: opts, cfg: opts.Config, plugins: map[string]*entry{}, byDir: map[string]string{}}
+	h.life, h.endLife = context.WithCancel(context.Background())
 	h.dataDir = opts.DataDir
 	if h.dataDir == "" {
 		h.dataDir = opts.Config.DataDir
@@ -157,6 +163,8 @@ func (h *Host) close() {
 		close(h.stop)
 		<-h.done
 	}
+	h.endLife()
+	h.warming.Wait()
 	h.mu.Lock()
 	ps := h.plugins
 	h.plugins = map[string]*entry{}

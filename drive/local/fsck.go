@@ -200,12 +200,14 @@ func Fsck(ctx context.Context, dir string, opts FsckOptions) (*FsckReport, error
 			}
 			continue
 		}
-		if b.quarantined {
+		if b.path != d.blobs.path(b.sha1) { // in quarantine, or misplaced
 			if err := d.blobs.install(b.path, b.sha1); err != nil {
 				return nil, err
 			}
 			os.Remove(b.path)
-			rep.Restored++
+			if b.quarantined {
+				rep.Restored++
+			}
 		}
 		if len(refs[b.sha1]) == 0 {
 			p, err := d.recoverBlob(ctx, b)

@@ -262,3 +262,65 @@ func TestSnapshotFollowsChanges(t *testing.T) {
 		t.Fatalf("snapshot after an upload has %d files, want 2", n)
 	}
 }
+
+// TestFsckHealthyDrive: on a healthy drive fsck brings a quarantined
+// orphan back (into /lost+found), lists a blob whose bytes no longer match
+// its hash with the file that names it, and quarantines it as bad.
+func TestFsckHealthyDrive(t *testing.T) {
+	ctx := context.Background()
+	dir, d := newDriveWith(t, "good content", "soon damaged")
+	bad := d.blobs.path(fmt.Sprintf("%X", sha1.Sum([]byte("soon damaged"))))
+	d.Close()
+	orphan(t, dir, "an orphan")
+	if d, err := Open(dir, Options{}); err != nil { // quarantines the orphan
+		t.Fatal(err)
+	} else {
+		d.Close()
+	}
+	os.WriteFile(bad, []byte("SOON DAMAGED"), 0o600)
+	rep, err := Fsck(ctx, dir, FsckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Database != "ok" || rep.Restored != 1 || len(rep.Recovered) != 1 || len(rep.Damaged) != 1 ||
+		rep.Damaged[0].Files[0] != "/f1" || exists(bad) || !exists(rep.Damaged[0].Blob) {
+		t.Fatalf("report %+v", rep)
+	}
+	d, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	f, err := d.GetByPath(ctx, rep.Recovered[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := readAll(d, f.FileID); err != nil || string(b) != "an orphan" {
+		t.Fatalf("recovered orphan: %q, %v", b, err)
+	}
+}
+
+// TestBlobGCWhileShared: while another process has the drive open, a
+// fresh blob no metadata names may be its upload about to commit: open
+// leaves it; an old one is quarantined.
+func TestBlobGCWhileShared(t *testing.T) {
+	dir, d := newDriveWith(t, "kept")
+	d.Close()
+	os.WriteFile(filepath.Join(dir, fmt.Sprintf("open-%d-other", os.Getpid())), nil, 0o600) // a live process
+	stray := orphan(t, dir, "being installed")
+	for _, c := range []struct {
+		age  time.Duration
+		kept bool
+	}{{0, true}, {2 * orphanGrace, false}} {
+		old := time.Now().Add(-c.age)
+		os.Chtimes(stray, old, old)
+		d, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+		if exists(stray) != c.kept {
+			t.Fatalf("orphan %v old: kept = %v, want %v", c.age, !c.kept, c.kept)
+		}
+	}
+}

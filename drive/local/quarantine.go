@@ -3,7 +3,6 @@ package local
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/internal/private"
@@ -47,7 +46,7 @@ func (d *Drive) purgeQuarantine() {
 	}
 	for _, e := range ents {
 		info, err := e.Info()
-		if err != nil || e.IsDir() || !isSHA1Hex(strings.TrimSuffix(e.Name(), badSuffix)) {
+		if err != nil || e.IsDir() {
 			continue
 		}
 		if time.Since(info.ModTime()) > d.opts.QuarantineRetention {

@@ -37,21 +37,28 @@ func (s *Server) routes() {
 		res, err := d.Search(ctx, drive.SearchOptions{Query: r.Query, Limit: r.Limit, Marker: r.Marker, OrderBy: r.OrderBy, ReturnTotal: r.ReturnTotalCount})
 		return listResponse(res, err)
 	}))
+	m.HandleFunc("POST "+openapi.PathStarredList, api(s, true, func(ctx context.Context, r *openapi.ListRequest) (any, error) {
+		// T-api openapi/file_api.go FileStarredListParam: drive_id, limit, marker, order_by, order_direction, type.
+		q := "starred = true"
+		if r.Type == drive.TypeFile || r.Type == drive.TypeFolder {
+			q += " and type = '" + r.Type + "'"
+		}
+		by := r.OrderBy
+		if by != "" && r.OrderDirection != "" {
+			by += " " + r.OrderDirection
+		}
+		res, err := d.Search(ctx, drive.SearchOptions{Query: q, Limit: r.Limit, Marker: r.Marker, OrderBy: by})
+		return listResponse(res, err)
+	}))
 	m.HandleFunc("POST "+openapi.PathCreate, api(s, true, s.create))
 	m.HandleFunc("POST "+openapi.PathUpdate, api(s, true, func(ctx context.Context, r *openapi.UpdateRequest) (any, error) {
-		opts := drive.UpdateOptions{Starred: r.Starred, CheckNameMode: r.CheckNameMode}
+		opts := drive.UpdateOptions{Starred: r.Starred, CheckNameMode: nameMode(r.CheckNameMode)}
 		if r.Name != "" {
 			opts.Name = &r.Name
 		}
 		return d.Update(ctx, r.FileID, opts)
 	}))
-	m.HandleFunc("POST "+openapi.PathMove, api(s, true, func(ctx context.Context, r *openapi.MoveRequest) (any, error) {
-		res, err := d.Move(ctx, r.FileID, r.ToParentFileID, drive.MoveOptions{NewName: r.NewName, CheckNameMode: r.CheckNameMode})
-		if err != nil {
-			return nil, err
-		}
-		return openapi.MoveResponse{DriveID: d.opts.DriveID, FileID: res.FileID, Exist: res.Exist}, nil
-	}))
+	m.HandleFunc("POST "+openapi.PathMove, api(s, true, s.move))
 	m.HandleFunc("POST "+openapi.PathCopy, api(s, true, func(ctx context.Context, r *openapi.CopyRequest) (any, error) {
 		mode := copyMode(r.AutoRename, r.CheckNameMode)
 		var res *drive.MoveResult
@@ -98,8 +105,7 @@ func (s *Server) routes() {
 	}))
 	m.HandleFunc("POST "+openapi.PathBatch, api(s, true, s.batch))
 	m.HandleFunc("POST "+openapi.PathCapabilities, api(s, true, func(context.Context, *struct{}) (any, error) {
-		return openapi.Capabilities{Extensions: []string{openapi.ExtOverwrite, openapi.ExtLargePages,
-			openapi.ExtBatch, openapi.ExtTrash, openapi.ExtShares}}, nil
+		return openapi.Capabilities{Extensions: s.extensions()}, nil
 	}))
 	m.HandleFunc("POST "+openapi.PathAccessToken, api(s, false, func(ctx context.Context, r *openapi.AccessTokenRequest) (any, error) {
 		return d.exchangeToken(ctx, *r, s.opts.AccessTokenTTL)
@@ -116,16 +122,4 @@ func listResponse(res *drive.ListResult, err error) (any, error) {
 		return nil, err
 	}
 	return openapi.ListResponse{Items: res.Items, NextMarker: res.NextMarker, TotalCount: res.TotalCount}, nil
-}
-
-// copyMode is the name mode of a copy: check_name_mode when given, else
-// auto_rename when asked, else refuse (a taken name is a 409).
-func copyMode(autoRename bool, m drive.CheckNameMode) drive.CheckNameMode {
-	switch {
-	case m != "":
-		return m
-	case autoRename:
-		return drive.NameAutoRename
-	}
-	return drive.NameRefuse
 }

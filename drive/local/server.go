@@ -45,6 +45,10 @@ type ServerOptions struct {
 	// the real service's grant to send a file's parts in parallel (off by
 	// default: clients then send them in order).
 	ParallelUpload bool
+	// LargePages lets list and search pages exceed openapi.MaxListLimit
+	// (extension openapi.ExtLargePages; off by default: the real service
+	// answers 400 InvalidParameter.Limit).
+	LargePages bool
 }
 
 // Server serves a Drive in the Aliyun Open API dialect.
@@ -303,9 +307,13 @@ func api[Req any](s *Server, auth bool, fn func(ctx context.Context, req *Req) (
 				return
 			}
 		}
+		if err := s.checkRequest(r.URL.Path, body); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		res, err := fn(ctx, &req)
 		if err != nil {
-			s.writeError(w, r, err)
+			s.writeError(w, r, realError(r.URL.Path, err))
 			return
 		}
 		writeJSON(w, http.StatusOK, res)

@@ -42,9 +42,11 @@ func (d *Drive) markBad(sha1, why string) {
 	}
 }
 
-// damaged is the error of a read whose content failed its check.
+// damaged is the error of a read whose content failed its check: not
+// retryable (reading again cannot help), and no sentinel a caller could
+// take for a deleted file.
 func damaged(f *drive.File, why string) error {
-	return &drive.Error{Status: 500, Code: drive.CodeInternalError,
+	return &drive.Error{Status: 422, Code: drive.CodeContentDamaged,
 		Message: fmt.Sprintf("the stored content of %s (%s) is damaged: %s; upload the file again to repair it", f.Name, f.FileID, why)}
 }
 

@@ -62,8 +62,11 @@ func TestDamagedBlobRepairedByUpload(t *testing.T) {
 				t.Fatal(err)
 			}
 			if c.readFails {
-				if _, err := readAll(d, orig.File.FileID); err == nil || !strings.Contains(err.Error(), "damaged") {
-					t.Fatalf("read of damaged content: %v, want an error saying it is damaged", err)
+				if _, err := readAll(d, orig.File.FileID); err == nil || !strings.Contains(err.Error(), "damaged") || drive.IsRetryable(err) {
+					t.Fatalf("read of damaged content: %v, want a final error saying it is damaged", err)
+				}
+				if _, err := readAll(d, orig.File.FileID); err == nil || drive.IsRetryable(err) {
+					t.Fatalf("second read of damaged content: %v, want a final error", err)
 				}
 			}
 			again := up("again.bin")
@@ -133,6 +136,9 @@ func TestServedDownloadChecksContent(t *testing.T) {
 	os.WriteFile(p, bad, 0o600)
 	if b, _, err := get(""); err == nil && len(b) == len(content) {
 		t.Fatal("a damaged blob was served whole")
+	}
+	if _, code, _ := get(""); code != 422 {
+		t.Fatalf("download after the damage was found: HTTP %d, want 422 (not retryable)", code)
 	}
 	if ok, _ := ts.Drive.findBlob(ctx, ts.Drive.r, res.File.ContentHash, res.File.Size); ok {
 		t.Fatal("the damaged blob is still offered for dedup")

@@ -30,6 +30,7 @@ const (
 	PathGetDownloadURL    = "/adrive/v1.0/openFile/getDownloadUrl"
 	PathCreateShare       = "/adrive/v1.0/openFile/createShare"
 	PathAsyncTask         = "/adrive/v1.0/openFile/async_task/get"
+	PathStarredList       = "/adrive/v1.0/openFile/starredList"
 
 	// PathAccessToken exchanges an authorization code or a refresh token for
 	// tokens (body AccessTokenRequest, answer TokenResponse; no bearer).

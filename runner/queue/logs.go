@@ -134,16 +134,27 @@ func (s *runSink) waitRoom() bool {
 	return true
 }
 
-// publish sends pl (again) as an async publish; a refused one is dropped
-// and counted. pendMu is held.
+// publish sends pl as an async publish. When the connection has too many
+// publishes in flight (all runs together), it falls back to a synchronous
+// publish, bounded by the log deadline like the window: back-pressure, not
+// a drop, while NATS keeps up. pendMu is held.
 func (s *runSink) publish(pl pendingLine) {
 	fut, err := s.q.JS.PublishAsync(LogSubject(s.run), pl.data)
-	if err != nil {
+	if err == nil {
+		pl.fut = fut
+		s.pending = append(s.pending, pl)
+		return
+	}
+	if time.Now().Before(s.stalled) {
 		s.dropped++
 		return
 	}
-	pl.fut = fut
-	s.pending = append(s.pending, pl)
+	ctx, cancel := context.WithTimeout(context.Background(), s.deadline())
+	defer cancel()
+	if _, err := s.q.JS.Publish(ctx, LogSubject(s.run), pl.data); err != nil {
+		s.stalled = time.Now().Add(s.deadline())
+		s.dropped++
+	}
 }
 
 // compact drops the publishes already acknowledged and resends, once, the
