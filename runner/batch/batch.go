@@ -135,6 +135,9 @@ type jobInfo struct {
 	RunID   string `json:"run_id,omitempty"`
 	Plugin  string `json:"plugin,omitempty"`
 	Account string `json:"account,omitempty"`
+	// Hop is the submitting run's place in its chain of triggers
+	// (runner.Cause): the drive events the chunks cause carry it on.
+	Hop int `json:"hop,omitempty"`
 	// Sums are the hex SHA-256 of each chunk's items (itemsSum), in order.
 	Sums []string `json:"sums"`
 }

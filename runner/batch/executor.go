@@ -107,11 +107,12 @@ func (e *Executor) Batch(ctx context.Context, reqs []drive.BatchRequest, opts dr
 		}
 		account, plugin, sink = env.Account, env.Plugin, env.Sink
 	}
+	cause, _ := runner.CauseOf(ctx)
 	e.mu.Lock()
 	ord := e.ordinals[runID]
 	e.ordinals[runID] = ord + 1
 	e.mu.Unlock()
-	return e.submit(ctx, jobID(queue.Token(runID), ord, reqs), jobInfo{RunID: runID, Plugin: plugin, Account: account}, reqs, func(done, total int) {
+	return e.submit(ctx, jobID(queue.Token(runID), ord, reqs), jobInfo{RunID: runID, Plugin: plugin, Account: account, Hop: cause.Hop}, reqs, func(done, total int) {
 		if sink != nil {
 			sink.Progress(runner.Progress{Done: int64(done), Total: int64(total), Unit: "items"})
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/natsx/namespace"
+	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/queue"
 )
 
@@ -38,7 +39,8 @@ func (e *Executor) handle(base context.Context, m jetstream.Msg) {
 		return
 	}
 	ctx := context.Background()
-	if info, err := e.checkChunk(ctx, c); errors.Is(err, errRefused) {
+	info, err := e.checkChunk(ctx, c)
+	if errors.Is(err, errRefused) {
 		e.refuse(m.Subject(), c, info, err)
 		_ = m.TermWithReason("chunk does not match its job record")
 		return
@@ -59,6 +61,10 @@ func (e *Executor) handle(base context.Context, m jetstream.Msg) {
 	defer e.q.Release(ctx, l)
 	cctx, cancel := context.WithCancelCause(base)
 	defer cancel(nil)
+	// The drive events of this chunk belong to the submitting run's chain
+	// (trigger.Emitter reads the cause): a plugin triggered by its own
+	// batched changes is bounded like one triggered by its own emits.
+	cctx = runner.WithCause(cctx, runner.Cause{RunID: info.RunID, Hop: info.Hop})
 	hb := make(chan struct{})
 	defer close(hb)
 	go func() {
