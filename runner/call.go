@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/wasmdrive/wasmdrive/hostfuncs"
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // Call runs one entry point of a plugin on a pooled instance, with the
@@ -58,7 +59,8 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 		entry = man.Entry
 	}
 	if !man.HasExport(entry) {
-		return nil, fmt.Errorf("plugin %s: no entry point %q (exports: %s)", man.Name, entry, strings.Join(man.ExportNames(), ", "))
+		return nil, &ClassError{Code: abi.CodeNotFound, Permanent: true,
+			Err: fmt.Errorf("plugin %s: no entry point %q: %w (exports: %s; see wasmdrive plugin inspect %s)", man.Name, entry, ErrUnknownEntry, strings.Join(man.ExportNames(), ", "), man.Name)}
 	}
 	input := []byte(req.Input)
 	if int64(len(input)) > man.Limits.MaxInputBytes {
@@ -200,6 +202,9 @@ func classify(man *Manifest, entry string, rc uint32, callErr error, pluginMsg s
 		return fmt.Errorf("%s: %w after %s (limits.timeout): %v", where, ErrTimeout, timeout, callErr)
 	}
 	if pluginMsg != "" && pluginMsg == callErr.Error() {
+		if f, ok := ParseFailure(pluginMsg); ok { // the entry returned a host function's answer: keep its class
+			return &ClassError{Code: f.Code, Permanent: PermanentCode(f.Code), Err: fmt.Errorf("%s: %w: %s", where, ErrPluginFailed, f.Message)}
+		}
 		return fmt.Errorf("%s: %w: %s", where, ErrPluginFailed, pluginMsg)
 	}
 	msg := callErr.Error()

@@ -18,8 +18,9 @@ import (
 var ErrUnknownPlugin = runner.ErrUnknownPlugin
 
 // ErrUnknownEntry is returned when a run names an entry its plugin does
-// not export.
-var ErrUnknownEntry = errors.New("unknown entry")
+// not export (it is runner.ErrUnknownEntry, which a worker's call answers
+// too).
+var ErrUnknownEntry = runner.ErrUnknownEntry
 
 // ErrNoCatalog is returned (wrapped) by a Catalog that cannot answer now,
 // e.g. a CLI's remote catalog with no node running; Trigger then queues
@@ -155,6 +156,9 @@ func (s *Service) Retry(ctx context.Context, runID string) (*runner.RunRecord, e
 	}
 	if !final(old.Status) {
 		return nil, fmt.Errorf("run %s is %s; only a finished run can be retried", runID, old.Status)
+	}
+	if err := s.checkPlugin(ctx, old.Plugin, old.Entry); err != nil {
+		return nil, fmt.Errorf("retry of run %s: %w", runID, err)
 	}
 	rec, _, err := s.Q.Enqueue(ctx, &Request{
 		Plugin: old.Plugin, Entry: old.Entry, Input: old.Input, Account: old.Account,
