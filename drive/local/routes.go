@@ -27,7 +27,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST "+openapi.PathList, api(s, true, func(ctx context.Context, r *openapi.ListRequest) (any, error) {
 		res, err := d.List(ctx, drive.ListOptions{ParentFileID: r.ParentFileID, Limit: r.Limit, Marker: r.Marker,
 			OrderBy: r.OrderBy, OrderDirection: r.OrderDirection, Type: r.Type, Category: r.Category})
-		return listResponse(res, err)
+		return s.withURLs(res, err)
 	}))
 	m.HandleFunc("POST "+openapi.PathListTrash, api(s, true, func(ctx context.Context, r *openapi.ListRequest) (any, error) {
 		res, err := d.ListTrash(ctx, drive.ListOptions{Limit: r.Limit, Marker: r.Marker, OrderBy: r.OrderBy, OrderDirection: r.OrderDirection})
@@ -35,7 +35,7 @@ func (s *Server) routes() {
 	}))
 	m.HandleFunc("POST "+openapi.PathSearch, api(s, true, func(ctx context.Context, r *openapi.SearchRequest) (any, error) {
 		res, err := d.Search(ctx, drive.SearchOptions{Query: r.Query, Limit: r.Limit, Marker: r.Marker, OrderBy: r.OrderBy, ReturnTotal: r.ReturnTotalCount})
-		return listResponse(res, err)
+		return s.withURLs(res, err)
 	}))
 	m.HandleFunc("POST "+openapi.PathStarredList, api(s, true, func(ctx context.Context, r *openapi.ListRequest) (any, error) {
 		// T-api openapi/file_api.go FileStarredListParam: drive_id, limit, marker, order_by, order_direction, type.
@@ -48,7 +48,7 @@ func (s *Server) routes() {
 			by += " " + r.OrderDirection
 		}
 		res, err := d.Search(ctx, drive.SearchOptions{Query: q, Limit: r.Limit, Marker: r.Marker, OrderBy: by})
-		return listResponse(res, err)
+		return s.withURLs(res, err)
 	}))
 	m.HandleFunc("POST "+openapi.PathCreate, api(s, true, s.create))
 	m.HandleFunc("POST "+openapi.PathUpdate, api(s, true, func(ctx context.Context, r *openapi.UpdateRequest) (any, error) {
@@ -114,6 +114,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST "+openapi.PathAuthorize, s.decide)
 	m.HandleFunc("PUT "+uploadPrefix+"{upload}/{part}", s.putPart)
 	m.HandleFunc("GET "+downloadPrefix+"{file}", s.download)
+	s.userRoutes()
 	m.HandleFunc("/", s.notFoundRoute)
 }
 

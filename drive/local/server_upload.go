@@ -196,5 +196,5 @@ func (s *Server) createShare(ctx context.Context, r *openapi.CreateShareRequest)
 	if err != nil {
 		return nil, err
 	}
-	return shareWire(sh), nil
+	return shareWire(sh, s.d.opts.UserName), nil
 }

@@ -188,11 +188,13 @@ type shareAnswer struct {
 	Expired     bool         `json:"expired"`
 	Status      string       `json:"status"`
 	Description string       `json:"description,omitempty"`
+	Creator     string       `json:"creator"`
 	CreatedAt   openapi.Time `json:"created_at"`
+	UpdatedAt   openapi.Time `json:"update_at"`
 }
 
-func shareWire(sh *drive.Share) shareAnswer {
-	return shareAnswer{ShareID: sh.ShareID, ShareURL: sh.ShareURL, SharePwd: sh.Password, FileIDList: sh.FileIDs,
+func shareWire(sh *drive.Share, creator string) shareAnswer {
+	return shareAnswer{Creator: creator, UpdatedAt: openapi.Time{Time: sh.CreatedAt}, ShareID: sh.ShareID, ShareURL: sh.ShareURL, SharePwd: sh.Password, FileIDList: sh.FileIDs,
 		Expiration: openapi.Time{Time: sh.Expiration}, Expired: sh.Expired, Status: sh.Status, Description: sh.Description,
 		CreatedAt: openapi.Time{Time: sh.CreatedAt}}
 }
