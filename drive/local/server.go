@@ -75,7 +75,7 @@ type Server struct {
 	// consent holds authorize requests waiting for the user's answer.
 	consent consents
 	tasks   tasks
-	lims    limits
+	lims    *limits
 
 	bodyBytes atomic.Int64 // bytes received in part PUT bodies
 	requests  atomic.Int64

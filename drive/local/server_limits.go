@@ -44,8 +44,8 @@ type limits struct {
 	downloads atomic.Int64
 }
 
-func newLimits(o ServerOptions) limits {
-	l := limits{path: map[string]*rate.Limiter{}}
+func newLimits(o ServerOptions) *limits {
+	l := &limits{path: map[string]*rate.Limiter{}}
 	for p, r := range o.EndpointRates {
 		if r > 0 {
 			l.path[p] = rate.NewLimiter(rate.Limit(r), endpointBurst)
