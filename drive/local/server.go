@@ -49,6 +49,11 @@ type ServerOptions struct {
 	// (extension openapi.ExtLargePages; off by default: the real service
 	// answers 400 InvalidParameter.Limit).
 	LargePages bool
+	// AsyncThreshold: a copy, move, trash or delete of a folder whose
+	// subtree holds more entries than this answers an async_task_id at
+	// once and runs in the background, polled at async_task/get, as the
+	// real service does with big folders (0: 1000; negative: never).
+	AsyncThreshold int
 }
 
 // Server serves a Drive in the Aliyun Open API dialect.
@@ -61,6 +66,7 @@ type Server struct {
 	log    *slog.Logger
 	// consent holds authorize requests waiting for the user's answer.
 	consent consents
+	tasks   tasks
 
 	bodyBytes atomic.Int64 // bytes received in part PUT bodies
 	requests  atomic.Int64

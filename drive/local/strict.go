@@ -112,29 +112,42 @@ func copyMode(autoRename bool, m drive.CheckNameMode) drive.CheckNameMode {
 func (s *Server) move(ctx context.Context, r *openapi.MoveRequest) (any, error) {
 	d := s.d
 	var res *drive.MoveResult
-	var dead []string
-	err := d.withTx(ctx, func(tx *txn) error {
-		name := ""
-		if r.NewName != "" {
-			f, err := d.mutable(ctx, tx, r.FileID)
-			if err != nil {
-				return err
-			}
-			ex, err := d.sibling(ctx, tx, r.ToParentFileID, f.Name, f.FileID)
-			if err != nil {
-				return err
-			}
-			if ex != nil {
-				name = r.NewName
-			}
+	check := func(ctx context.Context) error {
+		if err := s.exists(r.FileID)(ctx); err != nil {
+			return err
 		}
-		var err error
-		res, dead, err = d.moveTx(ctx, tx, r.FileID, r.ToParentFileID, name, nameMode(r.CheckNameMode))
+		_, err := d.folder(ctx, d.r, r.ToParentFileID)
+		return err
+	}
+	task, err := s.asyncOr(ctx, r.FileID, check, func(ctx context.Context) error {
+		var dead []string
+		err := d.withTx(ctx, func(tx *txn) error {
+			name := ""
+			if r.NewName != "" {
+				f, err := d.mutable(ctx, tx, r.FileID)
+				if err != nil {
+					return err
+				}
+				ex, err := d.sibling(ctx, tx, r.ToParentFileID, f.Name, f.FileID)
+				if err != nil {
+					return err
+				}
+				if ex != nil {
+					name = r.NewName
+				}
+			}
+			var err error
+			res, dead, err = d.moveTx(ctx, tx, r.FileID, r.ToParentFileID, name, nameMode(r.CheckNameMode))
+			return err
+		})
+		d.removeBlobsIfUnused(ctx, dead)
 		return err
 	})
-	d.removeBlobsIfUnused(ctx, dead)
 	if err != nil {
 		return nil, err
+	}
+	if task != "" {
+		return openapi.MoveResponse{DriveID: d.opts.DriveID, FileID: r.FileID, AsyncTaskID: task}, nil
 	}
 	return openapi.MoveResponse{DriveID: d.opts.DriveID, FileID: res.FileID, Exist: res.Exist}, nil
 }

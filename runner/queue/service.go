@@ -40,6 +40,13 @@ type Service struct {
 	Catalog Catalog // nil: every plugin name is accepted
 	// Schedules, if set, adds schedule info to Plugins.
 	Schedules func(plugin string) []runner.ScheduleInfo
+	// Manifests, if set, checks the plugin and entry names of Trigger and
+	// Retry when Catalog is nil or no node answers it (ErrNoCatalog), e.g.
+	// runner.ManifestCatalog for a CLI with no node running. Whether the
+	// plugin is enabled is left to the node that runs it.
+	Manifests interface {
+		Plugins(ctx context.Context) ([]runner.PluginInfo, error)
+	}
 }
 
 var _ runner.RunService = (*Service)(nil)
@@ -110,20 +117,31 @@ func (q *Queue) deadLetter(req *Request, rec *runner.RunRecord) error {
 // plugin's default entry), so a mistyped name fails now instead of being
 // queued to fail on a worker.
 func (s *Service) checkPlugin(ctx context.Context, name, entry string) error {
-	if s.Catalog == nil {
-		return nil
+	var (
+		ps          []runner.PluginInfo
+		err         error
+		fromCatalog = s.Catalog != nil
+	)
+	if fromCatalog {
+		ps, err = s.Catalog.Plugins(ctx)
+		if errors.Is(err, ErrNoCatalog) {
+			fromCatalog = false
+		} else if err != nil {
+			return fmt.Errorf("queue: plugins: %w", err)
+		}
 	}
-	ps, err := s.Catalog.Plugins(ctx)
-	if errors.Is(err, ErrNoCatalog) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("queue: plugins: %w", err)
+	if !fromCatalog {
+		if s.Manifests == nil {
+			return nil
+		}
+		if ps, err = s.Manifests.Plugins(ctx); err != nil {
+			return nil // an incomplete list: leave the check to the node
+		}
 	}
 	var names []string
 	for _, p := range ps {
 		if p.Name == name {
-			if !p.Enabled {
+			if fromCatalog && !p.Enabled {
 				return fmt.Errorf("plugin %q is disabled (enable it in the config or the console)", name)
 			}
 			if entry != "" && len(p.Exports) > 0 && !slices.Contains(p.Exports, entry) {
