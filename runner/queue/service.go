@@ -235,7 +235,8 @@ func (s *Service) WatchRuns(ctx context.Context, fn func(*runner.RunRecord)) err
 	return s.Q.WatchRuns(ctx, fn)
 }
 
-// Plugins lists the loaded plugins with their schedules.
+// Plugins lists the loaded plugins with their schedules and each one's
+// newest run (LastRun, nil when it never ran).
 func (s *Service) Plugins(ctx context.Context) ([]runner.PluginInfo, error) {
 	if s.Catalog == nil {
 		return nil, nil
@@ -244,9 +245,18 @@ func (s *Service) Plugins(ctx context.Context) ([]runner.PluginInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Schedules != nil {
-		for i := range ps {
+	for i := range ps {
+		if s.Schedules != nil {
 			ps[i].Schedules = s.Schedules(ps[i].Name)
+		}
+		if ps[i].LastRun == nil {
+			last, err := s.Q.ListRuns(ctx, runner.RunFilter{Plugin: ps[i].Name, Limit: 1})
+			if err != nil {
+				return nil, fmt.Errorf("queue: last run of %s: %w", ps[i].Name, err)
+			}
+			if len(last) > 0 {
+				ps[i].LastRun = last[0]
+			}
 		}
 	}
 	return ps, nil
