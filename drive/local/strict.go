@@ -112,12 +112,8 @@ func copyMode(autoRename bool, m drive.CheckNameMode) drive.CheckNameMode {
 func (s *Server) move(ctx context.Context, r *openapi.MoveRequest) (any, error) {
 	d := s.d
 	var res *drive.MoveResult
-	check := func(ctx context.Context) error {
-		if err := s.exists(r.FileID)(ctx); err != nil {
-			return err
-		}
-		_, err := d.folder(ctx, d.r, r.ToParentFileID)
-		return err
+	check := func(ctx context.Context) (bool, error) {
+		return s.placeable(ctx, r.FileID, r.ToParentFileID, "", nameMode(r.CheckNameMode))
 	}
 	task, err := s.asyncOr(ctx, r.FileID, check, func(ctx context.Context) error {
 		var dead []string
