@@ -64,7 +64,8 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 	}
 	input := []byte(req.Input)
 	if int64(len(input)) > man.Limits.MaxInputBytes {
-		return nil, fmt.Errorf("plugin %s: input is %d bytes: %w (limits.max_input_bytes = %d)", man.Name, len(input), ErrLimit, man.Limits.MaxInputBytes)
+		return nil, &ClassError{Code: abi.CodeInvalidArgument, Permanent: true,
+			Err: fmt.Errorf("plugin %s: input is %d bytes: %w (limits.max_input_bytes = %d)", man.Name, len(input), ErrLimit, man.Limits.MaxInputBytes)}
 	}
 	account := req.Account
 	if account == "" {

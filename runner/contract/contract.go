@@ -152,6 +152,9 @@ type PluginInfo struct {
 	// ticks through wd_call, cheap) or "wazero" (wazero's check at every
 	// loop iteration, for modules that do not import wd_call).
 	Interrupt string `json:"interrupt,omitempty"`
+	// MaxInputBytes is the largest input a run may have
+	// (limits.max_input_bytes); a bigger one is refused when it is queued.
+	MaxInputBytes int64 `json:"max_input_bytes,omitempty"`
 }
 
 // RunService is the runs API shared by the CLI ("wasmdrive runs ..."), the
