@@ -12,7 +12,8 @@ import (
 // manifests alone, without building or loading them: what a command that
 // queues a run knows when no node answers (wasmdrive trigger before serve
 // started), so a mistyped plugin or entry name is refused before it is
-// queued. Only Name, Version, Description, Dir and Exports are set.
+// queued. Only Name, Version, Description, Dir, Exports and MaxInputBytes
+// are set.
 type ManifestCatalog struct {
 	Config  *config.Config
 	DataDir string // default Config.DataDir
@@ -43,7 +44,7 @@ func (c ManifestCatalog) Plugins(context.Context) ([]PluginInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, PluginInfo{Name: m.Name, Version: m.Version, Description: m.Description, Dir: dir, Exports: m.ExportNames()})
+		out = append(out, PluginInfo{Name: m.Name, Version: m.Version, Description: m.Description, Dir: dir, Exports: m.ExportNames(), MaxInputBytes: m.Limits.MaxInputBytes})
 	}
 	return out, nil
 }

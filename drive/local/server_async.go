@@ -99,10 +99,13 @@ func (s *Server) taskState(_ context.Context, r *openapi.AsyncTaskRequest) (any,
 
 // asyncOr runs op now, or as a task when fileID is a big folder; it
 // returns the task id ("" when done). check runs first either way, so
-// that an unknown id or a bad target is answered at once.
-func (s *Server) asyncOr(ctx context.Context, fileID string, check func(ctx context.Context) error, op func(ctx context.Context) error) (string, error) {
+// that an unknown id or a bad target is answered at once; it may ask for
+// op to run now (a name clash, whose answer is exist or an error).
+func (s *Server) asyncOr(ctx context.Context, fileID string, check func(ctx context.Context) (now bool, err error), op func(ctx context.Context) error) (string, error) {
+	now := false
 	if check != nil {
-		if err := check(ctx); err != nil {
+		var err error
+		if now, err = check(ctx); err != nil {
 			return "", err
 		}
 	}
@@ -110,18 +113,32 @@ func (s *Server) asyncOr(ctx context.Context, fileID string, check func(ctx cont
 	if err != nil {
 		return "", err
 	}
-	if !big {
+	if !big || now {
 		return "", op(ctx)
 	}
 	return s.startTask(ctx, op), nil
 }
 
-// exists is a check that fileID is a live, changeable file.
-func (s *Server) exists(fileID string) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
-		_, err := s.d.mutable(ctx, s.d.r, fileID)
-		return err
+// placeable checks that fileID is a live, changeable file and that to is
+// a folder; now reports a name clash there (name, or the file's own name
+// when ""), unless mode is ignore.
+func (s *Server) placeable(ctx context.Context, fileID, to, name string, mode drive.CheckNameMode) (now bool, err error) {
+	d := s.d
+	f, err := d.mutable(ctx, d.r, fileID)
+	if err != nil {
+		return false, err
 	}
+	if _, err := d.folder(ctx, d.r, to); err != nil {
+		return false, err
+	}
+	if mode == drive.NameIgnore {
+		return false, nil
+	}
+	if name == "" {
+		name = f.Name
+	}
+	ex, err := d.sibling(ctx, d.r, to, name, fileID)
+	return ex != nil, err
 }
 
 // trash, remove and copy answer recyclebin/trash, delete and copy.
@@ -139,12 +156,8 @@ func (s *Server) copy(ctx context.Context, r *openapi.CopyRequest) (any, error) 
 	d := s.d
 	mode := copyMode(r.AutoRename, r.CheckNameMode)
 	newRoot := newID()
-	check := func(ctx context.Context) error {
-		if err := s.exists(r.FileID)(ctx); err != nil {
-			return err
-		}
-		_, err := d.folder(ctx, d.r, r.ToParentFileID)
-		return err
+	check := func(ctx context.Context) (bool, error) {
+		return s.placeable(ctx, r.FileID, r.ToParentFileID, r.NewName, mode)
 	}
 	var id string
 	task, err := s.asyncOr(ctx, r.FileID, check, func(ctx context.Context) error {

@@ -81,5 +81,17 @@ func TestServerAsyncFolderTasks(t *testing.T) {
 		{"unknown task", openapi.PathAsyncTask, `{"async_task_id":"nope"}`, 404, "NotFound.AsyncTask"},
 		{"async copy of an unknown id", openapi.PathCopy, `{"file_id":"nope","to_parent_file_id":"root"}`, 404, drive.CodeNotFoundFileID},
 	})
+	// A name clash is answered at once (exist), even for a big folder.
+	big2, dst2 := mk("root", "big2"), mk("root", "dst2")
+	for i := 0; i < 5; i++ {
+		mk(big2, fmt.Sprintf("d%d", i))
+	}
+	mk(dst2, "big2")
+	mv = openapi.MoveResponse{}
+	c.call(openapi.PathMove, map[string]any{"file_id": big2, "to_parent_file_id": dst2, "check_name_mode": "refuse"}, &mv)
+	c.call(openapi.PathGet, map[string]any{"file_id": big2}, &got)
+	if mv.AsyncTaskID != "" || !mv.Exist || got.ParentFileID != drive.RootID {
+		t.Fatalf("move of a big folder onto a taken name (refuse): %+v, parent %s; want exist at once, not moved", mv, got.ParentFileID)
+	}
 	c.ts.Server.WaitTasks()
 }

@@ -113,10 +113,11 @@ func (q *Queue) deadLetter(req *Request, rec *runner.RunRecord) error {
 }
 
 // checkPlugin refuses a run of a plugin the catalog does not know or has
-// turned off, or of an entry the plugin does not export ("" is the
-// plugin's default entry), so a mistyped name fails now instead of being
-// queued to fail on a worker.
-func (s *Service) checkPlugin(ctx context.Context, name, entry string) error {
+// turned off, of an entry the plugin does not export ("" is the plugin's
+// default entry), or with an input over its limits.max_input_bytes, so a
+// mistyped name or an oversized input fails now instead of being queued
+// to fail on a worker.
+func (s *Service) checkPlugin(ctx context.Context, name, entry string, input json.RawMessage) error {
 	var (
 		ps          []runner.PluginInfo
 		err         error
@@ -147,6 +148,9 @@ func (s *Service) checkPlugin(ctx context.Context, name, entry string) error {
 			if entry != "" && len(p.Exports) > 0 && !slices.Contains(p.Exports, entry) {
 				return fmt.Errorf("%w %q of plugin %s (exports: %s; see wasmdrive plugin inspect %s)", ErrUnknownEntry, entry, name, strings.Join(p.Exports, ", "), name)
 			}
+			if p.MaxInputBytes > 0 && int64(len(input)) > p.MaxInputBytes {
+				return fmt.Errorf("plugin %s: input is %d bytes: %w (limits.max_input_bytes = %d in its plugin.yaml)", name, len(input), runner.ErrLimit, p.MaxInputBytes)
+			}
 			return nil
 		}
 		names = append(names, p.Name)
@@ -156,7 +160,7 @@ func (s *Service) checkPlugin(ctx context.Context, name, entry string) error {
 
 // Trigger queues a run of plugin; key is the idempotency key.
 func (s *Service) Trigger(ctx context.Context, plugin, entry string, input json.RawMessage, key string) (*runner.RunRecord, error) {
-	if err := s.checkPlugin(ctx, plugin, entry); err != nil {
+	if err := s.checkPlugin(ctx, plugin, entry, input); err != nil {
 		return nil, err
 	}
 	if len(input) > 0 && !json.Valid(input) {
@@ -175,7 +179,7 @@ func (s *Service) Retry(ctx context.Context, runID string) (*runner.RunRecord, e
 	if !final(old.Status) {
 		return nil, fmt.Errorf("run %s is %s; only a finished run can be retried", runID, old.Status)
 	}
-	if err := s.checkPlugin(ctx, old.Plugin, old.Entry); err != nil {
+	if err := s.checkPlugin(ctx, old.Plugin, old.Entry, old.Input); err != nil {
 		return nil, fmt.Errorf("retry of run %s: %w", runID, err)
 	}
 	rec, _, err := s.Q.Enqueue(ctx, &Request{
