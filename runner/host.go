@@ -276,6 +276,7 @@ func (h *Host) info(e *entry) PluginInfo {
 	pi.Version, pi.Hash, pi.Description = v.man.Version, v.hash, v.man.Description
 	pi.Account = v.account
 	pi.Exports = v.man.ExportNames()
+	pi.MaxInputBytes = v.man.Limits.MaxInputBytes
 	pi.Grants, _ = json.Marshal(v.grant)
 	pi.Interrupt = v.interrupt()
 	if len(v.triggers) > 0 {
