@@ -3,10 +3,14 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/wasmdrive/wasmdrive/internal/demo"
 	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/queue"
 )
@@ -69,5 +73,62 @@ func TestConsoleShowsLastRunOfRealService(t *testing.T) {
 	p := consolePlugins(t, base)["relay"]
 	if p.LastRun == nil || p.LastRun.ID != rec.ID || p.LastRun.Status != runner.StatusSucceeded {
 		t.Fatalf("last_run = %+v, want run %s succeeded", p.LastRun, rec.ID)
+	}
+}
+
+// TestConsoleShowsDemoRuns runs the demo into a data folder, then serves
+// that folder: the console lists the demo's runs, with their logs.
+func TestConsoleShowsDemoRuns(t *testing.T) {
+	dir := t.TempDir()
+	// The demo keeps dir/cache (plugin builds): share it across test runs.
+	shared := filepath.Join(os.TempDir(), "wasmdrive-app-test-demo-cache")
+	if err := os.MkdirAll(shared, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(shared, filepath.Join(dir, "cache")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Run(context.Background(), demo.Options{Dir: dir, Out: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	_, base := startConsoleNode(t, dir)
+	resp, err := http.Get(base + "/api/runs?limit=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Runs []*runner.RunRecord `json:"runs"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	var backup *runner.RunRecord
+	for _, r := range body.Runs {
+		if r.Status == runner.StatusSucceeded {
+			count[r.Plugin+"."+r.Entry]++
+		}
+		if r.Plugin == "backup" && r.Entry == "backup" {
+			backup = r
+		}
+	}
+	// backup twice, restore and verify; archive and cleanup a dry run and a real one.
+	for name, want := range map[string]int{"backup.backup": 2, "backup.restore": 1, "archive.archive": 2, "cleanup.cleanup": 2} {
+		if count[name] != want {
+			t.Errorf("succeeded runs of %s = %d, want %d (runs: %v)", name, count[name], want, count)
+		}
+	}
+	if backup == nil {
+		t.Fatal("no backup run listed")
+	}
+	resp, err = http.Get(base + "/api/runs/" + backup.ID + "/log.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	log, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || backup.LastLogSeq == 0 || len(log) == 0 {
+		t.Fatalf("log of the demo's backup run: %s, last_log_seq %d:\n%s", resp.Status, backup.LastLogSeq, log)
 	}
 }

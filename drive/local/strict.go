@@ -37,8 +37,10 @@ const (
 type strictFields struct {
 	DriveID   *string `json:"drive_id"`
 	ToDriveID *string `json:"to_drive_id"`
-	Limit     *int64  `json:"limit"`
-	Query     *string `json:"query"`
+	// DriveIDCamel is createShare's camelCase driveId (T-api openapi/file_share.go).
+	DriveIDCamel *string `json:"driveId"`
+	Limit        *int64  `json:"limit"`
+	Query        *string `json:"query"`
 }
 
 // checkRequest refuses what the real service refuses whatever the call: a
@@ -48,7 +50,7 @@ func (s *Server) checkRequest(path string, body []byte) error {
 	if len(body) == 0 || json.Unmarshal(body, &f) != nil {
 		return nil // the typed decode reports it
 	}
-	for _, id := range []*string{f.DriveID, f.ToDriveID} {
+	for _, id := range []*string{f.DriveID, f.ToDriveID, f.DriveIDCamel} {
 		if id != nil && *id != "" && *id != s.d.opts.DriveID {
 			return &drive.Error{Status: http.StatusForbidden, Code: codeForeignDrive,
 				Message: fmt.Sprintf("drive %q is not a drive of this user: use default_drive_id from getDriveInfo (%s)", *id, s.d.opts.DriveID)}

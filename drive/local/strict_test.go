@@ -50,6 +50,7 @@ func TestServerStrictErrors(t *testing.T) {
 		// T-api api_error.go ParseAliApiError: 403 UserNotAllowedAccessDrive.
 		{"foreign drive_id", openapi.PathList, `{"drive_id":"someone-else","parent_file_id":"root"}`, 403, codeForeignDrive},
 		{"foreign to_drive_id", openapi.PathMove, `{"drive_id":"` + drv + `","file_id":"x","to_drive_id":"other","to_parent_file_id":"root"}`, 403, codeForeignDrive},
+		{"foreign driveId on createShare", openapi.PathCreateShare, `{"driveId":"other","fileIdList":["x"]}`, 403, codeForeignDrive},
 		// T-api file_api.go FileListParam/FileSearchParam: max 100, refused not clamped.
 		{"list limit 101", openapi.PathList, `{"drive_id":"` + drv + `","parent_file_id":"root","limit":101}`, 400, codeInvalidLimit},
 		{"search limit 500", openapi.PathSearch, `{"drive_id":"` + drv + `","query":"name match 'a'","limit":500}`, 400, codeInvalidLimit},
