@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
@@ -73,6 +75,19 @@ func GrantWarnings(g Grant) []string {
 		out = append(out, "the grant includes the raw drive request (drive.request): the plugin calls Open API endpoints directly; "+
 			"the host allows only the endpoints whose file and path arguments it checks against the drive grant, "+
 			"but grant it only to plugins you trust")
+	}
+	for _, e := range g.Emit {
+		var areas []string
+		for _, a := range namespace.Reserved() {
+			if namespace.Overlaps(e, a.Pattern) {
+				areas = append(areas, a.Pattern)
+			}
+		}
+		if len(areas) > 0 {
+			out = append(out, fmt.Sprintf("the emit grant %q also covers reserved subjects (%s): the host refuses and audits every publish there, "+
+				"and the plugin may publish on every other application subject, including other plugins' triggers; grant only its own subjects, such as app.<name>.>",
+				e, strings.Join(areas, ", ")))
+		}
 	}
 	return out
 }
