@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +49,22 @@ func TestHopelessRunFailsAtOnce(t *testing.T) {
 				t.Fatalf("run = status %s, attempt %d, error %q; want failed after 1 attempt with %q", rec.Status, rec.Attempt, rec.Error, tc.text)
 			}
 		})
+	}
+}
+
+// TestOversizedInputRefusedAtTrigger: an input over the plugin's
+// limits.max_input_bytes is refused when the run is asked for, not queued
+// to fail on a worker.
+func TestOversizedInputRefusedAtTrigger(t *testing.T) {
+	n := startNode(t, testConfig(t, t.TempDir(), nil), time.Second)
+	ctx := context.Background()
+	in := json.RawMessage(`"` + strings.Repeat("x", runner.DefaultMaxInputBytes) + `"`)
+	_, err := n.Service.Trigger(ctx, "relay", "slow", in, "")
+	if !errors.Is(err, runner.ErrLimit) || !strings.Contains(err.Error(), "limits.max_input_bytes") {
+		t.Fatalf("err = %v, want ErrLimit naming limits.max_input_bytes", err)
+	}
+	runs, err := n.Service.ListRuns(ctx, runner.RunFilter{Plugin: "relay"})
+	if err != nil || len(runs) != 0 {
+		t.Fatalf("runs after a refused trigger: %v, %v", runs, err)
 	}
 }

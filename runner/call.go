@@ -38,13 +38,13 @@ func (h *Host) current(name string) (*version, error) {
 	e := h.plugins[name]
 	switch {
 	case e == nil:
-		return nil, fmt.Errorf("%w %q (loaded: %s)", ErrUnknownPlugin, name, h.namesLocked())
+		return nil, &ClassError{Code: abi.CodeNotFound, Permanent: true, Err: fmt.Errorf("%w %q (loaded: %s)", ErrUnknownPlugin, name, h.namesLocked())}
 	case e.cur == nil:
 		return nil, fmt.Errorf("plugin %s did not load: %w", name, e.err)
 	case e.disabled:
-		return nil, fmt.Errorf("plugin %s: %w (disabled)", name, ErrDisabled)
+		return nil, &ClassError{Code: abi.CodePermissionDenied, Permanent: true, Err: fmt.Errorf("plugin %s: %w (disabled)", name, ErrDisabled)}
 	case !h.listed(name) && !h.opts.RunUnlisted:
-		return nil, fmt.Errorf("plugin %s: %w: add plugins.enabled.%s to the config", name, ErrDisabled, name)
+		return nil, &ClassError{Code: abi.CodePermissionDenied, Permanent: true, Err: fmt.Errorf("plugin %s: %w: add plugins.enabled.%s to the config", name, ErrDisabled, name)}
 	}
 	return e.cur, nil
 }
@@ -64,7 +64,8 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 	}
 	input := []byte(req.Input)
 	if int64(len(input)) > man.Limits.MaxInputBytes {
-		return nil, fmt.Errorf("plugin %s: input is %d bytes: %w (limits.max_input_bytes = %d)", man.Name, len(input), ErrLimit, man.Limits.MaxInputBytes)
+		return nil, &ClassError{Code: abi.CodeInvalidArgument, Permanent: true,
+			Err: fmt.Errorf("plugin %s: input is %d bytes: %w (limits.max_input_bytes = %d)", man.Name, len(input), ErrLimit, man.Limits.MaxInputBytes)}
 	}
 	account := req.Account
 	if account == "" {
@@ -155,7 +156,8 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 		discard = true
 	}
 	if err == nil && int64(len(out)) > man.Limits.MaxOutputBytes {
-		err = fmt.Errorf("plugin %s: %s: output is %d bytes: %w (limits.max_output_bytes = %d)", man.Name, entry, len(out), ErrLimit, man.Limits.MaxOutputBytes)
+		err = &ClassError{Code: abi.CodeQuotaExceeded, Permanent: true,
+			Err: fmt.Errorf("plugin %s: %s: output is %d bytes: %w (limits.max_output_bytes = %d)", man.Name, entry, len(out), ErrLimit, man.Limits.MaxOutputBytes)}
 	}
 	v.pool.put(in, discard)
 	if err != nil {

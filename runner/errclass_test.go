@@ -31,10 +31,17 @@ func TestCallKeepsErrorClass(t *testing.T) {
 		{"unknown code is text", "failtext", `{"code":"nosuch","message":"m"}`, "", true, `{"code":"nosuch"`},
 		{"plain text", "fail", "why", "", true, "failed on purpose: why"},
 		{"unknown entry", "nosuch", "", abi.CodeNotFound, false, `no entry point "nosuch"`},
+		{"input too big", "echo", strings.Repeat("x", 65536+1), abi.CodeInvalidArgument, false, "limits.max_input_bytes"},
+		{"output too big", "big", "65537", abi.CodeQuotaExceeded, false, "limits.max_output_bytes"},
+		{"unknown plugin", "", "", abi.CodeNotFound, false, `unknown plugin "nosuch"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := h.Call(context.Background(), CallRequest{Plugin: "echo", Entry: tc.entry, Input: []byte(tc.input)}, &memSink{})
+			plugin := "echo"
+			if tc.name == "unknown plugin" {
+				plugin = "nosuch"
+			}
+			_, err := h.Call(context.Background(), CallRequest{Plugin: plugin, Entry: tc.entry, Input: []byte(tc.input)}, &memSink{})
 			if err == nil || !strings.Contains(err.Error(), tc.text) {
 				t.Fatalf("err = %v, want one containing %q", err, tc.text)
 			}
@@ -45,7 +52,7 @@ func TestCallKeepsErrorClass(t *testing.T) {
 			if got := !errors.As(err, &r) || r.Retryable(); got != tc.retryable {
 				t.Fatalf("retryable(%v) = %v, want %v", err, got, tc.retryable)
 			}
-			if tc.code != "" && tc.entry != "nosuch" && !errors.Is(err, ErrPluginFailed) {
+			if strings.HasPrefix(tc.entry, "fail") && tc.code != "" && !errors.Is(err, ErrPluginFailed) {
 				t.Fatalf("a plugin's failure does not match ErrPluginFailed: %v", err)
 			}
 			if tc.entry == "nosuch" && !errors.Is(err, ErrUnknownEntry) {

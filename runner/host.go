@@ -18,12 +18,13 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/hostfuncs"
 	"github.com/wasmdrive/wasmdrive/runner/build"
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
 // Errors callers branch on.
 var (
 	// ErrUnknownPlugin: no loaded plugin has the name.
-	ErrUnknownPlugin = errors.New("unknown plugin")
+	ErrUnknownPlugin = contract.ErrUnknownPlugin
 	// ErrDisabled: the plugin is not enabled in the config (or was disabled).
 	ErrDisabled = errors.New("plugin is not enabled")
 	// ErrTimeout: a call ran past the plugin's limits.timeout.
@@ -276,6 +277,7 @@ func (h *Host) info(e *entry) PluginInfo {
 	pi.Version, pi.Hash, pi.Description = v.man.Version, v.hash, v.man.Description
 	pi.Account = v.account
 	pi.Exports = v.man.ExportNames()
+	pi.MaxInputBytes = v.man.Limits.MaxInputBytes
 	pi.Grants, _ = json.Marshal(v.grant)
 	pi.Interrupt = v.interrupt()
 	if len(v.triggers) > 0 {

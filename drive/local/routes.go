@@ -59,25 +59,10 @@ func (s *Server) routes() {
 		return d.Update(ctx, r.FileID, opts)
 	}))
 	m.HandleFunc("POST "+openapi.PathMove, api(s, true, s.move))
-	m.HandleFunc("POST "+openapi.PathCopy, api(s, true, func(ctx context.Context, r *openapi.CopyRequest) (any, error) {
-		mode := copyMode(r.AutoRename, r.CheckNameMode)
-		var res *drive.MoveResult
-		err := d.withTx(ctx, func(tx *txn) error {
-			var err error
-			res, err = d.copyTx(ctx, tx, r.FileID, r.ToParentFileID, r.NewName, mode)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		return openapi.CopyResponse{DriveID: d.opts.DriveID, FileID: res.FileID}, nil
-	}))
-	m.HandleFunc("POST "+openapi.PathTrash, api(s, true, func(ctx context.Context, r *openapi.FileRequest) (any, error) {
-		return openapi.AsyncTaskResponse{DriveID: d.opts.DriveID, FileID: r.FileID}, d.Trash(ctx, r.FileID)
-	}))
-	m.HandleFunc("POST "+openapi.PathDelete, api(s, true, func(ctx context.Context, r *openapi.FileRequest) (any, error) {
-		return openapi.AsyncTaskResponse{DriveID: d.opts.DriveID, FileID: r.FileID}, d.Delete(ctx, r.FileID)
-	}))
+	m.HandleFunc("POST "+openapi.PathCopy, api(s, true, s.copy))
+	m.HandleFunc("POST "+openapi.PathTrash, api(s, true, s.trash))
+	m.HandleFunc("POST "+openapi.PathDelete, api(s, true, s.remove))
+	m.HandleFunc("POST "+openapi.PathAsyncTask, api(s, true, s.taskState))
 	m.HandleFunc("POST "+openapi.PathRestore, api(s, true, func(ctx context.Context, r *openapi.FileRequest) (any, error) {
 		return openapi.AsyncTaskResponse{DriveID: d.opts.DriveID, FileID: r.FileID}, d.Restore(ctx, r.FileID)
 	}))

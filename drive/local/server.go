@@ -49,6 +49,19 @@ type ServerOptions struct {
 	// (extension openapi.ExtLargePages; off by default: the real service
 	// answers 400 InvalidParameter.Limit).
 	LargePages bool
+	// AsyncThreshold: a copy, move, trash or delete of a folder whose
+	// subtree holds more entries than this answers an async_task_id at
+	// once and runs in the background, polled at async_task/get, as the
+	// real service does with big folders (0: 1000; negative: never).
+	AsyncThreshold int
+	// EndpointRates throttle single endpoints (path → calls per second,
+	// bucket 2) with 429 TooManyRequests and x-retry-after, on top of
+	// RateLimit; DefaultEndpointRates are the real service's (off when nil).
+	EndpointRates map[string]float64
+	// DownloadConcurrency bounds the download GETs running at once; one
+	// more answers 403 RequestDeniedByCallback ExceedMaxConcurrency like the
+	// real service (DefaultDownloadConcurrency; 0: unbounded).
+	DownloadConcurrency int
 }
 
 // Server serves a Drive in the Aliyun Open API dialect.
@@ -61,6 +74,8 @@ type Server struct {
 	log    *slog.Logger
 	// consent holds authorize requests waiting for the user's answer.
 	consent consents
+	tasks   tasks
+	lims    *limits
 
 	bodyBytes atomic.Int64 // bytes received in part PUT bodies
 	requests  atomic.Int64
@@ -78,7 +93,7 @@ func NewServer(d *Drive, opts ServerOptions) *Server {
 	if opts.Logger == nil {
 		opts.Logger = d.log
 	}
-	s := &Server{d: d, opts: opts, mux: http.NewServeMux(), log: opts.Logger}
+	s := &Server{d: d, opts: opts, mux: http.NewServeMux(), log: opts.Logger, lims: newLimits(opts)}
 	if opts.RateLimit > 0 {
 		s.lim = rate.NewLimiter(rate.Limit(opts.RateLimit), max(opts.Burst, 1))
 	}
@@ -110,7 +125,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.d.SetPublicURL("http://" + r.Host)
 		}
 	}
-	if s.throttled(w, r) {
+	if s.throttled(w, r) || s.endpointThrottled(w, r) {
 		return
 	}
 	w, answered := s.inject(w, r)

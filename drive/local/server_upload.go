@@ -171,6 +171,11 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		writeOSS(w, r, &ossError{status: 404, code: "NoSuchKey", msg: err.Error()})
 		return
 	}
+	release, ok := s.downloadSlot(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	b, err := s.d.openContent(f)
 	if err != nil {
 		s.ossFail(w, r, err)

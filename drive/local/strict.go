@@ -37,7 +37,10 @@ const (
 type strictFields struct {
 	DriveID   *string `json:"drive_id"`
 	ToDriveID *string `json:"to_drive_id"`
-	Limit     *int64  `json:"limit"`
+	// DriveIDCamel is createShare's camelCase driveId (T-api openapi/file_share.go).
+	DriveIDCamel *string `json:"driveId"`
+	Limit        *int64  `json:"limit"`
+	Query        *string `json:"query"`
 }
 
 // checkRequest refuses what the real service refuses whatever the call: a
@@ -47,7 +50,7 @@ func (s *Server) checkRequest(path string, body []byte) error {
 	if len(body) == 0 || json.Unmarshal(body, &f) != nil {
 		return nil // the typed decode reports it
 	}
-	for _, id := range []*string{f.DriveID, f.ToDriveID} {
+	for _, id := range []*string{f.DriveID, f.ToDriveID, f.DriveIDCamel} {
 		if id != nil && *id != "" && *id != s.d.opts.DriveID {
 			return &drive.Error{Status: http.StatusForbidden, Code: codeForeignDrive,
 				Message: fmt.Sprintf("drive %q is not a drive of this user: use default_drive_id from getDriveInfo (%s)", *id, s.d.opts.DriveID)}
@@ -59,6 +62,9 @@ func (s *Server) checkRequest(path string, body []byte) error {
 			return &drive.Error{Status: http.StatusBadRequest, Code: codeInvalidLimit,
 				Message: fmt.Sprintf("The input parameter limit is not valid. limit should be less than or equal to %d (got %d)", openapi.MaxListLimit, *f.Limit)}
 		}
+	}
+	if path == openapi.PathSearch && f.Query != nil {
+		return checkSearchQuery(*f.Query)
 	}
 	return nil
 }
@@ -112,29 +118,38 @@ func copyMode(autoRename bool, m drive.CheckNameMode) drive.CheckNameMode {
 func (s *Server) move(ctx context.Context, r *openapi.MoveRequest) (any, error) {
 	d := s.d
 	var res *drive.MoveResult
-	var dead []string
-	err := d.withTx(ctx, func(tx *txn) error {
-		name := ""
-		if r.NewName != "" {
-			f, err := d.mutable(ctx, tx, r.FileID)
-			if err != nil {
-				return err
+	check := func(ctx context.Context) (bool, error) {
+		return s.placeable(ctx, r.FileID, r.ToParentFileID, "", nameMode(r.CheckNameMode))
+	}
+	task, err := s.asyncOr(ctx, r.FileID, check, func(ctx context.Context) error {
+		var dead []string
+		err := d.withTx(ctx, func(tx *txn) error {
+			name := ""
+			if r.NewName != "" {
+				f, err := d.mutable(ctx, tx, r.FileID)
+				if err != nil {
+					return err
+				}
+				ex, err := d.sibling(ctx, tx, r.ToParentFileID, f.Name, f.FileID)
+				if err != nil {
+					return err
+				}
+				if ex != nil {
+					name = r.NewName
+				}
 			}
-			ex, err := d.sibling(ctx, tx, r.ToParentFileID, f.Name, f.FileID)
-			if err != nil {
-				return err
-			}
-			if ex != nil {
-				name = r.NewName
-			}
-		}
-		var err error
-		res, dead, err = d.moveTx(ctx, tx, r.FileID, r.ToParentFileID, name, nameMode(r.CheckNameMode))
+			var err error
+			res, dead, err = d.moveTx(ctx, tx, r.FileID, r.ToParentFileID, name, nameMode(r.CheckNameMode))
+			return err
+		})
+		d.removeBlobsIfUnused(ctx, dead)
 		return err
 	})
-	d.removeBlobsIfUnused(ctx, dead)
 	if err != nil {
 		return nil, err
+	}
+	if task != "" {
+		return openapi.MoveResponse{DriveID: d.opts.DriveID, FileID: r.FileID, AsyncTaskID: task}, nil
 	}
 	return openapi.MoveResponse{DriveID: d.opts.DriveID, FileID: res.FileID, Exist: res.Exist}, nil
 }
@@ -172,6 +187,9 @@ func (s *Server) extensions() []string {
 	if s.opts.LargePages {
 		ext = append(ext, openapi.ExtLargePages)
 	}
+	if fs := s.faults.Load(); fs != nil && len(fs.faults) > 0 {
+		ext = append(ext, openapi.ExtFaults)
+	}
 	return ext
 }
 
@@ -197,4 +215,26 @@ func shareWire(sh *drive.Share, creator string) shareAnswer {
 	return shareAnswer{Creator: creator, UpdatedAt: openapi.Time{Time: sh.CreatedAt}, ShareID: sh.ShareID, ShareURL: sh.ShareURL, SharePwd: sh.Password, FileIDList: sh.FileIDs,
 		Expiration: openapi.Time{Time: sh.Expiration}, Expired: sh.Expired, Status: sh.Status, Description: sh.Description,
 		CreatedAt: openapi.Time{Time: sh.CreatedAt}}
+}
+
+// maxOpenConditions is the most conditions a search query may join (T-api
+// openapi/file_api.go FileSearchParam: "query拼接的条件 <= 5个").
+const maxOpenConditions = 5
+
+// checkSearchQuery refuses a query with more conditions than the Open API
+// takes (the Go API of Drive allows maxConditions).
+func checkSearchQuery(q string) error {
+	toks, err := lex(q)
+	if err != nil || len(toks) == 0 {
+		return nil // the search itself reports it
+	}
+	p := &qparser{toks: toks}
+	if _, err := p.or(0); err != nil {
+		return nil
+	}
+	if p.conds > maxOpenConditions {
+		return &drive.Error{Status: http.StatusBadRequest, Code: "InvalidParameter.Query",
+			Message: fmt.Sprintf("the query joins %d conditions; the Open API takes at most %d: split it into several searches", p.conds, maxOpenConditions)}
+	}
+	return nil
 }

@@ -50,9 +50,13 @@ func TestServerStrictErrors(t *testing.T) {
 		// T-api api_error.go ParseAliApiError: 403 UserNotAllowedAccessDrive.
 		{"foreign drive_id", openapi.PathList, `{"drive_id":"someone-else","parent_file_id":"root"}`, 403, codeForeignDrive},
 		{"foreign to_drive_id", openapi.PathMove, `{"drive_id":"` + drv + `","file_id":"x","to_drive_id":"other","to_parent_file_id":"root"}`, 403, codeForeignDrive},
+		{"foreign driveId on createShare", openapi.PathCreateShare, `{"driveId":"other","fileIdList":["x"]}`, 403, codeForeignDrive},
 		// T-api file_api.go FileListParam/FileSearchParam: max 100, refused not clamped.
 		{"list limit 101", openapi.PathList, `{"drive_id":"` + drv + `","parent_file_id":"root","limit":101}`, 400, codeInvalidLimit},
 		{"search limit 500", openapi.PathSearch, `{"drive_id":"` + drv + `","query":"name match 'a'","limit":500}`, 400, codeInvalidLimit},
+		// T-api FileSearchParam: at most 5 conditions.
+		{"search with 6 conditions", openapi.PathSearch, `{"query":"name = 'a' or name = 'b' or name = 'c' or name = 'd' or name = 'e' or name = 'f'"}`, 400, "InvalidParameter.Query"},
+		{"search with 5 conditions", openapi.PathSearch, `{"query":"name = 'a' or name = 'b' or name = 'c' or name = 'd' or (name = 'e')"}`, 200, ""},
 		{"list limit 100", openapi.PathList, `{"drive_id":"` + drv + `","parent_file_id":"root","limit":100}`, 200, ""},
 		// Wrong types are an InvalidParameter class 400, never a 500.
 		{"limit as string", openapi.PathList, `{"parent_file_id":"root","limit":"ten"}`, 400, drive.CodeInvalidRequestBody},
@@ -74,6 +78,17 @@ func TestServerStrictErrors(t *testing.T) {
 	large.call(openapi.PathCapabilities, struct{}{}, &caps)
 	if !strings.Contains(strings.Join(caps.Extensions, ","), openapi.ExtLargePages) {
 		t.Errorf("LargePages on, capabilities %v lack %s", caps.Extensions, openapi.ExtLargePages)
+	}
+	for _, e := range caps.Extensions {
+		if e == openapi.ExtFaults {
+			t.Errorf("capabilities advertise %s with no faults configured", e)
+		}
+	}
+	large.ts.Server.SetFaults([]Fault{{Kind: FaultLatency, Prob: 1}}, 1)
+	caps = openapi.Capabilities{}
+	large.call(openapi.PathCapabilities, struct{}{}, &caps)
+	if !strings.Contains(strings.Join(caps.Extensions, ","), openapi.ExtFaults) {
+		t.Errorf("faults on, capabilities %v lack %s", caps.Extensions, openapi.ExtFaults)
 	}
 }
 

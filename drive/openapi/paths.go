@@ -81,6 +81,9 @@ const (
 	ExtTrash = "recyclebin"
 	// ExtShares: PathListShares and PathCancelShare are served.
 	ExtShares = "share.manage"
+	// ExtFaults: the server injects faults (429, 5xx, resets, expired
+	// URLs or tokens) on purpose; advertised while any are configured.
+	ExtFaults = "faults"
 )
 
 // Sub-request URLs accepted inside a PathBatch request (the web API's names).

@@ -13,10 +13,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
 // ErrRunNotFound is returned for an unknown run id.
-var ErrRunNotFound = errors.New("run not found")
+var ErrRunNotFound = contract.ErrRunNotFound
 
 func (q *Queue) recordSubject(id string) string { return namespace.KVSubject(RecordsBucket, id) }
 
