@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmdrive/wasmdrive/config"
 	"github.com/wasmdrive/wasmdrive/natsx"
+	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/queue"
 )
 
@@ -110,7 +111,7 @@ func Connect(ctx context.Context, cfg *config.Config) (*Client, error) {
 		c.Conn.Close()
 		return nil, err
 	}
-	c.Service = &queue.Service{Q: c.Queue}
+	c.Service = &queue.Service{Q: c.Queue, Manifests: runner.ManifestCatalog{Config: cfg}}
 	if !c.Standalone {
 		c.Service.Catalog = RemoteCatalog{NC: c.Conn.NC}
 	}

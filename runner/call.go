@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/wasmdrive/wasmdrive/hostfuncs"
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // Call runs one entry point of a plugin on a pooled instance, with the
@@ -37,13 +38,13 @@ func (h *Host) current(name string) (*version, error) {
 	e := h.plugins[name]
 	switch {
 	case e == nil:
-		return nil, fmt.Errorf("%w %q (loaded: %s)", ErrUnknownPlugin, name, h.namesLocked())
+		return nil, &ClassError{Code: abi.CodeNotFound, Permanent: true, Err: fmt.Errorf("%w %q (loaded: %s)", ErrUnknownPlugin, name, h.namesLocked())}
 	case e.cur == nil:
 		return nil, fmt.Errorf("plugin %s did not load: %w", name, e.err)
 	case e.disabled:
-		return nil, fmt.Errorf("plugin %s: %w (disabled)", name, ErrDisabled)
+		return nil, &ClassError{Code: abi.CodePermissionDenied, Permanent: true, Err: fmt.Errorf("plugin %s: %w (disabled)", name, ErrDisabled)}
 	case !h.listed(name) && !h.opts.RunUnlisted:
-		return nil, fmt.Errorf("plugin %s: %w: add plugins.enabled.%s to the config", name, ErrDisabled, name)
+		return nil, &ClassError{Code: abi.CodePermissionDenied, Permanent: true, Err: fmt.Errorf("plugin %s: %w: add plugins.enabled.%s to the config", name, ErrDisabled, name)}
 	}
 	return e.cur, nil
 }
@@ -58,11 +59,13 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 		entry = man.Entry
 	}
 	if !man.HasExport(entry) {
-		return nil, fmt.Errorf("plugin %s: no entry point %q (exports: %s)", man.Name, entry, strings.Join(man.ExportNames(), ", "))
+		return nil, &ClassError{Code: abi.CodeNotFound, Permanent: true,
+			Err: fmt.Errorf("plugin %s: no entry point %q: %w (exports: %s; see wasmdrive plugin inspect %s)", man.Name, entry, ErrUnknownEntry, strings.Join(man.ExportNames(), ", "), man.Name)}
 	}
 	input := []byte(req.Input)
 	if int64(len(input)) > man.Limits.MaxInputBytes {
-		return nil, fmt.Errorf("plugin %s: input is %d bytes: %w (limits.max_input_bytes = %d)", man.Name, len(input), ErrLimit, man.Limits.MaxInputBytes)
+		return nil, &ClassError{Code: abi.CodeInvalidArgument, Permanent: true,
+			Err: fmt.Errorf("plugin %s: input is %d bytes: %w (limits.max_input_bytes = %d)", man.Name, len(input), ErrLimit, man.Limits.MaxInputBytes)}
 	}
 	account := req.Account
 	if account == "" {
@@ -153,7 +156,8 @@ func (h *Host) callVersion(ctx context.Context, v *version, req CallRequest, sin
 		discard = true
 	}
 	if err == nil && int64(len(out)) > man.Limits.MaxOutputBytes {
-		err = fmt.Errorf("plugin %s: %s: output is %d bytes: %w (limits.max_output_bytes = %d)", man.Name, entry, len(out), ErrLimit, man.Limits.MaxOutputBytes)
+		err = &ClassError{Code: abi.CodeQuotaExceeded, Permanent: true,
+			Err: fmt.Errorf("plugin %s: %s: output is %d bytes: %w (limits.max_output_bytes = %d)", man.Name, entry, len(out), ErrLimit, man.Limits.MaxOutputBytes)}
 	}
 	v.pool.put(in, discard)
 	if err != nil {
@@ -200,6 +204,9 @@ func classify(man *Manifest, entry string, rc uint32, callErr error, pluginMsg s
 		return fmt.Errorf("%s: %w after %s (limits.timeout): %v", where, ErrTimeout, timeout, callErr)
 	}
 	if pluginMsg != "" && pluginMsg == callErr.Error() {
+		if f, ok := ParseFailure(pluginMsg); ok { // the entry returned a host function's answer: keep its class
+			return &ClassError{Code: f.Code, Permanent: PermanentCode(f.Code), Err: fmt.Errorf("%s: %w: %s", where, ErrPluginFailed, f.Message)}
+		}
 		return fmt.Errorf("%s: %w: %s", where, ErrPluginFailed, pluginMsg)
 	}
 	msg := callErr.Error()

@@ -15,9 +15,10 @@ import (
 	"github.com/wasmdrive/wasmdrive/hostfuncs"
 )
 
-// The contracts below are defined in hostfuncs (which runner imports, so
-// hostfuncs cannot import runner) and re-exported here under their runner
-// names.
+// The contracts below are defined in the leaf package runner/contract
+// (re-exported by hostfuncs, which runner imports) and re-exported here
+// under their runner names. A package that only consumes runs (web) should
+// import runner/contract, which does not link the plugin host.
 
 // Level is a log level.
 type Level = hostfuncs.Level

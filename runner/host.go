@@ -18,12 +18,13 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/hostfuncs"
 	"github.com/wasmdrive/wasmdrive/runner/build"
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
 // Errors callers branch on.
 var (
 	// ErrUnknownPlugin: no loaded plugin has the name.
-	ErrUnknownPlugin = errors.New("unknown plugin")
+	ErrUnknownPlugin = contract.ErrUnknownPlugin
 	// ErrDisabled: the plugin is not enabled in the config (or was disabled).
 	ErrDisabled = errors.New("plugin is not enabled")
 	// ErrTimeout: a call ran past the plugin's limits.timeout.
@@ -88,6 +89,11 @@ type Host struct {
 	builder *build.Builder
 
 	closeOnce sync.Once
+	// life ends at Close; the prewarms started on load (warming) run
+	// under it, and Close waits for them before closing the modules.
+	life    context.Context
+	endLife context.CancelFunc
+	warming sync.WaitGroup
 
 	mu      sync.RWMutex
 	plugins map[string]*entry
@@ -121,6 +127,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		}
 	}
 	h := &Host{opts: opts, cfg: opts.Config, plugins: map[string]*entry{}, byDir: map[string]string{}}
+	h.life, h.endLife = context.WithCancel(context.Background())
 	h.dataDir = opts.DataDir
 	if h.dataDir == "" {
 		h.dataDir = opts.Config.DataDir
@@ -157,6 +164,8 @@ func (h *Host) close() {
 		close(h.stop)
 		<-h.done
 	}
+	h.endLife()
+	h.warming.Wait()
 	h.mu.Lock()
 	ps := h.plugins
 	h.plugins = map[string]*entry{}
@@ -268,6 +277,7 @@ func (h *Host) info(e *entry) PluginInfo {
 	pi.Version, pi.Hash, pi.Description = v.man.Version, v.hash, v.man.Description
 	pi.Account = v.account
 	pi.Exports = v.man.ExportNames()
+	pi.MaxInputBytes = v.man.Limits.MaxInputBytes
 	pi.Grants, _ = json.Marshal(v.grant)
 	pi.Interrupt = v.interrupt()
 	if len(v.triggers) > 0 {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wasmdrive/wasmdrive/internal/redact"
+	"strings"
 
+	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
@@ -45,7 +48,8 @@ func (h *Host) Inspect(name string) (*Inspection, error) {
 	}
 	if v := e.cur; v != nil {
 		g := v.grant
-		in.Manifest, in.Wasm, in.SHA256, in.Grant, in.Config, in.Account = v.man, v.wasmPath, v.hash, &g, v.config, v.account
+		in.Manifest, in.Wasm, in.SHA256, in.Grant, in.Account = v.man, v.wasmPath, v.hash, &g, v.account
+		in.Config = redact.JSON(v.config, v.man.SecretKeys()...)
 		in.Exports, in.Imports = v.module.Exports, v.module.Imports
 		in.Interrupt = v.interrupt()
 		in.Warnings = GrantWarnings(g)
@@ -73,6 +77,19 @@ func GrantWarnings(g Grant) []string {
 		out = append(out, "the grant includes the raw drive request (drive.request): the plugin calls Open API endpoints directly; "+
 			"the host allows only the endpoints whose file and path arguments it checks against the drive grant, "+
 			"but grant it only to plugins you trust")
+	}
+	for _, e := range g.Emit {
+		var areas []string
+		for _, a := range namespace.Reserved() {
+			if namespace.Overlaps(e, a.Pattern) {
+				areas = append(areas, a.Pattern)
+			}
+		}
+		if len(areas) > 0 {
+			out = append(out, fmt.Sprintf("the emit grant %q also covers reserved subjects (%s): the host refuses and audits every publish there, "+
+				"and the plugin may publish on every other application subject, including other plugins' triggers; grant only its own subjects, such as app.<name>.>",
+				e, strings.Join(areas, ", ")))
+		}
 	}
 	return out
 }

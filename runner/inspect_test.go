@@ -2,6 +2,7 @@ package runner
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +25,39 @@ func TestInspectWarnsOfRawRequest(t *testing.T) {
 	star := Grant{Functions: []string{"*"}}
 	if w := GrantWarnings(star); len(w) != 0 || star.AllowsFunction(abi.FnDriveRequest) {
 		t.Errorf(`"*" grants the raw request (warnings %q)`, w)
+	}
+}
+
+// TestInspectWarnsOfReservedEmit checks that inspect flags an emit grant
+// that reaches into the reserved subjects (issue 11: a plugin publishing on
+// ">" forged internal messages), and stays quiet for an application subject.
+func TestInspectWarnsOfReservedEmit(t *testing.T) {
+	for _, tc := range []struct {
+		emit string
+		want []string // reserved areas the warning must name; nil: no warning
+	}{
+		{">", []string{"wasmdrive.batch.>", "wasmdrive.control.>", "$JS.>", "_INBOX.>"}},
+		{"wasmdrive.*.x", []string{"wasmdrive.batch.>", "wasmdrive.control.>"}},
+		{"*.batch.>", []string{"wasmdrive.batch.>"}},
+		{"app.backup.>", nil},
+		{"backup.run", nil},
+	} {
+		w := GrantWarnings(Grant{Emit: []string{tc.emit}})
+		if tc.want == nil {
+			if len(w) != 0 {
+				t.Errorf("emit %q: warnings %q, want none", tc.emit, w)
+			}
+			continue
+		}
+		if len(w) != 1 || !strings.Contains(w[0], fmt.Sprintf("%q", tc.emit)) {
+			t.Errorf("emit %q: warnings %q, want one naming the grant", tc.emit, w)
+			continue
+		}
+		for _, a := range tc.want {
+			if !strings.Contains(w[0], a) {
+				t.Errorf("emit %q: warning %q does not name %s", tc.emit, w[0], a)
+			}
+		}
 	}
 }
 

@@ -48,9 +48,11 @@ func newPool(comp *compiled, max int, config string, mounts []mount, initTimeout
 }
 
 // prewarm makes one idle, initialised instance, so the first call skips
-// instantiation and the guest's _initialize (see instance.warm).
-func (p *pool) prewarm() {
-	if _, err := p.warmIdle(context.Background(), 1); err != nil && !errors.Is(err, errRetired) {
+// instantiation and the guest's _initialize (see instance.warm). It ends
+// with ctx (the host's life): a prewarm cut short because the host closes
+// or the version was replaced is no failure and logs nothing.
+func (p *pool) prewarm(ctx context.Context) {
+	if _, err := p.warmIdle(ctx, 1); err != nil && !errors.Is(err, errRetired) && ctx.Err() == nil {
 		slog.Warn("plugin prewarm failed", "module", p.comp.key, "err", err)
 	}
 }

@@ -35,7 +35,7 @@ func TestPrewarmRunsInitialize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v.pool.prewarm() // what loading a plugin starts in a goroutine
+			v.pool.prewarm(context.Background()) // what loading a plugin starts in a goroutine
 		}},
 	}
 	for _, tt := range tests {

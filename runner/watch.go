@@ -137,7 +137,11 @@ func (h *Host) install(dir, st string, v *version, err error, old *entry) {
 		slog.Debug("plugin loaded", "plugin", name, "version", v.man.Version, "sha256", v.hash[:12])
 	}
 	if v != nil && !h.opts.NoPrewarm {
-		go v.pool.prewarm()
+		h.warming.Add(1)
+		go func() {
+			defer h.warming.Done()
+			v.pool.prewarm(h.life)
+		}()
 	}
 	h.notify(name)
 }

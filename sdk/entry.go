@@ -2,8 +2,11 @@ package sdk
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
+
+	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // Ctx is what an entry point receives: the call's input (the run's event
@@ -44,6 +47,24 @@ func runHandler(input []byte, h Handler) (out []byte, err error) {
 		return nil, err
 	}
 	return encodeOutput(res)
+}
+
+// failureText is what Run sets as a failed entry's error (extism
+// SetError). When err wraps a host function's answer (an *Error), it is
+// that answer's abi.Error as JSON, with err's whole text as the message,
+// so the host keeps the class: a permission_denied or invalid_argument
+// the plugin returned fails the run at once instead of being retried.
+// Any other error is its text.
+func failureText(err error) string {
+	var he *Error
+	if !errors.As(err, &he) || he.Code == "" {
+		return err.Error()
+	}
+	b, jerr := json.Marshal(abi.Error{Code: he.Code, Message: err.Error(), Retryable: he.Retryable})
+	if jerr != nil {
+		return err.Error()
+	}
+	return string(b)
 }
 
 // encodeOutput encodes an entry point's result.

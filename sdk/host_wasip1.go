@@ -91,7 +91,9 @@ func kernelTransport(fn string, req []byte) ([]byte, error) {
 
 // Run executes an entry point: it hands fn the call's input, writes fn's
 // result as the call's output, and reports an error (or a panic) to the
-// host so the run fails with its message. Use it as the whole body of a
+// host so the run fails with its message. An error wrapping a host
+// function's *Error keeps its code (a permission_denied fails the run at
+// once instead of being retried; see ABI.md, "Failed runs"). Use it as the whole body of a
 // //go:wasmexport function:
 //
 //	//go:wasmexport backup
@@ -99,7 +101,7 @@ func kernelTransport(fn string, req []byte) ([]byte, error) {
 func Run(fn Handler) int32 {
 	out, err := runHandler(pdk.Input(), fn)
 	if err != nil {
-		pdk.SetError(err)
+		pdk.SetErrorString(failureText(err))
 		return 1
 	}
 	if out != nil {

@@ -13,7 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/drive"
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
 const (
@@ -39,7 +40,7 @@ func serviceError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		status = http.StatusGatewayTimeout
-	case strings.Contains(strings.ToLower(err.Error()), "not found"):
+	case errors.Is(err, contract.ErrRunNotFound), errors.Is(err, contract.ErrUnknownPlugin), errors.Is(err, drive.ErrNotFound):
 		status = http.StatusNotFound
 	case r.Method == http.MethodPost:
 		status = http.StatusUnprocessableEntity // the runner refused the action
@@ -61,7 +62,7 @@ func (s *Server) handleStats(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := runner.RunFilter{Plugin: q.Get("plugin"), Status: q.Get("status"), Trigger: q.Get("trigger")}
+	f := contract.RunFilter{Plugin: q.Get("plugin"), Status: q.Get("status"), Trigger: q.Get("trigger")}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
@@ -78,7 +79,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if runs == nil {
-		runs = []*runner.RunRecord{}
+		runs = []*contract.RunRecord{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"runs": runs})
 }
@@ -121,7 +122,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	if len(lines) > 0 {
 		next = lines[len(lines)-1].Seq
 	} else {
-		lines = []runner.LogLine{}
+		lines = []contract.LogLine{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"lines": lines, "next_after": next, "more": len(lines) == limit})
 }
@@ -134,7 +135,7 @@ func parseUint(s string) (uint64, error) {
 }
 
 // streamLog writes a run's whole log, page by page, in the given format.
-func (s *Server) streamLog(w http.ResponseWriter, r *http.Request, ext, ctype string, format func(*bufio.Writer, runner.LogLine)) {
+func (s *Server) streamLog(w http.ResponseWriter, r *http.Request, ext, ctype string, format func(*bufio.Writer, contract.LogLine)) {
 	id := r.PathValue("id")
 	ctx := r.Context()
 	first, err := s.opts.Runs.Logs(ctx, id, 0, logPage)
@@ -171,14 +172,14 @@ func safeName(s string) string {
 }
 
 func (s *Server) handleLogText(w http.ResponseWriter, r *http.Request) {
-	s.streamLog(w, r, ".log", "text/plain; charset=utf-8", func(b *bufio.Writer, l runner.LogLine) {
+	s.streamLog(w, r, ".log", "text/plain; charset=utf-8", func(b *bufio.Writer, l contract.LogLine) {
 		b.WriteString(FormatLine(l))
 		b.WriteByte('\n')
 	})
 }
 
 func (s *Server) handleLogJSONL(w http.ResponseWriter, r *http.Request) {
-	s.streamLog(w, r, ".jsonl", "application/x-ndjson", func(b *bufio.Writer, l runner.LogLine) {
+	s.streamLog(w, r, ".jsonl", "application/x-ndjson", func(b *bufio.Writer, l contract.LogLine) {
 		b.Write(encodeLine(l))
 		b.WriteByte('\n')
 	})
@@ -187,7 +188,7 @@ func (s *Server) handleLogJSONL(w http.ResponseWriter, r *http.Request) {
 // FormatLine renders a log line as one line of text: time, level, message
 // and the fields as key=value sorted by key. Newlines in the message are
 // escaped so one log line stays one text line.
-func FormatLine(l runner.LogLine) string {
+func FormatLine(l contract.LogLine) string {
 	var b strings.Builder
 	b.WriteString(l.Time.UTC().Format("2006-01-02T15:04:05.000Z"))
 	b.WriteByte(' ')
@@ -241,7 +242,7 @@ func (s *Server) handlePlugins(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ps == nil {
-		ps = []runner.PluginInfo{}
+		ps = []contract.PluginInfo{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"plugins": ps, "time": s.now()})
 }

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
 // hub fans out RunService watches to websocket clients. Each topic (the runs
@@ -17,7 +17,7 @@ import (
 //
 // Lock order: hub.mu, then a topic's mu, then a client's mu.
 type hub struct {
-	svc        runner.RunService
+	svc        contract.RunService
 	log        *slog.Logger
 	ringSize   int
 	sendBuffer int
@@ -61,7 +61,7 @@ type Stats struct {
 	WatchErrors    int64 `json:"watch_errors_total"`
 }
 
-func newHub(svc runner.RunService, log *slog.Logger, ringSize, sendBuffer int, writeWait time.Duration) *hub {
+func newHub(svc contract.RunService, log *slog.Logger, ringSize, sendBuffer int, writeWait time.Duration) *hub {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &hub{
 		svc: svc, log: log, ringSize: ringSize, sendBuffer: sendBuffer, writeWait: writeWait,
@@ -69,7 +69,7 @@ func newHub(svc runner.RunService, log *slog.Logger, ringSize, sendBuffer int, w
 		clients: map[*client]struct{}{},
 		logs:    map[string]*logTopic{},
 	}
-	h.runs = &runsTopic{h: h, subs: map[*client]runner.RunFilter{}, last: map[string]string{}}
+	h.runs = &runsTopic{h: h, subs: map[*client]contract.RunFilter{}, last: map[string]string{}}
 	h.runs.start()
 	return h
 }
@@ -168,7 +168,7 @@ func (h *hub) watchLoop(ctx context.Context, what string, watch func(context.Con
 type runsTopic struct {
 	h       *hub
 	mu      sync.Mutex
-	subs    map[*client]runner.RunFilter
+	subs    map[*client]contract.RunFilter
 	last    map[string]string // run id → last status seen, to tell clients a run left their filter
 	lastAge []string          // insertion order of last, to bound it
 }
@@ -185,7 +185,7 @@ func (t *runsTopic) start() {
 	}()
 }
 
-func (t *runsTopic) subscribe(c *client, f runner.RunFilter) {
+func (t *runsTopic) subscribe(c *client, f contract.RunFilter) {
 	t.mu.Lock()
 	t.subs[c] = f
 	t.mu.Unlock()
@@ -199,7 +199,7 @@ func (t *runsTopic) subscribe(c *client, f runner.RunFilter) {
 		return
 	}
 	if runs == nil {
-		runs = []*runner.RunRecord{}
+		runs = []*contract.RunRecord{}
 	}
 	c.push(mustJSON(runsFrame{T: "runs", Runs: runs}))
 }
@@ -210,7 +210,7 @@ func (t *runsTopic) unsubscribe(c *client) {
 	t.mu.Unlock()
 }
 
-func (t *runsTopic) deliver(rec *runner.RunRecord) {
+func (t *runsTopic) deliver(rec *contract.RunRecord) {
 	if rec == nil {
 		return
 	}
@@ -233,8 +233,8 @@ func (t *runsTopic) deliver(rec *runner.RunRecord) {
 	}
 }
 
-// matchRun applies a RunFilter (see runner.RunFilter for its rules).
-func matchRun(f runner.RunFilter, plugin, trigger, status string) bool {
+// matchRun applies a RunFilter (see contract.RunFilter for its rules).
+func matchRun(f contract.RunFilter, plugin, trigger, status string) bool {
 	if f.Plugin != "" && f.Plugin != plugin {
 		return false
 	}
@@ -244,8 +244,8 @@ func matchRun(f runner.RunFilter, plugin, trigger, status string) bool {
 	switch f.Status {
 	case "":
 		return true
-	case runner.StatusFailed:
-		return status == runner.StatusFailed || status == runner.StatusDead
+	case contract.StatusFailed:
+		return status == contract.StatusFailed || status == contract.StatusDead
 	default:
 		return status == f.Status
 	}

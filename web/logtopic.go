@@ -6,7 +6,7 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
 // logTopic is one run's log, shared by every client showing it. One
@@ -38,7 +38,7 @@ type logTopic struct {
 
 type ringLine struct {
 	seq uint64
-	b   []byte // the encoded runner.LogLine
+	b   []byte // the encoded contract.LogLine
 }
 
 // logSub is one client's position in a topic. Guarded by the topic's mu.
@@ -171,7 +171,7 @@ func (h *hub) subscribeLog(c *client, run string, after uint64) error {
 		go func() {
 			defer h.wg.Done()
 			h.watchLoop(ctx, "log "+run, func(ctx context.Context) error {
-				return h.svc.WatchLogs(ctx, run, t.lastSeq(), func(l runner.LogLine) {
+				return h.svc.WatchLogs(ctx, run, t.lastSeq(), func(l contract.LogLine) {
 					t.deliver(l.Seq, encodeLine(l))
 				})
 			})

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
 // The websocket protocol (documented in API.md).
@@ -44,11 +44,11 @@ const (
 
 // clientMsg is a request from the page.
 type clientMsg struct {
-	Op     string            `json:"op"`
-	Topic  string            `json:"topic"`
-	Run    string            `json:"run,omitempty"`
-	After  uint64            `json:"after,omitempty"`
-	Filter *runner.RunFilter `json:"filter,omitempty"`
+	Op     string              `json:"op"`
+	Topic  string              `json:"topic"`
+	Run    string              `json:"run,omitempty"`
+	After  uint64              `json:"after,omitempty"`
+	Filter *contract.RunFilter `json:"filter,omitempty"`
 }
 
 var errBadMsg = errors.New("bad message")
@@ -68,7 +68,7 @@ func decodeClientMsg(b []byte) (clientMsg, error) {
 	switch m.Topic {
 	case topicRuns:
 		if m.Filter == nil {
-			m.Filter = &runner.RunFilter{}
+			m.Filter = &contract.RunFilter{}
 		}
 		if err := checkFilter(*m.Filter); err != nil {
 			return m, err
@@ -95,7 +95,7 @@ func checkRunID(id string) error {
 	return nil
 }
 
-func checkFilter(f runner.RunFilter) error {
+func checkFilter(f contract.RunFilter) error {
 	if len(f.Plugin) > 128 || len(f.Trigger) > 256 || len(f.Status) > 32 {
 		return fmt.Errorf("%w: filter field too long", errBadMsg)
 	}
@@ -112,12 +112,12 @@ type (
 		Time time.Time `json:"time"`
 	}
 	runsFrame struct {
-		T    string              `json:"t"`
-		Runs []*runner.RunRecord `json:"runs"`
+		T    string                `json:"t"`
+		Runs []*contract.RunRecord `json:"runs"`
 	}
 	runFrame struct {
-		T   string            `json:"t"`
-		Run *runner.RunRecord `json:"run"`
+		T   string              `json:"t"`
+		Run *contract.RunRecord `json:"run"`
 	}
 	liveFrame struct {
 		T   string `json:"t"`
@@ -143,7 +143,7 @@ func mustJSON(v any) []byte {
 
 // encodeLine encodes one log line. Fields holding values JSON cannot carry
 // (NaN, channels) are replaced by a note rather than dropping the line.
-func encodeLine(l runner.LogLine) []byte {
+func encodeLine(l contract.LogLine) []byte {
 	b, err := json.Marshal(l)
 	if err != nil {
 		l.Fields = map[string]any{"_error": "fields not encodable: " + err.Error()}

@@ -5,7 +5,7 @@
 // Mount it as an http.Handler:
 //
 //	srv, err := web.New(web.Options{
-//		Runs:     runs,            // runner.RunService (JetStream in serve)
+//		Runs:     runs,            // contract.RunService (JetStream in serve)
 //		Drives:   drives,          // optional: per-account drive info
 //		Token:    cfg.Console.Token.Value(),
 //		BindAddr: cfg.Console.Addr, // decides whether a token is mandatory
@@ -31,7 +31,7 @@ import (
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive"
-	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
 // Drives gives the console read-only access to the configured accounts'
@@ -46,7 +46,7 @@ type Drives interface {
 // Options configures a Server. Runs is required; the rest have defaults.
 type Options struct {
 	// Runs is where runs, logs and plugins come from.
-	Runs runner.RunService
+	Runs contract.RunService
 	// Drives, if set, enables the Drive page and /api/drives.
 	Drives Drives
 	// Token, if set, is required on every request (Bearer header, or the

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -206,5 +207,42 @@ func TestDrivePutRepairsDamagedBlob(t *testing.T) {
 		if got := mustWD(t, data, "drive", "get", f, "-"); got != content {
 			t.Fatalf("get %s after the repair: %d bytes, want %d", f, len(got), len(content))
 		}
+	}
+}
+
+// TestDriveLsBinaryKeepsBlobs runs the built binary as the report did:
+// `drive ls` on a drive whose meta.db was deleted exits 10 and keeps every
+// blob; `drive fsck` then brings the file back.
+func TestDriveLsBinaryKeepsBlobs(t *testing.T) {
+	_, bin := installedBinary(t, "the drive ls binary test builds wasmdrive")
+	data, src := t.TempDir(), t.TempDir()
+	p := filepath.Join(src, "a.txt")
+	os.WriteFile(p, []byte("alpha"), 0o644)
+	run := func(args ...string) (int, string) {
+		cmd := exec.Command(bin, append([]string{"--config", "", "--data", data}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(out)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+	if code, out := run("drive", "put", p, "/docs"); code != 0 {
+		t.Fatalf("put: %d %s", code, out)
+	}
+	dir := driveDir(t, data)
+	for _, f := range []string{"meta.db", "meta.db-wal", "meta.db-shm", "meta.snapshot.db"} {
+		os.Remove(filepath.Join(dir, f))
+	}
+	before := blobFiles(t, dir)
+	if code, out := run("drive", "ls", "/"); code != exitNeedsFsck || !strings.Contains(out, "wasmdrive drive fsck") {
+		t.Fatalf("ls: exit %d, %s", code, out)
+	}
+	if got := blobFiles(t, dir); len(before) != 1 || strings.Join(got, ",") != strings.Join(before, ",") {
+		t.Fatalf("blobs before %v, after ls %v", before, got)
+	}
+	if code, out := run("drive", "fsck"); code != 0 || !strings.Contains(out, "recovered 1 files") {
+		t.Fatalf("fsck: exit %d, %s", code, out)
 	}
 }

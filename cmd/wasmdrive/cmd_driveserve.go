@@ -29,6 +29,7 @@ func runDriveServe(ctx context.Context, env *cliEnv, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8378", "address to listen on")
 	allowRemote := fs.Bool("allow-remote", false, "allow an --addr other machines can reach (the drive is a test double with no user login)")
 	rateLimit := fs.Float64("rate", 0, "API calls per second before answering 429 with x-retry-after (0: unlimited)")
+	realLimits := fs.Bool("real-limits", true, "per-endpoint rates and the download concurrency limit of the real service (false: off)")
 	faults := fs.String("faults", "", `faults to inject, e.g. "429:0.1,500:0.05,reset:0.02,latency:5ms,route=/adrive/v1.0/openFile/*"`)
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return errUsage
@@ -69,7 +70,11 @@ func runDriveServe(ctx context.Context, env *cliEnv, args []string) error {
 	if remote {
 		fmt.Fprintf(env.Stderr, "warning: drive serve listens on %s beyond loopback (--allow-remote): %s\n", ln.Addr(), driveServeRisk)
 	}
-	srv := &http.Server{Handler: local.NewServer(d, local.ServerOptions{PublicURL: url, Faults: fl, FaultSeed: seed, RateLimit: *rateLimit, Burst: max(1, int(*rateLimit))}),
+	sopts := local.ServerOptions{PublicURL: url, Faults: fl, FaultSeed: seed, RateLimit: *rateLimit, Burst: max(1, int(*rateLimit))}
+	if *realLimits {
+		sopts.EndpointRates, sopts.DownloadConcurrency = local.DefaultEndpointRates, local.DefaultDownloadConcurrency
+	}
+	srv := &http.Server{Handler: local.NewServer(d, sopts),
 		ReadHeaderTimeout: 10 * time.Second}
 	id, secret, refresh, err := d.NewClientCredentials(ctx)
 	if err != nil {

@@ -1,16 +1,22 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/runner"
 )
 
 // TestDataDirIsPrivate runs the demo and the commands its hint prints on a
-// fresh data folder under the usual umask 022, then walks every file and
+// fresh data folder under the usual umask 022 (serve included, with a run
+// through the queue and its logs), then walks every file and
 // folder in it: none may be readable, writable or searchable by the group
 // or others (the drive's metadata holds share passwords, its blobs the
 // user's files).
@@ -32,6 +38,7 @@ func TestDataDirIsPrivate(t *testing.T) {
 	mustWD(t, data, "drive", "put", src, "/up")
 	mustWD(t, data, "drive", "share", "--password", "abcd", "/up/put.txt")
 	mustWD(t, data, "doctor")
+	serveAndRun(t, demoDir)
 
 	var open []string
 	err := filepath.WalkDir(data, func(p string, d fs.DirEntry, err error) error {
@@ -55,5 +62,46 @@ func TestDataDirIsPrivate(t *testing.T) {
 			open = append(open[:40], "…")
 		}
 		t.Errorf("%d entries of the data folder are open to the group or others:\n%s", len(open), strings.Join(open, "\n"))
+	}
+}
+
+// serveAndRun serves data (the demo's folder) as `wasmdrive serve` does,
+// runs the backup through the queue, reads its logs and stops the node:
+// NATS's store, the run records and logs, serve.json and the token are
+// then in the folder.
+func serveAndRun(t *testing.T, data string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	env := &cliEnv{Stdout: &out, Stderr: &errOut, DataDir: data}
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, env, []string{"--console", "127.0.0.1:0", "--grace", "1s"}) }()
+	for !strings.Contains(errOut.String(), "Ctrl-C stops") {
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited early: %v\n%s", err, errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	id := strings.TrimSpace(mustWD(t, data, "trigger", "backup"))
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var rec runner.RunRecord
+		if err := json.Unmarshal([]byte(mustWD(t, data, "--json", "runs", "show", id)), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if isFinal(rec.Status) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s did not end: %+v", id, rec)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	mustWD(t, data, "runs", "logs", id)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v\n%s", err, errOut.String())
 	}
 }

@@ -138,9 +138,10 @@ func TestExtensionsAskedNotGuessed(t *testing.T) {
 	}
 }
 
-// drive/local advertises what it adds.
+// drive/local advertises what it adds (large pages only when enabled:
+// the real service refuses limit > 100).
 func TestLocalServerAdvertisesExtensions(t *testing.T) {
-	c, _ := newLocalClient(t, local.ServerOptions{}, nil)
+	c, _ := newLocalClient(t, local.ServerOptions{LargePages: true}, nil)
 	for _, e := range []string{openapi.ExtOverwrite, openapi.ExtLargePages, openapi.ExtBatch} {
 		if !c.hasExtension(context.Background(), e) {
 			t.Errorf("drive/local does not advertise %s", e)

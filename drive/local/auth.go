@@ -162,7 +162,11 @@ func clientExists(ctx context.Context, q querier, clientID string) error {
 }
 
 func storeToken(ctx context.Context, tx *txn, kind, clientID, challenge string, ttl time.Duration) (string, error) {
-	t := randomToken(32)
+	return storeTokenValue(ctx, tx, randomToken(32), kind, clientID, challenge, ttl)
+}
+
+// storeTokenValue records token t (only its hash is kept).
+func storeTokenValue(ctx context.Context, tx *txn, t, kind, clientID, challenge string, ttl time.Duration) (string, error) {
 	_, err := tx.ExecContext(ctx, `INSERT INTO oauth_tokens(token_hash, kind, client_id, challenge, expires_at) VALUES(?,?,?,?,?)`,
 		tokenHash(t), kind, clientID, challenge, nanos(time.Now().Add(ttl)))
 	if err != nil {
@@ -226,10 +230,10 @@ func (d *Drive) exchangeToken(ctx context.Context, req openapi.AccessTokenReques
 			return err
 		}
 		if pkce && !hasSecret {
-			res, err = publicClientTokens(ctx, tx, req.ClientID)
+			res, err = publicClientTokens(ctx, tx, req.ClientID, d.opts.UserName)
 			return err
 		}
-		at, err := storeToken(ctx, tx, kindAccess, req.ClientID, "", accessTTL)
+		at, err := storeTokenValue(ctx, tx, accessJWT(d.opts.UserName, accessTTL), kindAccess, req.ClientID, "", accessTTL)
 		if err != nil {
 			return err
 		}
@@ -251,8 +255,8 @@ func (d *Drive) exchangeToken(ctx context.Context, req openapi.AccessTokenReques
 // 30-day access token and no refresh token: "PKCE方式 token有效期长30天
 // 但是不支持refresh_token 只能再次授权" (the Android SDK's
 // AliyunpanPKCECredentials.kt). Refreshing needs the secret.
-func publicClientTokens(ctx context.Context, tx *txn, clientID string) (*openapi.TokenResponse, error) {
-	at, err := storeToken(ctx, tx, kindAccess, clientID, "", publicTTL)
+func publicClientTokens(ctx context.Context, tx *txn, clientID, sub string) (*openapi.TokenResponse, error) {
+	at, err := storeTokenValue(ctx, tx, accessJWT(sub, publicTTL), kindAccess, clientID, "", publicTTL)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/wasmdrive/wasmdrive/internal/private"
 )
@@ -156,12 +157,19 @@ func (d *Drive) findBlob(ctx context.Context, q querier, sha1 string, size int64
 // files no row names (a crash between install and commit), into
 // quarantine; it then removes quarantined blobs older than the retention.
 // Open runs it only when the metadata and the blobs are of one generation
-// and the metadata names files (checkGeneration).
+// and the metadata names files (checkGeneration). While another process
+// has the drive open, its uploads may be between installing a blob and
+// committing, so only blob files older than orphanGrace are moved and rows
+// are left alone.
 func (d *Drive) gcBlobs(ctx context.Context) error {
 	d.blobMu.Lock()
 	defer d.blobMu.Unlock()
+	shared := len(liveMarkers(d.dir)) > 0 // our own marker is written after recover
 	var dead []string
 	err := d.withTx(ctx, func(tx *txn) error {
+		if shared {
+			return nil
+		}
 		rows, err := tx.QueryContext(ctx, blobsUnreferenced)
 		if err != nil {
 			return fmt.Errorf("local drive: find unreferenced blobs: %w", err)
@@ -200,6 +208,9 @@ func (d *Drive) gcBlobs(ctx context.Context) error {
 			return err
 		}
 		if !known[e.Name()] {
+			if info, err := e.Info(); shared && (err != nil || time.Since(info.ModTime()) < orphanGrace) {
+				return nil // maybe an upload of another process about to commit
+			}
 			d.log.Warn("local drive: moving a blob no metadata names into quarantine", "path", p, "quarantine", d.quarantineDir())
 			d.quarantine(p, e.Name())
 		}
@@ -211,6 +222,10 @@ func (d *Drive) gcBlobs(ctx context.Context) error {
 	d.purgeQuarantine()
 	return nil
 }
+
+// orphanGrace is how old a blob no metadata names must be before garbage
+// collection moves it while another process has the drive open.
+const orphanGrace = time.Hour
 
 // removeBlobsIfUnused deletes the blobs among sha1s that no file names any more.
 func (d *Drive) removeBlobsIfUnused(ctx context.Context, sha1s []string) {

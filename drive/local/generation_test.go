@@ -299,3 +299,28 @@ func TestFsckHealthyDrive(t *testing.T) {
 		t.Fatalf("recovered orphan: %q, %v", b, err)
 	}
 }
+
+// TestBlobGCWhileShared: while another process has the drive open, a
+// fresh blob no metadata names may be its upload about to commit: open
+// leaves it; an old one is quarantined.
+func TestBlobGCWhileShared(t *testing.T) {
+	dir, d := newDriveWith(t, "kept")
+	d.Close()
+	os.WriteFile(filepath.Join(dir, fmt.Sprintf("open-%d-other", os.Getpid())), nil, 0o600) // a live process
+	stray := orphan(t, dir, "being installed")
+	for _, c := range []struct {
+		age  time.Duration
+		kept bool
+	}{{0, true}, {2 * orphanGrace, false}} {
+		old := time.Now().Add(-c.age)
+		os.Chtimes(stray, old, old)
+		d, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+		if exists(stray) != c.kept {
+			t.Fatalf("orphan %v old: kept = %v, want %v", c.age, !c.kept, c.kept)
+		}
+	}
+}

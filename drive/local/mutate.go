@@ -218,6 +218,12 @@ func (d *Drive) Copy(ctx context.Context, fileID, toParentID string, opts drive.
 }
 
 func (d *Drive) copyTx(ctx context.Context, tx *txn, fileID, to, newName string, mode drive.CheckNameMode) (*drive.MoveResult, error) {
+	return d.copyTxAs(ctx, tx, fileID, to, newName, mode, newID())
+}
+
+// copyTxAs is copyTx with the copy's id chosen by the caller (an
+// asynchronous copy answers the id before the copy is made).
+func (d *Drive) copyTxAs(ctx context.Context, tx *txn, fileID, to, newName string, mode drive.CheckNameMode, newRoot string) (*drive.MoveResult, error) {
 	f, err := d.mutable(ctx, tx, fileID)
 	if err != nil {
 		return nil, err
@@ -245,7 +251,6 @@ func (d *Drive) copyTx(ctx context.Context, tx *txn, fileID, to, newName string,
 		return nil, alreadyExists(to, name)
 	}
 	now := nanos(time.Now())
-	newRoot := newID()
 	_, err = tx.ExecContext(ctx, `INSERT INTO files(id, parent_id, name, type, size, sha1, category, ext, status, trashed, starred, created_at, updated_at)
 		SELECT ?, ?, ?, type, size, sha1, ?, ?, status, 0, 0, ?, ? FROM files WHERE id = ?`,
 		newRoot, to, placed, catOf(f, placed), extOf(f, placed), now, now, fileID)

@@ -27,7 +27,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST "+openapi.PathList, api(s, true, func(ctx context.Context, r *openapi.ListRequest) (any, error) {
 		res, err := d.List(ctx, drive.ListOptions{ParentFileID: r.ParentFileID, Limit: r.Limit, Marker: r.Marker,
 			OrderBy: r.OrderBy, OrderDirection: r.OrderDirection, Type: r.Type, Category: r.Category})
-		return listResponse(res, err)
+		return s.withURLs(res, err)
 	}))
 	m.HandleFunc("POST "+openapi.PathListTrash, api(s, true, func(ctx context.Context, r *openapi.ListRequest) (any, error) {
 		res, err := d.ListTrash(ctx, drive.ListOptions{Limit: r.Limit, Marker: r.Marker, OrderBy: r.OrderBy, OrderDirection: r.OrderDirection})
@@ -35,42 +35,34 @@ func (s *Server) routes() {
 	}))
 	m.HandleFunc("POST "+openapi.PathSearch, api(s, true, func(ctx context.Context, r *openapi.SearchRequest) (any, error) {
 		res, err := d.Search(ctx, drive.SearchOptions{Query: r.Query, Limit: r.Limit, Marker: r.Marker, OrderBy: r.OrderBy, ReturnTotal: r.ReturnTotalCount})
-		return listResponse(res, err)
+		return s.withURLs(res, err)
+	}))
+	m.HandleFunc("POST "+openapi.PathStarredList, api(s, true, func(ctx context.Context, r *openapi.ListRequest) (any, error) {
+		// T-api openapi/file_api.go FileStarredListParam: drive_id, limit, marker, order_by, order_direction, type.
+		q := "starred = true"
+		if r.Type == drive.TypeFile || r.Type == drive.TypeFolder {
+			q += " and type = '" + r.Type + "'"
+		}
+		by := r.OrderBy
+		if by != "" && r.OrderDirection != "" {
+			by += " " + r.OrderDirection
+		}
+		res, err := d.Search(ctx, drive.SearchOptions{Query: q, Limit: r.Limit, Marker: r.Marker, OrderBy: by})
+		return s.withURLs(res, err)
 	}))
 	m.HandleFunc("POST "+openapi.PathCreate, api(s, true, s.create))
 	m.HandleFunc("POST "+openapi.PathUpdate, api(s, true, func(ctx context.Context, r *openapi.UpdateRequest) (any, error) {
-		opts := drive.UpdateOptions{Starred: r.Starred, CheckNameMode: r.CheckNameMode}
+		opts := drive.UpdateOptions{Starred: r.Starred, CheckNameMode: nameMode(r.CheckNameMode)}
 		if r.Name != "" {
 			opts.Name = &r.Name
 		}
 		return d.Update(ctx, r.FileID, opts)
 	}))
-	m.HandleFunc("POST "+openapi.PathMove, api(s, true, func(ctx context.Context, r *openapi.MoveRequest) (any, error) {
-		res, err := d.Move(ctx, r.FileID, r.ToParentFileID, drive.MoveOptions{NewName: r.NewName, CheckNameMode: r.CheckNameMode})
-		if err != nil {
-			return nil, err
-		}
-		return openapi.MoveResponse{DriveID: d.opts.DriveID, FileID: res.FileID, Exist: res.Exist}, nil
-	}))
-	m.HandleFunc("POST "+openapi.PathCopy, api(s, true, func(ctx context.Context, r *openapi.CopyRequest) (any, error) {
-		mode := copyMode(r.AutoRename, r.CheckNameMode)
-		var res *drive.MoveResult
-		err := d.withTx(ctx, func(tx *txn) error {
-			var err error
-			res, err = d.copyTx(ctx, tx, r.FileID, r.ToParentFileID, r.NewName, mode)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		return openapi.CopyResponse{DriveID: d.opts.DriveID, FileID: res.FileID}, nil
-	}))
-	m.HandleFunc("POST "+openapi.PathTrash, api(s, true, func(ctx context.Context, r *openapi.FileRequest) (any, error) {
-		return openapi.AsyncTaskResponse{DriveID: d.opts.DriveID, FileID: r.FileID}, d.Trash(ctx, r.FileID)
-	}))
-	m.HandleFunc("POST "+openapi.PathDelete, api(s, true, func(ctx context.Context, r *openapi.FileRequest) (any, error) {
-		return openapi.AsyncTaskResponse{DriveID: d.opts.DriveID, FileID: r.FileID}, d.Delete(ctx, r.FileID)
-	}))
+	m.HandleFunc("POST "+openapi.PathMove, api(s, true, s.move))
+	m.HandleFunc("POST "+openapi.PathCopy, api(s, true, s.copy))
+	m.HandleFunc("POST "+openapi.PathTrash, api(s, true, s.trash))
+	m.HandleFunc("POST "+openapi.PathDelete, api(s, true, s.remove))
+	m.HandleFunc("POST "+openapi.PathAsyncTask, api(s, true, s.taskState))
 	m.HandleFunc("POST "+openapi.PathRestore, api(s, true, func(ctx context.Context, r *openapi.FileRequest) (any, error) {
 		return openapi.AsyncTaskResponse{DriveID: d.opts.DriveID, FileID: r.FileID}, d.Restore(ctx, r.FileID)
 	}))
@@ -98,8 +90,7 @@ func (s *Server) routes() {
 	}))
 	m.HandleFunc("POST "+openapi.PathBatch, api(s, true, s.batch))
 	m.HandleFunc("POST "+openapi.PathCapabilities, api(s, true, func(context.Context, *struct{}) (any, error) {
-		return openapi.Capabilities{Extensions: []string{openapi.ExtOverwrite, openapi.ExtLargePages,
-			openapi.ExtBatch, openapi.ExtTrash, openapi.ExtShares}}, nil
+		return openapi.Capabilities{Extensions: s.extensions()}, nil
 	}))
 	m.HandleFunc("POST "+openapi.PathAccessToken, api(s, false, func(ctx context.Context, r *openapi.AccessTokenRequest) (any, error) {
 		return d.exchangeToken(ctx, *r, s.opts.AccessTokenTTL)
@@ -108,6 +99,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST "+openapi.PathAuthorize, s.decide)
 	m.HandleFunc("PUT "+uploadPrefix+"{upload}/{part}", s.putPart)
 	m.HandleFunc("GET "+downloadPrefix+"{file}", s.download)
+	s.userRoutes()
 	m.HandleFunc("/", s.notFoundRoute)
 }
 
@@ -116,16 +108,4 @@ func listResponse(res *drive.ListResult, err error) (any, error) {
 		return nil, err
 	}
 	return openapi.ListResponse{Items: res.Items, NextMarker: res.NextMarker, TotalCount: res.TotalCount}, nil
-}
-
-// copyMode is the name mode of a copy: check_name_mode when given, else
-// auto_rename when asked, else refuse (a taken name is a 409).
-func copyMode(autoRename bool, m drive.CheckNameMode) drive.CheckNameMode {
-	switch {
-	case m != "":
-		return m
-	case autoRename:
-		return drive.NameAutoRename
-	}
-	return drive.NameRefuse
 }

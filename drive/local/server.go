@@ -45,6 +45,23 @@ type ServerOptions struct {
 	// the real service's grant to send a file's parts in parallel (off by
 	// default: clients then send them in order).
 	ParallelUpload bool
+	// LargePages lets list and search pages exceed openapi.MaxListLimit
+	// (extension openapi.ExtLargePages; off by default: the real service
+	// answers 400 InvalidParameter.Limit).
+	LargePages bool
+	// AsyncThreshold: a copy, move, trash or delete of a folder whose
+	// subtree holds more entries than this answers an async_task_id at
+	// once and runs in the background, polled at async_task/get, as the
+	// real service does with big folders (0: 1000; negative: never).
+	AsyncThreshold int
+	// EndpointRates throttle single endpoints (path → calls per second,
+	// bucket 2) with 429 TooManyRequests and x-retry-after, on top of
+	// RateLimit; DefaultEndpointRates are the real service's (off when nil).
+	EndpointRates map[string]float64
+	// DownloadConcurrency bounds the download GETs running at once; one
+	// more answers 403 RequestDeniedByCallback ExceedMaxConcurrency like the
+	// real service (DefaultDownloadConcurrency; 0: unbounded).
+	DownloadConcurrency int
 }
 
 // Server serves a Drive in the Aliyun Open API dialect.
@@ -57,6 +74,8 @@ type Server struct {
 	log    *slog.Logger
 	// consent holds authorize requests waiting for the user's answer.
 	consent consents
+	tasks   tasks
+	lims    *limits
 
 	bodyBytes atomic.Int64 // bytes received in part PUT bodies
 	requests  atomic.Int64
@@ -74,7 +93,7 @@ func NewServer(d *Drive, opts ServerOptions) *Server {
 	if opts.Logger == nil {
 		opts.Logger = d.log
 	}
-	s := &Server{d: d, opts: opts, mux: http.NewServeMux(), log: opts.Logger}
+	s := &Server{d: d, opts: opts, mux: http.NewServeMux(), log: opts.Logger, lims: newLimits(opts)}
 	if opts.RateLimit > 0 {
 		s.lim = rate.NewLimiter(rate.Limit(opts.RateLimit), max(opts.Burst, 1))
 	}
@@ -106,7 +125,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.d.SetPublicURL("http://" + r.Host)
 		}
 	}
-	if s.throttled(w, r) {
+	if s.throttled(w, r) || s.endpointThrottled(w, r) {
 		return
 	}
 	w, answered := s.inject(w, r)
@@ -303,9 +322,13 @@ func api[Req any](s *Server, auth bool, fn func(ctx context.Context, req *Req) (
 				return
 			}
 		}
+		if err := s.checkRequest(r.URL.Path, body); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		res, err := fn(ctx, &req)
 		if err != nil {
-			s.writeError(w, r, err)
+			s.writeError(w, r, realError(r.URL.Path, err))
 			return
 		}
 		writeJSON(w, http.StatusOK, res)

@@ -74,7 +74,7 @@ func (c *rawClient) do(method, u string, body any) (int, http.Header, []byte) {
 func TestServerErrorsOnTheWire(t *testing.T) {
 	c := newRaw(t, ServerOptions{})
 	var eb openapi.ErrorBody
-	if st := c.call(openapi.PathGet, openapi.FileRequest{FileID: "nope"}, &eb); st != 404 || eb.Code != drive.CodeNotFoundFile || eb.RequestID == "" {
+	if st := c.call(openapi.PathGet, openapi.FileRequest{FileID: "nope"}, &eb); st != 404 || eb.Code != drive.CodeNotFoundFileID || eb.RequestID == "" {
 		t.Fatalf("missing file: HTTP %d %+v", st, eb)
 	}
 	var sp openapi.SpringError

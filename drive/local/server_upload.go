@@ -16,7 +16,7 @@ import (
 func (s *Server) create(ctx context.Context, r *openapi.CreateRequest) (any, error) {
 	d := s.d
 	if r.Type == drive.TypeFolder {
-		res, err := d.CreateFolder(ctx, r.ParentFileID, r.Name, r.CheckNameMode)
+		res, err := d.CreateFolder(ctx, r.ParentFileID, r.Name, nameMode(r.CheckNameMode))
 		if err != nil {
 			return nil, err
 		}
@@ -29,7 +29,7 @@ func (s *Server) create(ctx context.Context, r *openapi.CreateRequest) (any, err
 	if r.ContentHash != "" && r.ContentHashName != "" && r.ContentHashName != openapi.ContentHashNameSHA1 {
 		return nil, drive.Invalid("content_hash_name %q is not sha1", r.ContentHashName)
 	}
-	req := CreateFileRequest{ParentFileID: r.ParentFileID, Name: r.Name, Size: r.Size, Mode: r.CheckNameMode,
+	req := CreateFileRequest{ParentFileID: r.ParentFileID, Name: r.Name, Size: r.Size, Mode: nameMode(r.CheckNameMode),
 		PartSize: partSizeOf(r), Parts: len(r.PartInfoList), PreHash: r.PreHash, ContentHash: r.ContentHash}
 	if r.ContentHash != "" {
 		tok, _ := ctx.Value(tokenKey{}).(string)
@@ -126,6 +126,10 @@ func (s *Server) putPart(w http.ResponseWriter, r *http.Request) {
 		writeOSS(w, r, &ossError{status: 400, code: "InvalidArgument", msg: "bad part number"})
 		return
 	}
+	if err := s.checkPartPUT(r, r.PathValue("upload"), part); err != nil {
+		s.ossFail(w, r, err)
+		return
+	}
 	etag, err := s.d.WritePart(r.Context(), r.PathValue("upload"), part, countBody{r.Body, s}, r.ContentLength)
 	if err != nil {
 		s.ossFail(w, r, err)
@@ -167,6 +171,11 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		writeOSS(w, r, &ossError{status: 404, code: "NoSuchKey", msg: err.Error()})
 		return
 	}
+	release, ok := s.downloadSlot(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	b, err := s.d.openContent(f)
 	if err != nil {
 		s.ossFail(w, r, err)
@@ -188,5 +197,9 @@ func (s *Server) createShare(ctx context.Context, r *openapi.CreateShareRequest)
 		}
 		req.Expiration = t
 	}
-	return s.d.CreateShare(ctx, req)
+	sh, err := s.d.CreateShare(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return shareWire(sh, s.d.opts.UserName), nil
 }

@@ -30,6 +30,7 @@ const (
 	PathGetDownloadURL    = "/adrive/v1.0/openFile/getDownloadUrl"
 	PathCreateShare       = "/adrive/v1.0/openFile/createShare"
 	PathAsyncTask         = "/adrive/v1.0/openFile/async_task/get"
+	PathStarredList       = "/adrive/v1.0/openFile/starredList"
 
 	// PathAccessToken exchanges an authorization code or a refresh token for
 	// tokens (body AccessTokenRequest, answer TokenResponse; no bearer).
@@ -80,6 +81,9 @@ const (
 	ExtTrash = "recyclebin"
 	// ExtShares: PathListShares and PathCancelShare are served.
 	ExtShares = "share.manage"
+	// ExtFaults: the server injects faults (429, 5xx, resets, expired
+	// URLs or tokens) on purpose; advertised while any are configured.
+	ExtFaults = "faults"
 )
 
 // Sub-request URLs accepted inside a PathBatch request (the web API's names).

@@ -91,6 +91,14 @@ func Run(ctx context.Context, o Options) (*Layout, error) {
 		return nil, err
 	}
 	defer e.Close()
+	// The runs go to the folder's run store, so `serve --data Dir` and
+	// `runs list --data Dir` show them.
+	rec, err := OpenRecorder(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Close()
+	e.Record = rec
 	if err := walk(e, p, l); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/wasmdrive/wasmdrive/config"
 	"github.com/wasmdrive/wasmdrive/drive"
@@ -35,6 +36,9 @@ type Env struct {
 	Drive drive.Drive
 	KV    runner.KV
 	Emit  *Emitter
+	// Record, if set, stores every call as a finished run (the demo's
+	// runs, shown by `runs list` and the console afterwards).
+	Record *Recorder
 
 	closeOnce sync.Once
 	closeErr  error
@@ -107,7 +111,19 @@ func (e *Env) CallSink(plugin, entry string, input, out any, s runner.RunSink) e
 	if err != nil {
 		return fmt.Errorf("%s.%s input: %w", plugin, entry, err)
 	}
-	res, err := e.Host.Call(context.Background(), runner.CallRequest{Plugin: plugin, Entry: entry, Input: in, RunID: "t"}, s)
+	req := runner.CallRequest{Plugin: plugin, Entry: entry, Input: in, RunID: "t", Trigger: "manual"}
+	var tee *teeSink
+	if e.Record != nil {
+		tee = &teeSink{next: s}
+		s = tee
+	}
+	started := time.Now()
+	res, err := e.Host.Call(context.Background(), req, s)
+	if tee != nil {
+		if rerr := e.Record.record(req, started, res, err, tee.lines); rerr != nil && err == nil {
+			return fmt.Errorf("%s.%s: store the run: %w", plugin, entry, rerr)
+		}
+	}
 	if err != nil {
 		if str, ok := s.(fmt.Stringer); ok {
 			return fmt.Errorf("%w\nlogs:\n%s", err, str)

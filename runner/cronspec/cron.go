@@ -126,3 +126,11 @@ func (c *Cron) Slots(from, to time.Time, max int) []time.Time {
 	}
 	return out
 }
+
+// Every returns the interval of an "@every" schedule, 0 for any other.
+func (c *Cron) Every() time.Duration {
+	if d, ok := c.sched.(cron.ConstantDelaySchedule); ok {
+		return d.Delay
+	}
+	return 0
+}

@@ -18,8 +18,9 @@ import (
 var ErrUnknownPlugin = runner.ErrUnknownPlugin
 
 // ErrUnknownEntry is returned when a run names an entry its plugin does
-// not export.
-var ErrUnknownEntry = errors.New("unknown entry")
+// not export (it is runner.ErrUnknownEntry, which a worker's call answers
+// too).
+var ErrUnknownEntry = runner.ErrUnknownEntry
 
 // ErrNoCatalog is returned (wrapped) by a Catalog that cannot answer now,
 // e.g. a CLI's remote catalog with no node running; Trigger then queues
@@ -39,6 +40,13 @@ type Service struct {
 	Catalog Catalog // nil: every plugin name is accepted
 	// Schedules, if set, adds schedule info to Plugins.
 	Schedules func(plugin string) []runner.ScheduleInfo
+	// Manifests, if set, checks the plugin and entry names of Trigger and
+	// Retry when Catalog is nil or no node answers it (ErrNoCatalog), e.g.
+	// runner.ManifestCatalog for a CLI with no node running. Whether the
+	// plugin is enabled is left to the node that runs it.
+	Manifests interface {
+		Plugins(ctx context.Context) ([]runner.PluginInfo, error)
+	}
 }
 
 var _ runner.RunService = (*Service)(nil)
@@ -85,7 +93,9 @@ func (q *Queue) Enqueue(ctx context.Context, req *Request, subject string, opts 
 		return recordFor(req), true, nil
 	}
 	rec = recordFor(req)
-	q.createRecordAsync(rec)
+	if err := q.createRecord(ctx, rec); err != nil {
+		return nil, false, fmt.Errorf("queue: run %s of %s is queued but its record could not be written (a worker writes it when the run starts): %w", req.ID, req.Plugin, err)
+	}
 	return rec, false, nil
 }
 
@@ -105,28 +115,43 @@ func (q *Queue) deadLetter(req *Request, rec *runner.RunRecord) error {
 }
 
 // checkPlugin refuses a run of a plugin the catalog does not know or has
-// turned off, or of an entry the plugin does not export ("" is the
-// plugin's default entry), so a mistyped name fails now instead of being
-// queued to fail on a worker.
-func (s *Service) checkPlugin(ctx context.Context, name, entry string) error {
-	if s.Catalog == nil {
-		return nil
+// turned off, of an entry the plugin does not export ("" is the plugin's
+// default entry), or with an input over its limits.max_input_bytes, so a
+// mistyped name or an oversized input fails now instead of being queued
+// to fail on a worker.
+func (s *Service) checkPlugin(ctx context.Context, name, entry string, input json.RawMessage) error {
+	var (
+		ps          []runner.PluginInfo
+		err         error
+		fromCatalog = s.Catalog != nil
+	)
+	if fromCatalog {
+		ps, err = s.Catalog.Plugins(ctx)
+		if errors.Is(err, ErrNoCatalog) {
+			fromCatalog = false
+		} else if err != nil {
+			return fmt.Errorf("queue: plugins: %w", err)
+		}
 	}
-	ps, err := s.Catalog.Plugins(ctx)
-	if errors.Is(err, ErrNoCatalog) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("queue: plugins: %w", err)
+	if !fromCatalog {
+		if s.Manifests == nil {
+			return nil
+		}
+		if ps, err = s.Manifests.Plugins(ctx); err != nil {
+			return nil // an incomplete list: leave the check to the node
+		}
 	}
 	var names []string
 	for _, p := range ps {
 		if p.Name == name {
-			if !p.Enabled {
+			if fromCatalog && !p.Enabled {
 				return fmt.Errorf("plugin %q is disabled (enable it in the config or the console)", name)
 			}
 			if entry != "" && len(p.Exports) > 0 && !slices.Contains(p.Exports, entry) {
 				return fmt.Errorf("%w %q of plugin %s (exports: %s; see wasmdrive plugin inspect %s)", ErrUnknownEntry, entry, name, strings.Join(p.Exports, ", "), name)
+			}
+			if p.MaxInputBytes > 0 && int64(len(input)) > p.MaxInputBytes {
+				return fmt.Errorf("plugin %s: input is %d bytes: %w (limits.max_input_bytes = %d in its plugin.yaml)", name, len(input), runner.ErrLimit, p.MaxInputBytes)
 			}
 			return nil
 		}
@@ -137,7 +162,7 @@ func (s *Service) checkPlugin(ctx context.Context, name, entry string) error {
 
 // Trigger queues a run of plugin; key is the idempotency key.
 func (s *Service) Trigger(ctx context.Context, plugin, entry string, input json.RawMessage, key string) (*runner.RunRecord, error) {
-	if err := s.checkPlugin(ctx, plugin, entry); err != nil {
+	if err := s.checkPlugin(ctx, plugin, entry, input); err != nil {
 		return nil, err
 	}
 	if len(input) > 0 && !json.Valid(input) {
@@ -155,6 +180,9 @@ func (s *Service) Retry(ctx context.Context, runID string) (*runner.RunRecord, e
 	}
 	if !final(old.Status) {
 		return nil, fmt.Errorf("run %s is %s; only a finished run can be retried", runID, old.Status)
+	}
+	if err := s.checkPlugin(ctx, old.Plugin, old.Entry, old.Input); err != nil {
+		return nil, fmt.Errorf("retry of run %s: %w", runID, err)
 	}
 	rec, _, err := s.Q.Enqueue(ctx, &Request{
 		Plugin: old.Plugin, Entry: old.Entry, Input: old.Input, Account: old.Account,
@@ -213,7 +241,8 @@ func (s *Service) WatchRuns(ctx context.Context, fn func(*runner.RunRecord)) err
 	return s.Q.WatchRuns(ctx, fn)
 }
 
-// Plugins lists the loaded plugins with their schedules.
+// Plugins lists the loaded plugins with their schedules and each one's
+// newest run (LastRun, nil when it never ran).
 func (s *Service) Plugins(ctx context.Context) ([]runner.PluginInfo, error) {
 	if s.Catalog == nil {
 		return nil, nil
@@ -222,9 +251,18 @@ func (s *Service) Plugins(ctx context.Context) ([]runner.PluginInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Schedules != nil {
-		for i := range ps {
+	for i := range ps {
+		if s.Schedules != nil {
 			ps[i].Schedules = s.Schedules(ps[i].Name)
+		}
+		if ps[i].LastRun == nil {
+			last, err := s.Q.ListRuns(ctx, runner.RunFilter{Plugin: ps[i].Name, Limit: 1})
+			if err != nil {
+				return nil, fmt.Errorf("queue: last run of %s: %w", ps[i].Name, err)
+			}
+			if len(last) > 0 {
+				ps[i].LastRun = last[0]
+			}
 		}
 	}
 	return ps, nil

@@ -88,6 +88,35 @@ func NewSchedule(plugin string, index int, t runner.Trigger) (*Schedule, error) 
 // Next returns the first slot after t.
 func (s *Schedule) Next(t time.Time) time.Time { return s.cron.Next(t) }
 
+// NextAfter returns the first slot after t. An "@every" schedule keeps the
+// phase of anchor (its latest slot, as the ledger recorded it): the slot
+// is anchor plus a whole number of intervals, so a restart does not reset
+// the countdown. Without an anchor it is Next.
+func (s *Schedule) NextAfter(anchor, t time.Time) time.Time {
+	d := s.cron.Every()
+	if d <= 0 || anchor.IsZero() || anchor.After(t) {
+		return s.Next(t)
+	}
+	return anchor.Add((t.Sub(anchor)/d + 1) * d).UTC()
+}
+
+// due returns the slots in (from, to] keeping anchor's phase (see
+// NextAfter), at most max of them (the latest).
+func (s *Schedule) due(anchor, from, to time.Time, max int) []time.Time {
+	d := s.cron.Every()
+	if d <= 0 || anchor.IsZero() || anchor.After(from) {
+		return s.cron.Slots(from, to, max)
+	}
+	var out []time.Time
+	for t := s.NextAfter(anchor, from); !t.After(to); t = t.Add(d) {
+		out = append(out, t)
+		if max > 0 && len(out) > max {
+			out = out[1:]
+		}
+	}
+	return out
+}
+
 // Missed returns the slots in (last, now] that the catch-up policy replays.
 func (s *Schedule) Missed(last, now time.Time) []time.Time {
 	if last.IsZero() || s.Catchup == runner.CatchupSkip {

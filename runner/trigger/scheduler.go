@@ -90,11 +90,13 @@ func (s *Scheduler) loop(ctx context.Context, sc *Schedule) {
 		s.log.Error("read schedule ledger; no catch-up", "schedule", sc.ID, "err", err)
 	}
 	cursor := s.clock.Now()
+	anchor := last // the latest slot: an @every schedule keeps its phase
 	for _, slot := range sc.Missed(last, cursor) {
 		s.fire(ctx, sc, slot, true)
+		anchor = slot
 	}
 	for ctx.Err() == nil {
-		next := sc.Next(cursor)
+		next := sc.NextAfter(anchor, cursor)
 		if next.IsZero() {
 			return // the expression has no future slots
 		}
@@ -112,7 +114,7 @@ func (s *Scheduler) loop(ctx context.Context, sc *Schedule) {
 		}
 		// Normally one slot is due; after a suspend or clock jump, the
 		// older ones follow the catch-up policy.
-		due := sc.cron.Slots(cursor, now, MaxCatchup)
+		due := sc.due(anchor, cursor, now, MaxCatchup)
 		if len(due) > 1 {
 			for _, slot := range sc.Missed(cursor, due[len(due)-2]) {
 				s.fire(ctx, sc, slot, true)
@@ -120,6 +122,7 @@ func (s *Scheduler) loop(ctx context.Context, sc *Schedule) {
 		}
 		if len(due) > 0 {
 			s.fire(ctx, sc, due[len(due)-1], false)
+			anchor = due[len(due)-1]
 		}
 		cursor = now
 	}

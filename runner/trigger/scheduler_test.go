@@ -226,3 +226,30 @@ func TestBadTriggersNamePluginAndField(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryKeepsItsPhaseAcrossRestart: an "@every 1h" schedule fired at
+// 11:00:30; restarted at 11:20:30, its next slot is still 12:00:30 (read
+// from the ledger) and fires then, not an hour after the restart.
+func TestEveryKeepsItsPhaseAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2026, 5, 1, 10, 0, 30, 0, time.UTC)
+	clock := NewFake(start)
+	sc := schedule(t, "@every 1h", "", "")
+	c, q := openQueue(t, dir)
+	runFor(t, clock, []*Scheduler{NewScheduler(q, []*Schedule{sc}, clock, nil)}, 1, time.Hour)
+	if got := ledger(t, q, sc.ID); len(got) != 1 || !got[0].Equal(start.Add(time.Hour)) {
+		t.Fatalf("ledger = %v, want [%v]", got, start.Add(time.Hour))
+	}
+	c.Close()
+	clock = NewFake(clock.Now().Add(20 * time.Minute)) // a new process: no waiters of the old one
+	c, q = openQueue(t, dir)
+	defer c.Close()
+	s := NewScheduler(q, []*Schedule{sc}, clock, nil)
+	runFor(t, clock, []*Scheduler{s}, 1, 40*time.Minute) // to 12:00:30
+	if got := ledger(t, q, sc.ID); len(got) != 2 || !got[1].Equal(start.Add(2*time.Hour)) {
+		t.Fatalf("ledger = %v, want a second slot at %v", got, start.Add(2*time.Hour))
+	}
+	if info, want := s.Info("p"), start.Add(3*time.Hour); len(info) != 1 || !info[0].Next.Equal(want) {
+		t.Fatalf("schedules = %+v, want next %v", info, want)
+	}
+}

@@ -43,6 +43,15 @@ func fail() int32 {
 	return 1
 }
 
+// failtext fails with its input as the error text, verbatim (the JSON
+// abi.Error an SDK plugin sets for a host error, or anything else).
+//
+//go:wasmexport failtext
+func failtext() int32 {
+	pdk.SetErrorString(string(pdk.Input()))
+	return 1
+}
+
 //go:wasmexport logs
 func logs() int32 {
 	fmt.Println("to stdout")
