@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wasmdrive/wasmdrive/internal/termesc"
+	"github.com/wasmdrive/wasmdrive/internal/progress"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
 
@@ -38,7 +38,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer h.Close()
-	sink := &stderrSink{w: env.Stderr, verbose: env.Verbose}
+	sink := newStderrSink(env.Stderr, env.Verbose)
 	runID := fmt.Sprintf("local-%d", time.Now().UnixNano())
 	res, err := h.Call(ctx, runner.CallRequest{Plugin: name, Entry: *cf.entry, Input: in, RunID: runID, Account: *account, Trigger: "manual"}, sink)
 	sink.endProgress()
@@ -87,7 +87,14 @@ type stderrSink struct {
 	mu       sync.Mutex
 	w        io.Writer
 	verbose  bool // show debug lines
-	progress bool // a progress line is open (no newline yet)
+	progress progressLine
+}
+
+// newStderrSink returns a sink writing to w; progress is redrawn in place
+// when w is a terminal and printed as lines every few seconds otherwise.
+func newStderrSink(w io.Writer, verbose bool) *stderrSink {
+	return &stderrSink{w: w, verbose: verbose,
+		progress: progressLine{tty: progress.IsTerminal(w), every: progressEvery, now: time.Now}}
 }
 
 // Log prints a line (debug lines only with -v).
@@ -97,16 +104,17 @@ func (s *stderrSink) Log(l runner.LogLine) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.endProgressLocked()
+	io.WriteString(s.w, s.progress.breakLine())
 	fmt.Fprintln(s.w, formatLogLine(l, "15:04:05"))
 }
 
-// Progress rewrites one progress line.
+// Progress shows one progress report (see progressLine).
 func (s *stderrSink) Progress(p runner.Progress) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fmt.Fprintf(s.w, "\rprogress %d/%d %s %s", p.Done, p.Total, termesc.String(p.Unit), termesc.String(p.Note))
-	s.progress = true
+	if out := s.progress.update(p); out != "" {
+		io.WriteString(s.w, out)
+	}
 }
 
 func (s *stderrSink) endProgress() {
@@ -116,8 +124,7 @@ func (s *stderrSink) endProgress() {
 }
 
 func (s *stderrSink) endProgressLocked() {
-	if s.progress {
-		fmt.Fprintln(s.w)
-		s.progress = false
+	if out := s.progress.flush(); out != "" {
+		io.WriteString(s.w, out)
 	}
 }
