@@ -7,9 +7,9 @@ package accounts
 import (
 	"errors"
 	"fmt"
-	"net"
 	"io"
 	"log/slog"
+	"net"
 	"sort"
 	"strings"
 	"sync"
