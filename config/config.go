@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -159,7 +160,7 @@ type PluginConfig struct {
 	Config map[string]any `koanf:"config"`
 	// Grants narrows or extends what the manifest asks for; the effective
 	// grant is the intersection. Nil grants everything the manifest asks.
-	Grants map[string]any `koanf:"grants"`
+	Grants map[string]any `koanf:"grants" strict:"grant"`
 	// Triggers overrides the manifest's triggers when set.
 	Triggers []map[string]any `koanf:"triggers"`
 	// Concurrency caps the plugin's simultaneous runs over all nodes
@@ -189,11 +190,17 @@ func Default() *Config {
 // overrides (flat koanf keys, e.g. "data_dir"), and validates the result.
 func Load(path string, environ []string, overrides map[string]any) (*Config, error) {
 	k := koanf.New(".")
+	var strict []error
 	if path != "" {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("config: %w (create it, or drop --config to use defaults)", err)
 		}
-		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+		fk := koanf.New(".")
+		if err := fk.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return nil, fmt.Errorf("config: %s: %w", path, err)
+		}
+		strict = append(strict, checkKeys(fk.Raw(), nil)...)
+		if err := k.Merge(fk); err != nil {
 			return nil, fmt.Errorf("config: %s: %w", path, err)
 		}
 	}
@@ -205,7 +212,15 @@ func Load(path string, environ []string, overrides map[string]any) (*Config, err
 		EnvironFunc:   func() []string { return environ },
 		TransformFunc: envKey,
 	})
-	if err := k.Load(envp, nil); err != nil {
+	ek := koanf.New(".")
+	if err := ek.Load(envp, nil); err != nil {
+		return nil, fmt.Errorf("config: environment: %w", err)
+	}
+	strict = append(strict, checkKeys(ek.Raw(), envName)...)
+	if len(strict) > 0 {
+		return nil, errors.Join(strict...)
+	}
+	if err := k.Merge(ek); err != nil {
 		return nil, fmt.Errorf("config: environment: %w", err)
 	}
 	for key, v := range overrides {
@@ -223,13 +238,19 @@ func Load(path string, environ []string, overrides map[string]any) (*Config, err
 	return cfg, nil
 }
 
-// envKey maps WASMDRIVE_NATS__URL to nats.url; it skips WASMDRIVE_CONFIG.
+// envKey maps WASMDRIVE_NATS__URL to nats.url; it skips the variables
+// that are not config (WASMDRIVE_CONFIG, WASMDRIVE_SOURCE).
 func envKey(k, v string) (string, any) {
-	k = strings.TrimPrefix(k, EnvPrefix)
-	if k == "CONFIG" {
+	if slices.Contains(nonConfigEnv, k) {
 		return "", nil
 	}
+	k = strings.TrimPrefix(k, EnvPrefix)
 	return strings.ReplaceAll(strings.ToLower(k), "__", "."), v
+}
+
+// envName names the environment variable that sets path, for messages.
+func envName(path string) string {
+	return " (from " + EnvPrefix + strings.ToUpper(strings.ReplaceAll(path, ".", "__")) + ")"
 }
 
 // Validate checks every field and fills derived defaults. It returns a

@@ -73,8 +73,10 @@ type Env struct {
 	paths map[string]string
 	// shares holds the ids of the shares this call created (share.go).
 	shares map[string]bool
-	emits  int     // events emitted so far (MaxEmits)
-	kern   *kernel // the running instance's kernel functions (kernel.go)
+	emits  int // events emitted so far (MaxEmits)
+	// batches counts the call's Batch host calls (NextBatchOrdinal).
+	batches int
+	kern    *kernel // the running instance's kernel functions (kernel.go)
 	// fast path (fastpath.go): the plugin's memory and an answer too big
 	// for the plugin's buffer, waiting for abi.CallTake.
 	guest   api.Memory
@@ -114,4 +116,16 @@ func (e *Env) kvPrefix() string {
 		acct = "_"
 	}
 	return e.Plugin + "." + acct + "."
+}
+
+// NextBatchOrdinal returns how many distributed batches this call has
+// submitted before (0 for the first) and counts one more. The ordinal lives
+// in the call's Env, not on the node, so a run re-executed on any node
+// numbers its batches the same way and resubmits the same jobs.
+func (e *Env) NextBatchOrdinal() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := e.batches
+	e.batches++
+	return n
 }

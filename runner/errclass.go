@@ -5,11 +5,12 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 	"github.com/wasmdrive/wasmdrive/sdk/abi"
 )
 
 // ErrUnknownEntry: the plugin does not export the entry a run names.
-var ErrUnknownEntry = errors.New("unknown entry")
+var ErrUnknownEntry = contract.ErrUnknownEntry
 
 // ClassError is a failed call with the ABI code (abi.Code*) of its cause,
 // kept through the plugin boundary: the answer of a host function that the

@@ -18,12 +18,13 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/hostfuncs"
 	"github.com/wasmdrive/wasmdrive/runner/build"
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
 // Errors callers branch on.
 var (
 	// ErrUnknownPlugin: no loaded plugin has the name.
-	ErrUnknownPlugin = errors.New("unknown plugin")
+	ErrUnknownPlugin = contract.ErrUnknownPlugin
 	// ErrDisabled: the plugin is not enabled in the config (or was disabled).
 	ErrDisabled = errors.New("plugin is not enabled")
 	// ErrTimeout: a call ran past the plugin's limits.timeout.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
@@ -39,7 +40,7 @@ func serviceError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		status = http.StatusGatewayTimeout
-	case strings.Contains(strings.ToLower(err.Error()), "not found"):
+	case errors.Is(err, contract.ErrRunNotFound), errors.Is(err, contract.ErrUnknownPlugin), errors.Is(err, drive.ErrNotFound):
 		status = http.StatusNotFound
 	case r.Method == http.MethodPost:
 		status = http.StatusUnprocessableEntity // the runner refused the action

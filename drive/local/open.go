@@ -111,6 +111,7 @@ type Drive struct {
 
 	partBytes atomic.Int64 // body bytes written into upload parts
 	publicURL atomic.Value // string: scheme://host of signed URLs
+	shareBase atomic.Value // string: scheme://host of share links, if not publicURL
 	key       atomic.Value // []byte: URL-signing key
 	closeOnce sync.Once
 	inproc    *Server // handler of Request, made on first use

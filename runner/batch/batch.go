@@ -138,6 +138,9 @@ type jobInfo struct {
 	// Hop is the submitting run's place in its chain of triggers
 	// (runner.Cause): the drive events the chunks cause carry it on.
 	Hop int `json:"hop,omitempty"`
+	// Size is the submitter's chunk size: item i of chunk n is item
+	// n*Size+i of the job, whatever ChunkSize the worker has.
+	Size int `json:"size,omitempty"`
 	// Sums are the hex SHA-256 of each chunk's items (itemsSum), in order.
 	Sums []string `json:"sums"`
 }

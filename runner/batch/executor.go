@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -46,9 +45,6 @@ type Executor struct {
 	applier Applier
 	o       Options
 	log     *slog.Logger
-
-	mu       sync.Mutex
-	ordinals map[string]int // run id → Batch calls so far
 }
 
 var _ hostfuncs.Batcher = (*Executor)(nil)
@@ -70,7 +66,7 @@ func New(ctx context.Context, q *queue.Queue, applier Applier, o Options) (*Exec
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	e := &Executor{q: q, js: q.JS, applier: applier, o: o, log: o.Logger, ordinals: map[string]int{}}
+	e := &Executor{q: q, js: q.JS, applier: applier, o: o, log: o.Logger}
 	var err error
 	if e.stream, err = q.Conn.EnsureStream(ctx, jetstream.StreamConfig{
 		Name: Stream, Description: "wasmdrive batch chunks", Subjects: []string{Subject + ".>"},
@@ -99,19 +95,18 @@ func (e *Executor) Batch(ctx context.Context, reqs []drive.BatchRequest, opts dr
 	if len(reqs) == 0 {
 		return nil, nil
 	}
-	runID, account, plugin := queue.NewRunID(), "", ""
+	runID, account, plugin, ord := queue.NewRunID(), "", "", 0
 	var sink runner.RunSink
 	if env := hostfuncs.EnvFrom(ctx); env != nil {
 		if env.RunID != "" {
 			runID = env.RunID
 		}
 		account, plugin, sink = env.Account, env.Plugin, env.Sink
+		// The ordinal of this Batch call within the plugin call, counted
+		// in the call's Env: the same whichever node (re-)executes the run.
+		ord = env.NextBatchOrdinal()
 	}
 	cause, _ := runner.CauseOf(ctx)
-	e.mu.Lock()
-	ord := e.ordinals[runID]
-	e.ordinals[runID] = ord + 1
-	e.mu.Unlock()
 	return e.submit(ctx, jobID(queue.Token(runID), ord, reqs), jobInfo{RunID: runID, Plugin: plugin, Account: account, Hop: cause.Hop}, reqs, func(done, total int) {
 		if sink != nil {
 			sink.Progress(runner.Progress{Done: int64(done), Total: int64(total), Unit: "items"})
@@ -133,7 +128,7 @@ func (e *Executor) Submit(ctx context.Context, job, runID, account string, reqs 
 func (e *Executor) submit(ctx context.Context, job string, info jobInfo, reqs []drive.BatchRequest, progress func(done, total int)) ([]drive.BatchResult, error) {
 	size := e.o.ChunkSize
 	chunks := (len(reqs) + size - 1) / size
-	info.Total, info.Chunks, info.Sums = len(reqs), chunks, make([]string, chunks)
+	info.Total, info.Chunks, info.Size, info.Sums = len(reqs), chunks, size, make([]string, chunks)
 	for n := range chunks {
 		info.Sums[n] = itemsSum(reqs[n*size : min((n+1)*size, len(reqs))])
 	}

@@ -100,7 +100,7 @@ func (e *Executor) handle(base context.Context, m jetstream.Msg) {
 			return
 		}
 	}
-	results, err := e.apply(cctx, c, have, retry)
+	results, err := e.apply(cctx, c, e.firstItem(info, c), have, retry)
 	if err != nil || cctx.Err() != nil {
 		_ = m.Nak() // interrupted: the next attempt resumes from the item records
 		return
@@ -135,12 +135,25 @@ func (e *Executor) itemResults(ctx context.Context, c *Chunk) (map[int]drive.Bat
 	return out, nil
 }
 
+// firstItem is the job ordinal of chunk c's first item, from the job
+// record's chunk size (the submitter's), so an item's default id does not
+// depend on which node works on the chunk. Records written before the size
+// was recorded fall back to this node's ChunkSize.
+func (e *Executor) firstItem(info *jobInfo, c *Chunk) int {
+	size := e.o.ChunkSize
+	if info != nil && info.Size > 0 {
+		size = info.Size
+	}
+	return c.N * size
+}
+
 // apply applies the chunk's items not yet recorded, ItemConcurrency at a
-// time, recording each result right after its item.
-func (e *Executor) apply(ctx context.Context, c *Chunk, have map[int]drive.BatchResult, retry bool) ([]drive.BatchResult, error) {
+// time, recording each result right after its item. An item without an id
+// gets its ordinal in the job (first+i).
+func (e *Executor) apply(ctx context.Context, c *Chunk, first int, have map[int]drive.BatchResult, retry bool) ([]drive.BatchResult, error) {
 	for i := range c.Items {
 		if c.Items[i].ID == "" {
-			c.Items[i].ID = strconv.Itoa(c.N*e.o.ChunkSize + i)
+			c.Items[i].ID = strconv.Itoa(first + i)
 		}
 	}
 	if ca, ok := e.applier.(ChunkApplier); ok && !retry {

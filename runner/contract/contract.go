@@ -177,5 +177,13 @@ type RunService interface {
 	SetEnabled(ctx context.Context, plugin string, enabled bool) error
 }
 
-// ErrRunNotFound is returned for an unknown run id.
-var ErrRunNotFound = errors.New("run not found")
+// Errors of the run service that callers branch on with errors.Is (the
+// console maps them to HTTP statuses).
+var (
+	// ErrRunNotFound is returned for an unknown run id.
+	ErrRunNotFound = errors.New("run not found")
+	// ErrUnknownPlugin: no loaded plugin has the name.
+	ErrUnknownPlugin = errors.New("unknown plugin")
+	// ErrUnknownEntry: the plugin does not export the entry a run names.
+	ErrUnknownEntry = errors.New("unknown entry")
+)

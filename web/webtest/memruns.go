@@ -9,7 +9,6 @@ package webtest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -18,10 +17,13 @@ import (
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/runner"
+	"github.com/wasmdrive/wasmdrive/runner/contract"
 )
 
-// ErrNotFound is returned for an unknown run or plugin.
-var ErrNotFound = errors.New("webtest: not found")
+// ErrNotFound is returned for an unknown run (it is the real service's
+// contract.ErrRunNotFound, so the console answers both alike); an unknown
+// plugin is runner.ErrUnknownPlugin, as from the real service.
+var ErrNotFound = contract.ErrRunNotFound
 
 // Exec executes a triggered run. It runs in its own goroutine; it reports
 // through the service's Log, Progress and Finish methods.
@@ -199,7 +201,7 @@ func (s *MemRuns) Trigger(ctx context.Context, plugin, entry string, input json.
 	p := s.plug[plugin]
 	if p == nil {
 		s.mu.Unlock()
-		return nil, fmt.Errorf("trigger %q: %w", plugin, ErrNotFound)
+		return nil, fmt.Errorf("trigger: %w %q", runner.ErrUnknownPlugin, plugin)
 	}
 	if !p.Enabled {
 		s.mu.Unlock()
@@ -354,7 +356,7 @@ func (s *MemRuns) SetEnabled(_ context.Context, plugin string, enabled bool) err
 	defer s.mu.Unlock()
 	p := s.plug[plugin]
 	if p == nil {
-		return fmt.Errorf("plugin %q: %w", plugin, ErrNotFound)
+		return fmt.Errorf("%w %q", runner.ErrUnknownPlugin, plugin)
 	}
 	p.Enabled = enabled
 	return nil
