@@ -48,7 +48,26 @@ func newConsole(a *App, o Options, ln net.Listener) (*consoleServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: console: %w", err)
 	}
+	a.shareLinksOn(ln.Addr().String())
 	return &consoleServer{srv: srv, ln: ln}, nil
+}
+
+// shareLinksOn makes the local drives' share links point at the console
+// (which serves their pages under /s/) listening on addr.
+func (a *App) shareLinksOn(addr string) {
+	base := accounts.ConsoleURL(addr)
+	for _, name := range accounts.Names(a.Cfg) {
+		if t := a.Cfg.Accounts[name].Type; t != "" && t != accounts.TypeLocal {
+			continue
+		}
+		d, err := a.Drives.Get(name)
+		if err != nil {
+			continue // reported when the drive is used
+		}
+		if p, ok := d.(interface{ SetShareBase(string) }); ok {
+			p.SetShareBase(base)
+		}
+	}
 }
 
 func (c *consoleServer) run(ctx context.Context) error { return c.srv.Serve(ctx, c.ln) }

@@ -93,7 +93,9 @@ func (q *Queue) Enqueue(ctx context.Context, req *Request, subject string, opts 
 		return recordFor(req), true, nil
 	}
 	rec = recordFor(req)
-	q.createRecordAsync(rec)
+	if err := q.createRecord(ctx, rec); err != nil {
+		return nil, false, fmt.Errorf("queue: run %s of %s is queued but its record could not be written (a worker writes it when the run starts): %w", req.ID, req.Plugin, err)
+	}
 	return rec, false, nil
 }
 
