@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"time"
 
@@ -101,6 +102,18 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		}
 	}()
 	a.Drives = accounts.NewRegistry(cfg, o.Logger)
+	// Ports first, plugin builds later: a busy console port fails at once.
+	var consoleLn net.Listener
+	if !o.NoConsole && !cfg.Console.Disabled {
+		if consoleLn, err = listenConsole(cfg, o); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if a.console == nil {
+				_ = consoleLn.Close()
+			}
+		}()
+	}
 	if a.audit, err = hostfuncs.OpenAuditLog(filepath.Join(cfg.DataDir, "audit.jsonl")); err != nil {
 		return nil, err
 	}
@@ -165,7 +178,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	}
 	a.Worker = queue.NewWorker(a.Queue, caller, queue.WorkerOptions{Slots: o.Slots, Policy: a.policy, Grace: o.Grace})
 	if !o.NoConsole && !cfg.Console.Disabled {
-		if a.console, err = newConsole(a, o); err != nil {
+		if a.console, err = newConsole(a, o, consoleLn); err != nil {
 			return nil, err
 		}
 	}

@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/internal/demo"
 	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/queue"
@@ -17,9 +19,13 @@ import (
 
 // startConsoleNode is startNode with the web console on a free loopback
 // port; it returns the console's base URL.
-func startConsoleNode(t *testing.T, dir string) (*node, string) {
+func startConsoleNode(t *testing.T, dir string, override ...map[string]any) (*node, string) {
 	t.Helper()
-	a, err := New(context.Background(), Options{Config: testConfig(t, dir, nil), ConsoleAddr: "127.0.0.1:0", PluginBuilder: builder,
+	var over map[string]any
+	if len(override) > 0 {
+		over = override[0]
+	}
+	a, err := New(context.Background(), Options{Config: testConfig(t, dir, over), ConsoleAddr: "127.0.0.1:0", PluginBuilder: builder,
 		PluginCacheDir: pluginCache, Grace: time.Second, Queue: queue.Options{AckWait: 2 * time.Second, LeaseTTL: time.Second}})
 	if err != nil {
 		t.Fatal(err)
@@ -130,5 +136,83 @@ func TestConsoleShowsDemoRuns(t *testing.T) {
 	log, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || backup.LastLogSeq == 0 || len(log) == 0 {
 		t.Fatalf("log of the demo's backup run: %s, last_log_seq %d:\n%s", resp.Status, backup.LastLogSeq, log)
+	}
+}
+
+// consoleDo sends a request to the console (with the bearer token, if
+// any) and returns the status and body.
+func consoleDo(t *testing.T, method, url, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestConsoleSharesOfEmbeddedDrive: under serve, a share link of the
+// embedded local drive points at the console, which serves its page and
+// file without a token; the console lists the account's shares (without
+// their passwords) and cancels one, but a read-only console refuses to.
+func TestConsoleSharesOfEmbeddedDrive(t *testing.T) {
+	for _, token := range []string{"", "console-secret"} {
+		t.Run("token="+token, func(t *testing.T) {
+			over := map[string]any{}
+			if token != "" {
+				over["console.token"] = token
+			}
+			n, base := startConsoleNode(t, t.TempDir(), over)
+			ctx := context.Background()
+			d, err := n.Drives.Get("default")
+			if err != nil {
+				t.Fatal(err)
+			}
+			up, err := d.Upload(ctx, drive.UploadRequest{ParentFileID: drive.RootID, Name: "notes.txt", Size: 5, Content: strings.NewReader("hello")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sh, err := d.CreateShare(ctx, drive.ShareRequest{FileIDs: []string{up.File.FileID}, Password: "pw-9173"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(sh.ShareURL, base+"/s/") {
+				t.Fatalf("share url %q does not point at the console %s", sh.ShareURL, base)
+			}
+			if code, body := consoleDo(t, "GET", sh.ShareURL+"?pwd=pw-9173", ""); code != http.StatusOK || !strings.Contains(body, "notes.txt") {
+				t.Fatalf("share page = %d:\n%s", code, body)
+			}
+			if code, body := consoleDo(t, "GET", sh.ShareURL+"/"+up.File.FileID+"?pwd=pw-9173", ""); code != http.StatusOK || body != "hello" {
+				t.Fatalf("shared file = %d %q", code, body)
+			}
+			code, body := consoleDo(t, "GET", base+"/api/drives/default/shares", token)
+			if code != http.StatusOK || !strings.Contains(body, sh.ShareID) || !strings.Contains(body, "notes.txt") || strings.Contains(body, "pw-9173") {
+				t.Fatalf("share list = %d (want it with the share and file name, without the password):\n%s", code, body)
+			}
+			code, body = consoleDo(t, "POST", base+"/api/drives/default/shares/"+sh.ShareID+"/cancel", token)
+			if token == "" {
+				if code != http.StatusForbidden || !strings.Contains(body, "console.token") {
+					t.Fatalf("read-only console: cancel = %d %s, want 403 naming console.token", code, body)
+				}
+				return
+			}
+			if code != http.StatusOK {
+				t.Fatalf("cancel = %d %s", code, body)
+			}
+			if code, _ := consoleDo(t, "GET", sh.ShareURL+"?pwd=pw-9173", ""); code != http.StatusNotFound {
+				t.Fatalf("canceled share page = %d, want 404", code)
+			}
+			if code, _ := consoleDo(t, "POST", base+"/api/drives/default/shares/"+sh.ShareID+"/cancel", token); code != http.StatusNotFound {
+				t.Fatalf("cancel again = %d, want 404", code)
+			}
+		})
 	}
 }

@@ -29,6 +29,21 @@ type ConfigField struct {
 	Description string `yaml:"description" json:"description,omitempty"`
 	// Items is the element type of a list (optional; any when empty).
 	Items string `yaml:"items" json:"items,omitempty"`
+	// Secret marks a value never shown in output (inspect, console, logs);
+	// keys named like a key, token, password or secret are secret anyway.
+	Secret bool `yaml:"secret" json:"secret,omitempty"`
+}
+
+// SecretKeys names the config keys the schema marks secret.
+func (m *Manifest) SecretKeys() []string {
+	var out []string
+	for k, f := range m.Config {
+		if f.Secret {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 var scalarTypes = map[string]bool{TypeString: true, TypeInt: true, TypeBool: true, TypeNumber: true, TypeDuration: true}

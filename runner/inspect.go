@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wasmdrive/wasmdrive/internal/redact"
 	"strings"
 
 	"github.com/wasmdrive/wasmdrive/natsx/namespace"
@@ -47,7 +48,8 @@ func (h *Host) Inspect(name string) (*Inspection, error) {
 	}
 	if v := e.cur; v != nil {
 		g := v.grant
-		in.Manifest, in.Wasm, in.SHA256, in.Grant, in.Config, in.Account = v.man, v.wasmPath, v.hash, &g, v.config, v.account
+		in.Manifest, in.Wasm, in.SHA256, in.Grant, in.Account = v.man, v.wasmPath, v.hash, &g, v.account
+		in.Config = redact.JSON(v.config, v.man.SecretKeys()...)
 		in.Exports, in.Imports = v.module.Exports, v.module.Imports
 		in.Interrupt = v.interrupt()
 		in.Warnings = GrantWarnings(g)

@@ -41,6 +41,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 	if r.URL.Path == "/api/health" || strings.HasPrefix(r.URL.Path, "/static/") {
 		return true
 	}
+	if strings.HasPrefix(r.URL.Path, "/s/") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		return true // a share link's page: for others, guarded by the share's password
+	}
 	bearer := false
 	if s.opts.Token != "" {
 		if r.URL.Path == "/" && r.URL.Query().Has("token") {

@@ -174,6 +174,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/plugins/{name}/disable", s.handleEnable(false))
 	m.HandleFunc("GET /api/drives", s.handleDrives)
 	m.HandleFunc("GET /api/drives/{account}/list", s.handleDriveList)
+	m.HandleFunc("GET /api/drives/{account}/shares", s.handleShares)
+	m.HandleFunc("POST /api/drives/{account}/shares/{id}/cancel", s.handleShareCancel)
+	m.HandleFunc("GET /s/", s.handleSharePage)
 }
 
 // ServeHTTP applies the security headers and access control, then routes.

@@ -41,6 +41,9 @@ type cliEnv struct {
 
 var errUsage = errors.New("usage")
 
+// exitUsage is the exit code of a command line that cannot be run as given.
+const exitUsage = 2
+
 // exitError carries a process exit code.
 type exitError struct {
 	code int
@@ -63,8 +66,9 @@ func main() {
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// runMain parses global flags, finds the longest registered command name
-// that prefixes args, and runs it. It returns the exit code.
+// runMain takes the global flags out of args (wherever they stand, see
+// splitArgs), finds the longest registered command name that prefixes the
+// rest, and runs it. It returns the exit code.
 func runMain(args []string, stdout, stderr io.Writer) int {
 	env := &cliEnv{Stdout: stdout, Stderr: stderr}
 	fs := flag.NewFlagSet("wasmdrive", flag.ContinueOnError)
@@ -74,17 +78,33 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&env.JSON, "json", false, "machine-readable JSON output")
 	fs.BoolVar(&env.Verbose, "v", false, "verbose logs")
 	fs.Usage = func() { printUsage(stderr) }
-	if err := fs.Parse(args); err != nil {
-		return 2
+	globals, rest, help := splitArgs(args)
+	if err := fs.Parse(globals); err != nil {
+		return exitUsage
 	}
-	rest := fs.Args()
+	if len(rest) > 0 && rest[0] == "--" {
+		rest = rest[1:]
+	}
+	if len(rest) > 0 && rest[0] == "help" {
+		rest, help = rest[1:], true
+	}
+	if help {
+		if showHelp(stdout, rest) {
+			return 0
+		}
+		return unknownCommand(stderr, rest)
+	}
 	cmd, cmdArgs := lookup(rest)
 	if cmd == nil {
-		if len(rest) > 0 && rest[0] != "help" {
-			fmt.Fprintf(stderr, "wasmdrive: unknown command %q\n\n", strings.Join(rest, " "))
+		if len(rest) == 0 {
+			printUsage(stderr)
+			return exitUsage
 		}
-		printUsage(stderr)
-		return 2
+		if _, ok := groups()[rest[0]]; ok && len(rest) == 1 {
+			printGroupHelp(stderr, rest[0])
+			return exitUsage
+		}
+		return unknownCommand(stderr, rest)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -94,7 +114,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
 		fmt.Fprintf(stderr, "usage: wasmdrive %s %s\n  %s\n", cmd.name, cmd.usage, cmd.summary)
-		return 2
+		return exitUsage
 	}
 	fmt.Fprintf(stderr, "wasmdrive %s: %s\n", cmd.name, termesc.Text(err.Error()))
 	var ee *exitError
@@ -102,6 +122,17 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	return 1
+}
+
+// unknownCommand reports words as an unknown command, with the nearest
+// registered one, and returns the usage exit code.
+func unknownCommand(stderr io.Writer, words []string) int {
+	fmt.Fprintf(stderr, "wasmdrive: unknown command %q\n", termesc.Text(strings.Join(words, " ")))
+	if s := suggest(words); s != "" {
+		fmt.Fprintf(stderr, "did you mean %q?\n", s)
+	}
+	fmt.Fprintln(stderr, "Run 'wasmdrive help' for the list of commands.")
+	return exitUsage
 }
 
 func lookup(args []string) (*command, []string) {
@@ -115,19 +146,13 @@ func lookup(args []string) (*command, []string) {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: wasmdrive [--config FILE] [--data DIR] [--json] [-v] COMMAND [ARGS]")
+	fmt.Fprintln(w, "Global flags may also follow the command; -h or --help after any command prints its help.")
 	fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		c := commands[n]
-		line := n + " " + c.usage
-		if len(line) <= 34 {
-			fmt.Fprintf(w, "  %-34s %s\n", line, c.summary)
-		} else {
-			fmt.Fprintf(w, "  %s\n  %-34s %s\n", line, "", c.summary)
-		}
-	}
+	printCommandLines(w, names)
+	fmt.Fprintln(w, "\nRun 'wasmdrive help COMMAND' for a command's usage.")
 }

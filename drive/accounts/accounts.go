@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -83,6 +84,9 @@ func openWith(cfg *config.Config, name string, log *slog.Logger, readOnly bool) 
 		if err != nil {
 			return nil, fmt.Errorf("account %s: open local drive in %s: %w", name, dir, err)
 		}
+		if !cfg.Console.Disabled && cfg.Console.Addr != "" {
+			d.SetShareBase(ConsoleURL(cfg.Console.Addr)) // `serve` serves the share pages
+		}
 		return d, nil
 	case TypeAliyun:
 		c, err := aliyun.New(aliyun.Options{
@@ -155,4 +159,19 @@ func (r *Registry) Close() error {
 		delete(r.drives, name)
 	}
 	return errors.Join(errs...)
+}
+
+// ConsoleURL is the base URL a browser on this machine opens for a console
+// listening on addr ("127.0.0.1:8377" → "http://127.0.0.1:8377"; an
+// unspecified host becomes localhost). Local drives put it in front of
+// their share links, whose pages the console serves.
+func ConsoleURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -94,12 +94,14 @@ const DefaultQuota = 1 << 40
 // also by several processes sharing the folder (SQLite serialises writers);
 // blob garbage collection is per process and at open.
 type Drive struct {
-	dir   string
-	opts  Options
-	log   *slog.Logger
-	w     *sql.DB // the single writer connection
-	r     *sql.DB // readers
-	blobs *blobStore
+	dir  string
+	opts Options
+	log  *slog.Logger
+	w    *sql.DB // the single writer connection
+	// wstmts holds statements prepared on w, reused across transactions.
+	wstmts stmtCache
+	r      *sql.DB // readers
+	blobs  *blobStore
 
 	// blobMu orders blob installation (read lock) against removal of
 	// unreferenced blobs (write lock) within this process.
@@ -109,6 +111,7 @@ type Drive struct {
 
 	partBytes atomic.Int64 // body bytes written into upload parts
 	publicURL atomic.Value // string: scheme://host of signed URLs
+	shareBase atomic.Value // string: scheme://host of share links, if not publicURL
 	key       atomic.Value // []byte: URL-signing key
 	closeOnce sync.Once
 	inproc    *Server // handler of Request, made on first use

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/drive"
@@ -100,6 +101,11 @@ func (s *Server) routes() {
 	m.HandleFunc("PUT "+uploadPrefix+"{upload}/{part}", s.putPart)
 	m.HandleFunc("GET "+downloadPrefix+"{file}", s.download)
 	s.userRoutes()
+	m.HandleFunc("GET "+SharePrefix, func(w http.ResponseWriter, r *http.Request) {
+		if !d.ServeSharePage(w, r) {
+			s.notFoundRoute(w, r)
+		}
+	})
 	m.HandleFunc("/", s.notFoundRoute)
 }
 

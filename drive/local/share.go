@@ -56,9 +56,18 @@ func (d *Drive) CreateShare(ctx context.Context, req drive.ShareRequest) (*drive
 }
 
 func (d *Drive) shareURL(id string) string {
-	base, _ := d.publicURL.Load().(string)
-	return base + "/s/" + id
+	base, ok := d.shareBase.Load().(string)
+	if !ok {
+		base, _ = d.publicURL.Load().(string)
+	}
+	return base + SharePrefix + id
 }
+
+// SetShareBase sets the scheme and host of share links when another server
+// than the drive's own serves their pages (ServeSharePage): the console of
+// `wasmdrive serve`, for a drive opened in process. Without it share links
+// use the public URL (SetPublicURL).
+func (d *Drive) SetShareBase(base string) { d.shareBase.Store(base) }
 
 // ListShares lists share links, newest first; canceled ones are omitted.
 func (d *Drive) ListShares(ctx context.Context, opts drive.ListOptions) (*drive.ShareList, error) {

@@ -105,8 +105,14 @@ func (w *Worker) handle(base context.Context, m jetstream.Msg) {
 
 	rec.Attempt++
 	rec.Status, rec.Node, rec.Started, rec.Error = runner.StatusRunning, q.Opts.Node, time.Now(), ""
-	q.putRecordAsync(rec)
-	q.markRunning(req.Plugin, req.ID, q.Opts.Node)
+	// The run is "running" only once its marker and record are stored
+	// (reap.go): a node that dies from here on is seen as lost.
+	if err := q.startRecord(ctx, req.Plugin, rec, m.Reply()); err != nil {
+		q.log.Warn("run not started; will retry", "run", req.ID, "err", err)
+		_ = m.NakWithDelay(w.o.LeaseWait)
+		return
+	}
+	defer q.replies.Delete(req.ID)
 	defer q.unmarkRunning(req.Plugin, req.ID)
 
 	hbDone := make(chan struct{})

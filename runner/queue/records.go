@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/wasmdrive/wasmdrive/natsx/namespace"
 	"github.com/wasmdrive/wasmdrive/runner"
@@ -24,7 +23,7 @@ func (q *Queue) recordSubject(id string) string { return namespace.KVSubject(Rec
 // putRecordAsync writes a record without waiting for the ack; records of one
 // run are written by one node in order, so last-writer-wins is right.
 func (q *Queue) putRecordAsync(r *runner.RunRecord) {
-	b, err := json.Marshal(r)
+	b, err := q.encodeRecord(r)
 	if err != nil {
 		q.log.Error("encode run record", "run", r.ID, "err", err)
 		return
@@ -34,24 +33,9 @@ func (q *Queue) putRecordAsync(r *runner.RunRecord) {
 	}
 }
 
-// createRecordAsync writes the "queued" record only if none exists yet, so
-// it never overwrites the record of a worker that already started the run.
-func (q *Queue) createRecordAsync(r *runner.RunRecord) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return
-	}
-	m := nats.NewMsg(q.recordSubject(r.ID))
-	m.Data = b
-	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
-	if _, err := q.JS.PublishMsgAsync(m); err != nil {
-		q.log.Warn("write run record", "run", r.ID, "err", err)
-	}
-}
-
 // putRecord writes a record and waits for the ack.
 func (q *Queue) putRecord(ctx context.Context, r *runner.RunRecord) error {
-	b, err := json.Marshal(r)
+	b, err := q.encodeRecord(r)
 	if err != nil {
 		return fmt.Errorf("queue: encode record %s: %w", r.ID, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -103,6 +104,10 @@ type Queue struct {
 	Records jetstream.KeyValue
 	Leases  jetstream.KeyValue
 	log     *slog.Logger
+
+	// replies holds the ack subject of each request this node executes
+	// (run id → string), stored with its "running" record (reap.go).
+	replies sync.Map
 }
 
 // Setup creates (or updates) every stream, consumer and bucket the queue

@@ -78,6 +78,9 @@ func (w *Worker) Run(ctx context.Context) error {
 
 	runCtx, stopRuns := context.WithCancelCause(context.Background())
 	defer stopRuns(nil)
+	reapCtx, stopReap := context.WithCancel(ctx)
+	defer stopReap()
+	go w.q.reapLoop(reapCtx)
 	var wg sync.WaitGroup
 	FetchLoop(ctx, w.q.Work, w.o.Slots, &wg, w.q.log, "run requests", func(m jetstream.Msg) { w.handle(runCtx, m) })
 	done := make(chan struct{})
