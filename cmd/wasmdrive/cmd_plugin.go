@@ -115,6 +115,7 @@ func openHost(ctx context.Context, env *cliEnv, dir, only string, run bool) (*cl
 	}
 	if dir != "" {
 		cfg.Plugins.Dirs = []string{dir}
+		cfg.Plugins.DisableBuiltins = true
 	}
 	c := &cliHost{cfg: cfg, drives: accounts.NewRegistry(cfg, nil)}
 	opts := runner.Options{Config: cfg, RunUnlisted: run, NoPrewarm: true, NoWatch: true,
