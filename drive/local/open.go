@@ -100,6 +100,8 @@ type Drive struct {
 	w    *sql.DB // the single writer connection
 	// wstmts holds statements prepared on w, reused across transactions.
 	wstmts stmtCache
+	// rq is r with its statements kept (the per-file lookups of uploads).
+	rq *cachedReader
 	r      *sql.DB // readers
 	blobs  *blobStore
 
@@ -166,6 +168,7 @@ func Open(dir string, opts Options) (*Drive, error) {
 		d.w.Close()
 		return nil, err
 	}
+	d.rq = &cachedReader{db: d.r, cache: &stmtCache{}}
 	ctx := context.Background()
 	if err := migrate(ctx, d.w); err != nil {
 		d.Close()
