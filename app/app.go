@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/config"
@@ -102,6 +102,18 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		}
 	}()
 	a.Drives = accounts.NewRegistry(cfg, o.Logger)
+	// Ports first, plugin builds later: a busy console port fails at once.
+	var consoleLn net.Listener
+	if !o.NoConsole && !cfg.Console.Disabled {
+		if consoleLn, err = listenConsole(cfg, o); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if a.console == nil {
+				_ = consoleLn.Close()
+			}
+		}()
+	}
 	if a.audit, err = hostfuncs.OpenAuditLog(filepath.Join(cfg.DataDir, "audit.jsonl")); err != nil {
 		return nil, err
 	}
@@ -166,7 +178,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	}
 	a.Worker = queue.NewWorker(a.Queue, caller, queue.WorkerOptions{Slots: o.Slots, Policy: a.policy, Grace: o.Grace})
 	if !o.NoConsole && !cfg.Console.Disabled {
-		if a.console, err = newConsole(a, o); err != nil {
+		if a.console, err = newConsole(a, o, consoleLn); err != nil {
 			return nil, err
 		}
 	}
@@ -196,59 +208,13 @@ func (a *App) pluginEnabled(plugin string) bool {
 	return err != nil || l.Enabled
 }
 
-// loadTriggers validates the triggers of every plugin the config enables;
-// a bad one fails the start with the plugin and field named. A plugin the
-// operator turned off keeps its triggers, which do not fire while it is
-// off (pluginEnabled).
+// loadTriggers validates the plugins the config enables and their
+// triggers (checkPlugins, which doctor runs too); a bad one fails the start
+// with the plugin and field named.
 func (a *App) loadTriggers(ctx context.Context) error {
-	infos, err := a.Host.Plugins(ctx)
-	if err != nil {
-		return fmt.Errorf("app: plugins: %w", err)
-	}
-	sort.Slice(infos, func(i, j int) bool { return infos[i].Name < infos[j].Name })
-	var errs []error
-	for _, pi := range infos {
-		pc, listed := a.Cfg.Plugins.Enabled[pi.Name]
-		if pi.Error != "" && listed && !pc.Disabled {
-			// The operator asked for this plugin: a broken manifest or
-			// trigger fails the start instead of silently running less.
-			errs = append(errs, fmt.Errorf("plugin %s: %s", pi.Name, pi.Error))
-			continue
-		}
-		if pi.Error != "" {
-			a.Log.Warn("plugin not loaded", "plugin", pi.Name, "err", pi.Error)
-			continue
-		}
-		if !listed || pc.Disabled {
-			continue
-		}
-		l, err := a.Host.Loaded(pi.Name)
-		if err != nil {
-			continue
-		}
-		for i, t := range l.Triggers {
-			switch {
-			case t.Schedule != "":
-				s, err := trigger.NewSchedule(pi.Name, i, t)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				a.Schedules = append(a.Schedules, s)
-			case t.Subject != "":
-				s, err := trigger.NewSubjectTrigger(pi.Name, i, t)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				a.Subjects = append(a.Subjects, s)
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("app: bad triggers (fix plugin.yaml or plugins.enabled.NAME.triggers in the config):\n%w", errors.Join(errs...))
-	}
-	return nil
+	var err error
+	a.Schedules, a.Subjects, err = checkPlugins(ctx, a.Cfg, a.Host, a.Log)
+	return err
 }
 
 // policy derives a plugin's queue policy from its manifest limits

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/wasmdrive/wasmdrive/config"
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/accounts"
 	"github.com/wasmdrive/wasmdrive/web"
@@ -24,7 +25,21 @@ func (d consoleDrives) Open(name string) (drive.Drive, error) {
 	return d.a.drive(context.Background(), name)
 }
 
-func newConsole(a *App, o Options) (*consoleServer, error) {
+// listenConsole binds the console's address; New calls it before any
+// plugin is built so a busy port fails the start at once (issue 15).
+func listenConsole(cfg *config.Config, o Options) (net.Listener, error) {
+	addr := o.ConsoleAddr
+	if addr == "" {
+		addr = cfg.Console.Addr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("app: console: listen on %s: %w (set console.addr to a free address, or console.disabled: true)", addr, err)
+	}
+	return ln, nil
+}
+
+func newConsole(a *App, o Options, ln net.Listener) (*consoleServer, error) {
 	addr := o.ConsoleAddr
 	if addr == "" {
 		addr = a.Cfg.Console.Addr
@@ -32,10 +47,6 @@ func newConsole(a *App, o Options) (*consoleServer, error) {
 	srv, err := web.New(web.Options{Runs: a.Service, Drives: consoleDrives{a}, Token: string(a.Cfg.Console.Token), BindAddr: addr, Logger: a.Log})
 	if err != nil {
 		return nil, fmt.Errorf("app: console: %w", err)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("app: console: listen on %s: %w (set console.addr to a free address, or console.disabled: true)", addr, err)
 	}
 	a.shareLinksOn(ln.Addr().String())
 	return &consoleServer{srv: srv, ln: ln}, nil

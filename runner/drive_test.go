@@ -42,7 +42,7 @@ func TestOperatorGrantNarrowsDriveAccess(t *testing.T) {
 	cfg := config.Default()
 	cfg.Plugins.Enabled = map[string]config.PluginConfig{"bench": {Grants: map[string]any{
 		"functions": []any{"drive.read", "drive.write"},
-		"drive":     map[string]any{"read": []any{"/allowed"}},
+		"drive":     map[string]any{"read": []any{"/allowed"}, "write": []any{}},
 	}}}
 	h := newTestHost(t, Options{Config: cfg, NoPrewarm: true, Drives: func(context.Context, string) (drive.Drive, error) { return d, nil }}, benchDir)
 	pi, err := h.Plugin("bench")
@@ -60,7 +60,9 @@ func TestOperatorGrantNarrowsDriveAccess(t *testing.T) {
 		t.Fatalf("gets inside the grant = %v, %v", res, err)
 	}
 	_, err = run("gets", map[string]any{"file_id": outside, "n": 1})
-	if !errors.Is(err, ErrPluginFailed) || !strings.Contains(err.Error(), "permission_denied") || !strings.Contains(err.Error(), "drive.read:/other/b.txt") {
+	// The refusal names the id it was given, never the path it resolves to
+	// (issue 11 finding 5: errors must not reveal ungranted paths).
+	if !errors.Is(err, ErrPluginFailed) || !strings.Contains(err.Error(), "permission_denied") || !strings.Contains(err.Error(), "drive.read:"+outside) || strings.Contains(err.Error(), "/other") {
 		t.Fatalf("gets outside the grant: %v", err)
 	}
 	// Writes were asked for but not granted: a copy's items are refused.

@@ -90,3 +90,52 @@ func TestBrowserDrive(t *testing.T) {
 	}
 	shot(t, ctx, "drive-folder-desktop")
 }
+
+// TestBrowserDriveShares: the Drive page lists an account's share links;
+// Cancel removes one (through the API), and a read-only console shows no
+// Cancel. The listed link opens the share page, which the console serves.
+func TestBrowserDriveShares(t *testing.T) {
+	for _, token := range []string{"tok", ""} {
+		t.Run("token="+token, func(t *testing.T) {
+			ctx := tab(t)
+			drives := localDrives(t)
+			d := drives["home"].(*local.Drive)
+			f, err := d.GetByPath(t.Context(), "/backups/2026-11-27/manifest.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sh, err := d.CreateShare(t.Context(), drive.ShareRequest{FileIDs: []string{f.FileID}, Password: "pw"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := newTestServer(t, Options{Token: token, Drives: drives})
+			url := ts.http.URL + "/#/drives"
+			if token != "" {
+				must(t, "sign in", chromedp.Do(ctx, chromedp.Navigate(ts.http.URL+"/?token="+token)))
+			}
+			must(t, "open", chromedp.Do(ctx, chromedp.EmulateViewport(1280, 700), chromedp.Navigate(url)))
+			row := `document.querySelector('#drives li[data-share="` + sh.ShareID + `"]')`
+			poll(t, ctx, "!!"+row)
+			if text := eval[string](t, ctx, row+".textContent"); !strings.Contains(text, "manifest.json") || !strings.Contains(text, "password") {
+				t.Errorf("share row = %q", text)
+			}
+			page := evalAwait[string](t, ctx, `fetch(`+row+`.querySelector("a").href + "?pwd=pw").then(r => r.status + " " + r.headers.get("content-type"))`)
+			if !strings.HasPrefix(page, "200 text/html") {
+				t.Errorf("share page from the listed link: %s", page)
+			}
+			shot(t, ctx, "drive-shares-"+map[bool]string{true: "token", false: "readonly"}[token != ""])
+			if token == "" {
+				if eval[bool](t, ctx, `!!document.querySelector('#drives button[data-share]')`) {
+					t.Fatal("a read-only console shows Cancel")
+				}
+				return
+			}
+			must(t, "cancel", chromedp.Do(ctx, chromedp.Click(`#drives button[data-share="`+sh.ShareID+`"]`)))
+			poll(t, ctx, "!"+row)
+			list, err := d.ListShares(t.Context(), drive.ListOptions{})
+			if err != nil || len(list.Items) != 0 {
+				t.Fatalf("shares after Cancel: %+v, %v", list, err)
+			}
+		})
+	}
+}

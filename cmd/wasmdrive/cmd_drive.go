@@ -168,8 +168,9 @@ func remotePath(p string) string {
 	return path.Clean(p)
 }
 
-// writeJSON prints v as indented JSON.
+// writeJSON prints v as indented JSON; an empty list is [] (see jsonList).
 func writeJSON(w io.Writer, v any) error {
+	v = jsonList(v)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -1,5 +1,5 @@
-// The Drive page: space per account and a read-only folder browser, so a
-// user can check what a backup wrote.
+// The Drive page: space per account, its share links (with Cancel) and a
+// read-only folder browser, so a user can check what a backup wrote.
 "use strict";
 
 (() => {
@@ -57,6 +57,38 @@
     load("");
   }
 
+  // shares lists an account's share links, each with Cancel (not on a
+  // read-only console, which refuses changes).
+  function shares(account) {
+    const box = el("div", { class: "shares", dataset: { account } }, el("p", { class: "sub" }, "Loading share links…"));
+    const readOnly = !!document.getElementById("readonly");
+    api("GET", "/api/drives/" + enc(account) + "/shares").then((d) => {
+      clear(box);
+      if (!d.shares.length) { box.appendChild(el("p", { class: "sub" }, "No share links")); return; }
+      box.appendChild(el("h3", {}, "Share links"));
+      const list = el("ul", { class: "share-list" });
+      for (const sh of d.shares) {
+        const cancel = readOnly ? null : el("button", { class: "btn small danger", dataset: { share: sh.share_id } }, "Cancel");
+        const row = el("li", { dataset: { share: sh.share_id } },
+          el("a", { href: sh.share_url, target: "_blank", rel: "noopener" }, sh.files.join(", ") || sh.share_id),
+          " ", el("span", { class: "sub" }, (sh.has_password ? "password · " : "") +
+            (sh.expired ? "expired" : W.ms(sh.expiration) ? "until " + W.fmtTime(W.ms(sh.expiration)) : "no expiry")),
+          " ", cancel);
+        if (cancel) {
+          cancel.onclick = () => {
+            cancel.disabled = true;
+            api("POST", "/api/drives/" + enc(account) + "/shares/" + enc(sh.share_id) + "/cancel")
+              .then(() => { row.remove(); if (!list.firstChild) clear(box).appendChild(el("p", { class: "sub" }, "No share links")); W.toast("Share link canceled"); })
+              .catch((e) => { cancel.disabled = false; W.toast(e.message, true); });
+          };
+        }
+        list.appendChild(row);
+      }
+      box.appendChild(list);
+    }).catch((e) => { clear(box).appendChild(el("p", { class: "sub" }, "Share links: " + e.message)); });
+    return box;
+  }
+
   W.pages.drives = (main, parts, params) => {
     if (parts[0]) { browser(main, parts[0], params.get("path") || "/"); return null; }
     const grid = el("div", { class: "drives", id: "drives" }, el("p", { class: "empty" }, "Loading drives…"));
@@ -64,7 +96,11 @@
     api("GET", "/api/drives").then((d) => {
       clear(grid);
       if (!d.drives.length) grid.appendChild(el("div", { class: "empty" }, el("strong", {}, "No drive accounts"), "Add one under accounts in the config."));
-      for (const x of d.drives) grid.appendChild(driveCard(x));
+      for (const x of d.drives) {
+        const card = driveCard(x);
+        if (!x.error) card.appendChild(shares(x.account));
+        grid.appendChild(card);
+      }
     }).catch((e) => { clear(grid).appendChild(el("div", { class: "empty" }, el("strong", {}, "Could not load drives"), e.message)); });
     return null;
   };
