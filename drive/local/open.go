@@ -101,9 +101,9 @@ type Drive struct {
 	// wstmts holds statements prepared on w, reused across transactions.
 	wstmts stmtCache
 	// rq is r with its statements kept (the per-file lookups of uploads).
-	rq *cachedReader
-	r      *sql.DB // readers
-	blobs  *blobStore
+	rq    *cachedReader
+	r     *sql.DB // readers
+	blobs *blobStore
 
 	// blobMu orders blob installation (read lock) against removal of
 	// unreferenced blobs (write lock) within this process.
