@@ -59,6 +59,9 @@ type Options struct {
 	// PluginBuilder overrides the plugin source builder (tests share a
 	// build cache across data folders).
 	PluginBuilder *build.Builder
+	// OnPluginBuild, when set (and PluginBuilder is not), is called with a
+	// plugin folder before a build that is not cached (a progress line).
+	OnPluginBuild func(dir string)
 }
 
 // App is one assembled node.
@@ -147,6 +150,9 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	}
 	// The emitter learns the event stream's subjects once the router exists.
 	a.Emitter = trigger.NewEmitter(a.Conn, func(s string) bool { return a.Router != nil && a.Router.Captures(s) }).WithPluginConn(a.pluginConn)
+	if o.PluginBuilder == nil && o.OnPluginBuild != nil {
+		o.PluginBuilder = &build.Builder{CacheDir: filepath.Join(cmp.Or(o.PluginCacheDir, cfg.DataDir), "cache", "build"), OnBuild: o.OnPluginBuild}
+	}
 	if a.Host, err = runner.New(ctx, runner.Options{
 		Config: cfg, Drives: a.drive, KV: a.KV, Emitter: a.Emitter, Audit: a.audit, Batcher: a.Batch,
 		Builder: o.PluginBuilder, DataDir: o.PluginCacheDir, OnChange: a.enabled.reapply,

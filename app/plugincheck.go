@@ -55,7 +55,11 @@ func checkPlugins(ctx context.Context, cfg *config.Config, host *runner.Host, lo
 		if pi.Error != "" && listed && !pc.Disabled {
 			// The operator asked for this plugin: a broken manifest or
 			// trigger fails the start instead of silently running less.
-			errs = append(errs, fmt.Errorf("plugin %s: %s", pi.Name, pi.Error))
+			msg := pi.Error
+			if !strings.HasPrefix(msg, "plugin "+pi.Name+":") {
+				msg = "plugin " + pi.Name + ": " + msg
+			}
+			errs = append(errs, errors.New(msg))
 			continue
 		}
 		if pi.Error != "" {

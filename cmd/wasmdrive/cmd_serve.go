@@ -5,9 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/app"
@@ -74,7 +77,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		// in DataDir/serve.json (mode 0600).
 		cfg.NATS.Listen = "127.0.0.1:-1"
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, ConsoleAddr: *consoleAddr, Grace: *grace})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, ConsoleAddr: *consoleAddr, Grace: *grace, OnPluginBuild: buildNotice(env.Stderr)})
 	if err != nil {
 		return err
 	}
@@ -150,4 +153,15 @@ func printBanner(env *cliEnv, a *app.App, info app.ServeInfo) {
 		fmt.Fprintf(w, "  event:     nats --server %s pub %s '{\"path\":\"/inbox/a.txt\"}'\n", url, subj)
 	}
 	fmt.Fprintln(w, "Ctrl-C stops: running plugins get the grace period, unfinished runs stay queued.")
+}
+
+// buildNotice returns the progress line serve prints before a plugin build
+// that is not cached, so a first start is not silent (issue 15).
+func buildNotice(w io.Writer) func(dir string) {
+	var mu sync.Mutex
+	return func(dir string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "wasmdrive: building plugin %s (first start only; later starts use the cache)…\n", filepath.Base(dir))
+	}
 }
