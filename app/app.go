@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/config"
@@ -60,6 +59,9 @@ type Options struct {
 	// PluginBuilder overrides the plugin source builder (tests share a
 	// build cache across data folders).
 	PluginBuilder *build.Builder
+	// OnPluginBuild, when set (and PluginBuilder is not), is called with a
+	// plugin folder before a build that is not cached (a progress line).
+	OnPluginBuild func(dir string)
 }
 
 // App is one assembled node.
@@ -148,6 +150,9 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	}
 	// The emitter learns the event stream's subjects once the router exists.
 	a.Emitter = trigger.NewEmitter(a.Conn, func(s string) bool { return a.Router != nil && a.Router.Captures(s) }).WithPluginConn(a.pluginConn)
+	if o.PluginBuilder == nil && o.OnPluginBuild != nil {
+		o.PluginBuilder = &build.Builder{CacheDir: filepath.Join(cmp.Or(o.PluginCacheDir, cfg.DataDir), "cache", "build"), OnBuild: o.OnPluginBuild}
+	}
 	if a.Host, err = runner.New(ctx, runner.Options{
 		Config: cfg, Drives: a.drive, KV: a.KV, Emitter: a.Emitter, Audit: a.audit, Batcher: a.Batch,
 		Builder: o.PluginBuilder, DataDir: o.PluginCacheDir, OnChange: a.enabled.reapply,
@@ -209,59 +214,13 @@ func (a *App) pluginEnabled(plugin string) bool {
 	return err != nil || l.Enabled
 }
 
-// loadTriggers validates the triggers of every plugin the config enables;
-// a bad one fails the start with the plugin and field named. A plugin the
-// operator turned off keeps its triggers, which do not fire while it is
-// off (pluginEnabled).
+// loadTriggers validates the plugins the config enables and their
+// triggers (checkPlugins, which doctor runs too); a bad one fails the start
+// with the plugin and field named.
 func (a *App) loadTriggers(ctx context.Context) error {
-	infos, err := a.Host.Plugins(ctx)
-	if err != nil {
-		return fmt.Errorf("app: plugins: %w", err)
-	}
-	sort.Slice(infos, func(i, j int) bool { return infos[i].Name < infos[j].Name })
-	var errs []error
-	for _, pi := range infos {
-		pc, listed := a.Cfg.Plugins.Enabled[pi.Name]
-		if pi.Error != "" && listed && !pc.Disabled {
-			// The operator asked for this plugin: a broken manifest or
-			// trigger fails the start instead of silently running less.
-			errs = append(errs, fmt.Errorf("plugin %s: %s", pi.Name, pi.Error))
-			continue
-		}
-		if pi.Error != "" {
-			a.Log.Warn("plugin not loaded", "plugin", pi.Name, "err", pi.Error)
-			continue
-		}
-		if !listed || pc.Disabled {
-			continue
-		}
-		l, err := a.Host.Loaded(pi.Name)
-		if err != nil {
-			continue
-		}
-		for i, t := range l.Triggers {
-			switch {
-			case t.Schedule != "":
-				s, err := trigger.NewSchedule(pi.Name, i, t)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				a.Schedules = append(a.Schedules, s)
-			case t.Subject != "":
-				s, err := trigger.NewSubjectTrigger(pi.Name, i, t)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				a.Subjects = append(a.Subjects, s)
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("app: bad triggers (fix plugin.yaml or plugins.enabled.NAME.triggers in the config):\n%w", errors.Join(errs...))
-	}
-	return nil
+	var err error
+	a.Schedules, a.Subjects, err = checkPlugins(ctx, a.Cfg, a.Host, a.Log)
+	return err
 }
 
 // policy derives a plugin's queue policy from its manifest limits

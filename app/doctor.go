@@ -250,6 +250,10 @@ func doctorPlugins(ctx context.Context, r *Report, cfg *config.Config, q *queue.
 		return
 	}
 	defer h.Close()
+	if _, _, err := checkPlugins(ctx, cfg, h, nil); err != nil {
+		r.add(Check{Area: "plugin", Name: "enabled plugins", Status: CheckFail, Detail: err.Error(),
+			Fix: "serve refuses to start on this too: fix the config keys named"})
+	}
 	ps, err := h.Plugins(ctx)
 	if err != nil {
 		r.add(Check{Area: "plugin", Name: "host", Status: CheckFail, Detail: err.Error()})

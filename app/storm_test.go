@@ -54,7 +54,8 @@ func TestTriggerStormStopsAtDepth(t *testing.T) {
 	}
 	const depth = 3
 	cfg := testConfig(t, dir, map[string]any{
-		"plugins.dirs":                          []string{filepath.Join(root, "plugins", "backup")},
+		"plugins.dirs":                          []string{filepath.Join(root, "plugins", "backup"), filepath.Join(root, "app", "testdata", "plugins")},
+		"plugins.disable_builtins":              true,
 		"plugins.enabled.backup.account":        "",
 		"plugins.enabled.backup.config.source":  src,
 		"plugins.enabled.backup.config.target":  "/Backup/storm",

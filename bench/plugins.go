@@ -83,6 +83,7 @@ func (b *pluginBench) host(ctx context.Context, dataDir string) (*runner.Host, e
 	c := config.Default()
 	c.DataDir = dataDir
 	c.Plugins.Dirs = []string{b.srcDir}
+	c.Plugins.DisableBuiltins = true
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

@@ -134,7 +134,8 @@ type Console struct {
 
 // Plugins configures the plugin host.
 type Plugins struct {
-	// Dirs to load plugins from (default: the built-in plugins, then DataDir/plugins).
+	// Dirs to load plugins from besides the built-ins (default
+	// DataDir/plugins); the built-ins load first unless DisableBuiltins.
 	Dirs []string `koanf:"dirs"`
 	// Enabled plugins and their operator settings, by plugin name.
 	Enabled map[string]PluginConfig `koanf:"enabled"`
@@ -158,8 +159,9 @@ type PluginConfig struct {
 	Account string `koanf:"account"`
 	// Config values, checked against the manifest's config schema.
 	Config map[string]any `koanf:"config"`
-	// Grants narrows or extends what the manifest asks for; the effective
-	// grant is the intersection. Nil grants everything the manifest asks.
+	// Grants narrows what the manifest declares, section by section (a
+	// section left out keeps the manifest's; kv stays), and grants.extend
+	// adds to it; see runner.EffectiveGrant. Nil grants what it declares.
 	Grants map[string]any `koanf:"grants" strict:"grant"`
 	// Triggers overrides the manifest's triggers when set.
 	Triggers []map[string]any `koanf:"triggers"`

@@ -17,8 +17,18 @@ var nonConfigEnv = []string{"WASMDRIVE_CONFIG", "WASMDRIVE_SOURCE"}
 
 var (
 	durationType = reflect.TypeOf(time.Duration(0))
-	grantType    = reflect.TypeOf(hostfuncs.Grant{})
+	grantType    = reflect.TypeOf(operatorGrant{})
 )
+
+// operatorGrant is the shape of plugins.enabled.NAME.grants (see
+// runner.EffectiveGrant): a hostfuncs.Grant that narrows, plus extend.
+type operatorGrant struct {
+	Functions []string             `koanf:"functions"`
+	Drive     hostfuncs.DriveGrant `koanf:"drive"`
+	Local     hostfuncs.LocalGrant `koanf:"local"`
+	Emit      []string             `koanf:"emit"`
+	Extend    hostfuncs.Grant      `koanf:"extend"`
+}
 
 // checkKeys walks raw (one config layer as koanf nests it) against the
 // Config type and returns a *FieldError for every key the type does not
@@ -27,7 +37,7 @@ var (
 // Map-keyed sections (accounts.NAME, plugins.enabled.NAME) accept any
 // name and check the keys below it; free-form maps (plugin config and
 // triggers, checked against the plugin's manifest when it loads) are not
-// walked; fields tagged strict:"grant" are checked as a hostfuncs.Grant.
+// walked; fields tagged strict:"grant" are checked as an operatorGrant.
 func checkKeys(raw map[string]any, from func(path string) string) []error {
 	var errs []error
 	walk("", raw, reflect.TypeOf(Config{}), from, &errs)

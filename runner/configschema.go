@@ -89,7 +89,7 @@ func (f *ConfigField) validate(p, key string, bad badFunc) {
 func (m *Manifest) ApplyConfig(values map[string]any) (json.RawMessage, error) {
 	var errs []error
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, &ManifestError{Plugin: m.Name, Field: "config." + key, Reason: fmt.Sprintf(format, args...)})
+		errs = append(errs, &ManifestError{Plugin: m.Name, Field: "plugins.enabled." + m.Name + ".config." + key, Reason: fmt.Sprintf(format, args...)})
 	}
 	out := make(map[string]any, len(m.Config))
 	keys := make([]string, 0, len(values))

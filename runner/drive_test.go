@@ -42,7 +42,7 @@ func TestOperatorGrantNarrowsDriveAccess(t *testing.T) {
 	cfg := config.Default()
 	cfg.Plugins.Enabled = map[string]config.PluginConfig{"bench": {Grants: map[string]any{
 		"functions": []any{"drive.read", "drive.write"},
-		"drive":     map[string]any{"read": []any{"/allowed"}},
+		"drive":     map[string]any{"read": []any{"/allowed"}, "write": []any{}},
 	}}}
 	h := newTestHost(t, Options{Config: cfg, NoPrewarm: true, Drives: func(context.Context, string) (drive.Drive, error) { return d, nil }}, benchDir)
 	pi, err := h.Plugin("bench")

@@ -11,6 +11,7 @@ func TestHostCloseTwice(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.Plugins.Dirs = []string{t.TempDir()}
+	cfg.Plugins.DisableBuiltins = true
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

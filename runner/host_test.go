@@ -90,9 +90,11 @@ func newTestHost(t testing.TB, opts Options, dirs ...string) *Host {
 	cfg := config.Default()
 	cfg.DataDir = sharedData
 	cfg.Plugins.Dirs = dirs
+	cfg.Plugins.DisableBuiltins = true
 	if opts.Config != nil {
 		opts.Config.DataDir = sharedData
 		opts.Config.Plugins.Dirs = dirs
+		opts.Config.Plugins.DisableBuiltins = true
 		cfg = opts.Config
 	}
 	if err := cfg.Validate(); err != nil {
@@ -353,6 +355,7 @@ func TestUnlistedPluginNeedsConfig(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = sharedData
 	cfg.Plugins.Dirs = []string{echoDir}
+	cfg.Plugins.DisableBuiltins = true
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -39,25 +39,40 @@ type version struct {
 	pool      *pool
 }
 
-// PluginDirs returns the folders plugins load from: plugins.dirs, or by
-// default the built-in plugins (unless disabled) and DataDir/plugins.
+// PluginDirs returns the folders plugins load from: the built-in plugins
+// (unless plugins.disable_builtins), then plugins.dirs (default
+// DataDir/plugins). plugins.dirs adds to the built-ins: a folder there
+// holding a plugin named like a built-in is ignored with a warning, so to
+// replace a built-in set plugins.disable_builtins.
 func PluginDirs(cfg *config.Config, dataDir string) []string {
-	if len(cfg.Plugins.Dirs) > 0 {
-		return cfg.Plugins.Dirs
+	dirs, err := pluginDirs(cfg, dataDir)
+	if err != nil {
+		slog.Warn("built-in plugins not found", "err", err)
 	}
+	return dirs
+}
+
+// pluginDirs is PluginDirs; the error says the built-ins were not found
+// (the other folders are still returned).
+func pluginDirs(cfg *config.Config, dataDir string) ([]string, error) {
 	var dirs []string
+	var err error
 	if !cfg.Plugins.DisableBuiltins {
-		if d, err := BuiltinDir(filepath.Join(dataDir, "cache", "build")); err == nil {
+		var d string
+		if d, err = BuiltinDir(filepath.Join(dataDir, "cache", "build")); err == nil {
 			dirs = append(dirs, d)
-		} else {
-			slog.Warn("built-in plugins not found", "err", err)
 		}
 	}
-	return append(dirs, filepath.Join(dataDir, "plugins"))
+	if len(cfg.Plugins.Dirs) > 0 {
+		return append(dirs, cfg.Plugins.Dirs...), err
+	}
+	return append(dirs, filepath.Join(dataDir, "plugins")), err
 }
 
 // findPluginDirs lists plugin folders: each dir holding a plugin.yaml
 // itself, or its sub-folders that do.
+// A folder reached twice (plugins.dirs naming a built-in's folder) is
+// listed once.
 func findPluginDirs(dirs []string) []string {
 	var out []string
 	for _, d := range dirs {
@@ -66,7 +81,9 @@ func findPluginDirs(dirs []string) []string {
 			continue
 		}
 		if fileExists(filepath.Join(abs, ManifestFile)) {
-			out = append(out, abs)
+			if !slices.Contains(out, abs) {
+				out = append(out, abs)
+			}
 			continue
 		}
 		ents, err := os.ReadDir(abs)
@@ -75,7 +92,7 @@ func findPluginDirs(dirs []string) []string {
 		}
 		for _, e := range ents {
 			sub := filepath.Join(abs, e.Name())
-			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && fileExists(filepath.Join(sub, ManifestFile)) {
+			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && fileExists(filepath.Join(sub, ManifestFile)) && !slices.Contains(out, sub) {
 				out = append(out, sub)
 			}
 		}

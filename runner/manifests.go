@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/wasmdrive/wasmdrive/config"
 )
@@ -27,16 +26,9 @@ func (c ManifestCatalog) Plugins(context.Context) ([]PluginInfo, error) {
 	if data == "" {
 		data = c.Config.DataDir
 	}
-	dirs := c.Config.Plugins.Dirs
-	if len(dirs) == 0 {
-		if !c.Config.Plugins.DisableBuiltins {
-			d, err := BuiltinDir(filepath.Join(data, "cache", "build"))
-			if err != nil {
-				return nil, fmt.Errorf("built-in plugins: %w", err)
-			}
-			dirs = append(dirs, d)
-		}
-		dirs = append(dirs, filepath.Join(data, "plugins"))
+	dirs, err := pluginDirs(c.Config, data)
+	if err != nil {
+		return nil, fmt.Errorf("built-in plugins: %w", err)
 	}
 	var out []PluginInfo
 	for _, dir := range findPluginDirs(dirs) {

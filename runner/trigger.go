@@ -165,11 +165,11 @@ func ParseTriggers(m *Manifest, raw []map[string]any) ([]Trigger, error) {
 	dec.KnownFields(true)
 	var ts []Trigger
 	if err := dec.Decode(&ts); err != nil {
-		return nil, &ManifestError{Plugin: m.Name, Field: "operator triggers", Reason: cleanYAMLError(err)}
+		return nil, &ManifestError{Plugin: m.Name, Field: "plugins.enabled." + m.Name + ".triggers", Reason: cleanYAMLError(err)}
 	}
 	var errs []error
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, &ManifestError{Plugin: m.Name, Field: "operator " + field, Reason: fmt.Sprintf(format, args...)})
+		errs = append(errs, &ManifestError{Plugin: m.Name, Field: "plugins.enabled." + m.Name + "." + field, Reason: fmt.Sprintf(format, args...)})
 	}
 	for i := range ts {
 		ts[i].validate(fmt.Sprintf("triggers[%d]", i), m, bad)

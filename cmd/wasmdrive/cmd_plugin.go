@@ -45,11 +45,11 @@ func runPluginBuild(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env)
+	cacheDir, err := buildCacheDir(env)
 	if err != nil {
 		return err
 	}
-	b := &build.Builder{CacheDir: filepath.Join(cfg.DataDir, "cache", "build")}
+	b := &build.Builder{CacheDir: cacheDir}
 	res, err := b.Build(ctx, dir)
 	if err != nil {
 		return err
@@ -115,6 +115,7 @@ func openHost(ctx context.Context, env *cliEnv, dir, only string, run bool) (*cl
 	}
 	if dir != "" {
 		cfg.Plugins.Dirs = []string{dir}
+		cfg.Plugins.DisableBuiltins = true
 	}
 	c := &cliHost{cfg: cfg, drives: accounts.NewRegistry(cfg, nil)}
 	opts := runner.Options{Config: cfg, RunUnlisted: run, NoPrewarm: true, NoWatch: true,

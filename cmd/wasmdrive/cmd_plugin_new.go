@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wasmdrive/wasmdrive/config"
 	"github.com/wasmdrive/wasmdrive/runner"
 	"github.com/wasmdrive/wasmdrive/runner/build"
 )
@@ -124,6 +125,24 @@ func scaffold(env *cliEnv, name, target string) ([]scaffoldFile, error) {
 	return files, nil
 }
 
+// buildCacheDir is where `plugin build` caches modules: the data folder's
+// build cache when --data or data_dir names one, else the user's cache
+// folder (a temp folder without one). A tooling command never creates
+// ./wasmdrive-data where the user stands (issue 15).
+func buildCacheDir(env *cliEnv) (string, error) {
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return "", err
+	}
+	if def, _ := filepath.Abs(config.Default().DataDir); env.DataDir != "" || cfg.DataDir != def {
+		return filepath.Join(cfg.DataDir, "cache", "build"), nil
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "wasmdrive", "build"), nil
+	}
+	return filepath.Join(os.TempDir(), "wasmdrive-build"), nil
+}
+
 // sdkCacheDir is where the embedded sdk is unpacked: the user's cache
 // folder, which outlives any one data folder (a plugin's go.mod points
 // there), or else the data folder's build cache.
@@ -131,11 +150,7 @@ func sdkCacheDir(env *cliEnv) (string, error) {
 	if d, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(d, "wasmdrive"), nil
 	}
-	cfg, err := loadConfig(env)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(cfg.DataDir, "cache", "build"), nil
+	return buildCacheDir(env)
 }
 
 // sdkDeps are the modules the sdk imports besides the standard library (a
@@ -293,7 +308,7 @@ func run() int32 {
 }
 `
 
-const scaffoldManifest = `# NAME: a wasmdrive plugin (see plugin.yaml reference in runner/manifest.go).
+const scaffoldManifest = `# NAME: a wasmdrive plugin (plugin.yaml keys: sdk/ABI.md, section Manifest).
 name: NAME
 version: 0.1.0
 description: Counts the files of a drive folder.

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -68,5 +70,35 @@ func TestPluginNewBuildRun(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("inspect lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestPluginToolingLeavesNoDataDir: `plugin new` and `plugin build` with
+// no data folder configured create no ./wasmdrive-data where the user
+// stands, and the scaffold points at sdk/ABI.md, not at Go sources of the
+// repo (issue 15, Start-up).
+func TestPluginToolingLeavesNoDataDir(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH; plugin builds need it")
+	}
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	t.Setenv("WASMDRIVE_DATA_DIR", "")
+	os.Unsetenv("WASMDRIVE_DATA_DIR") // t.Setenv restores it
+	for _, args := range [][]string{{"plugin", "new", "hello"}, {"plugin", "build", "hello"}} {
+		var out, errb bytes.Buffer
+		if code := runMain(append([]string{"--config", ""}, args...), &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, errb.String())
+		}
+		if _, err := os.Stat(filepath.Join(cwd, "wasmdrive-data")); err == nil {
+			t.Fatalf("%v created ./wasmdrive-data", args)
+		}
+	}
+	man, err := os.ReadFile(filepath.Join(cwd, "hello", "plugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(man), "runner/manifest.go") || !strings.Contains(string(man), "sdk/ABI.md") {
+		t.Errorf("scaffold plugin.yaml does not point at sdk/ABI.md:\n%s", man)
 	}
 }

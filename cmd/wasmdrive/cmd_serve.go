@@ -5,12 +5,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/app"
+	"github.com/wasmdrive/wasmdrive/internal/redact"
 	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/runner/trigger"
 )
@@ -66,7 +70,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if env.Verbose || cfg.LogLevel == "debug" {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: redact.ReplaceAttr}))
 	if cfg.NATS.URL == "" && cfg.NATS.Listen == "" {
 		// A loopback control port so `wasmdrive trigger/runs/doctor` reach
 		// this node. Like every listener of the embedded NATS it requires a
@@ -74,7 +78,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		// in DataDir/serve.json (mode 0600).
 		cfg.NATS.Listen = "127.0.0.1:-1"
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, ConsoleAddr: *consoleAddr, Grace: *grace})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, ConsoleAddr: *consoleAddr, Grace: *grace, OnPluginBuild: buildNotice(env.Stderr)})
 	if err != nil {
 		return err
 	}
@@ -150,4 +154,15 @@ func printBanner(env *cliEnv, a *app.App, info app.ServeInfo) {
 		fmt.Fprintf(w, "  event:     nats --server %s pub %s '{\"path\":\"/inbox/a.txt\"}'\n", url, subj)
 	}
 	fmt.Fprintln(w, "Ctrl-C stops: running plugins get the grace period, unfinished runs stay queued.")
+}
+
+// buildNotice returns the progress line serve prints before a plugin build
+// that is not cached, so a first start is not silent (issue 15).
+func buildNotice(w io.Writer) func(dir string) {
+	var mu sync.Mutex
+	return func(dir string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "wasmdrive: building plugin %s (first start only; later starts use the cache)…\n", filepath.Base(dir))
+	}
 }

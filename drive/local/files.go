@@ -153,7 +153,7 @@ func (d *Drive) Get(ctx context.Context, fileID string) (*drive.File, error) {
 	if fileID == "" {
 		return nil, drive.Invalid("file_id is required")
 	}
-	return d.getFile(ctx, d.r, fileID)
+	return d.getFile(ctx, d.rq, fileID)
 }
 
 // GetByPath resolves an absolute path among live files; with duplicate

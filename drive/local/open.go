@@ -100,8 +100,10 @@ type Drive struct {
 	w    *sql.DB // the single writer connection
 	// wstmts holds statements prepared on w, reused across transactions.
 	wstmts stmtCache
-	r      *sql.DB // readers
-	blobs  *blobStore
+	// rq is r with its statements kept (the per-file lookups of uploads).
+	rq    *cachedReader
+	r     *sql.DB // readers
+	blobs *blobStore
 
 	// blobMu orders blob installation (read lock) against removal of
 	// unreferenced blobs (write lock) within this process.
@@ -166,6 +168,7 @@ func Open(dir string, opts Options) (*Drive, error) {
 		d.w.Close()
 		return nil, err
 	}
+	d.rq = &cachedReader{db: d.r, cache: &stmtCache{}}
 	ctx := context.Background()
 	if err := migrate(ctx, d.w); err != nil {
 		d.Close()

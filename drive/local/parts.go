@@ -156,7 +156,7 @@ type receivedPart struct {
 // claimPart checks a part against the session and claims it; the part
 // that continues the running hash takes a copy of it. It runs under lu.mu.
 func (d *Drive) claimPart(ctx context.Context, lu *liveUpload, uploadID string, part int, length int64) (*receivedPart, error) {
-	s, err := d.loadSession(ctx, d.r, uploadID)
+	s, err := d.loadSession(ctx, d.rq, uploadID)
 	if err != nil {
 		return nil, err
 	}

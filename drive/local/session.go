@@ -69,10 +69,10 @@ func deleteSession(ctx context.Context, tx *txn, uploadID string) error {
 
 // UploadedParts lists the parts of an upload the drive holds, in order.
 func (d *Drive) UploadedParts(ctx context.Context, uploadID string) ([]openapi.UploadedPart, error) {
-	if _, err := d.loadSession(ctx, d.r, uploadID); err != nil {
+	if _, err := d.loadSession(ctx, d.rq, uploadID); err != nil {
 		return nil, err
 	}
-	rows, err := d.r.QueryContext(ctx, `SELECT part_number, etag, size FROM upload_parts WHERE upload_id = ? ORDER BY part_number`, uploadID)
+	rows, err := d.rq.QueryContext(ctx, `SELECT part_number, etag, size FROM upload_parts WHERE upload_id = ? ORDER BY part_number`, uploadID)
 	if err != nil {
 		return nil, fmt.Errorf("local drive: list parts of %s: %w", uploadID, err)
 	}

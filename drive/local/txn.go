@@ -145,3 +145,36 @@ func (d *Drive) withTx(ctx context.Context, fn func(tx *txn) error) error {
 	}
 	return nil
 }
+
+// cachedReader runs reader-pool queries through statements kept in a
+// stmtCache, prepared on first use (the pool has several connections, so
+// preparing never waits for a transaction). It is the querier of the
+// per-file lookups of an upload (session, parts, file row).
+type cachedReader struct {
+	db    *sql.DB
+	cache *stmtCache
+}
+
+func (r *cachedReader) stmt(ctx context.Context, query string) *sql.Stmt {
+	if s := r.cache.get(query); s != nil {
+		return s
+	}
+	r.cache.add(ctx, r.db, []string{query})
+	return r.cache.get(query)
+}
+
+// QueryContext runs a query on the reader pool.
+func (r *cachedReader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := r.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return r.db.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a one-row query on the reader pool.
+func (r *cachedReader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := r.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return r.db.QueryRowContext(ctx, query, args...)
+}

@@ -54,3 +54,32 @@ func TestWriterStatementsReusedAcrossTransactions(t *testing.T) {
 		t.Fatalf("count after filling the cache %d, want %d", n3, n1)
 	}
 }
+
+// TestCachedReaderKeepsStatements checks the reader querier of the upload
+// lookups prepares a statement once, keeps it and answers through it.
+func TestCachedReaderKeepsStatements(t *testing.T) {
+	d := openTest(t)
+	ctx := context.Background()
+	const q = "SELECT COUNT(*) + ? FROM files"
+	for i := 0; i < 3; i++ {
+		var n int
+		if err := d.rq.QueryRowContext(ctx, q, i).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		var want int
+		if err := d.r.QueryRowContext(ctx, q, i).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Fatalf("cached reader answered %d, want %d", n, want)
+		}
+		if d.rq.cache.get(q) == nil {
+			t.Fatal("statement not kept after use")
+		}
+	}
+	rows, err := d.rq.QueryContext(ctx, "SELECT id FROM files LIMIT 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+}

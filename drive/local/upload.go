@@ -69,7 +69,7 @@ func (d *Drive) CreateFile(ctx context.Context, req CreateFileRequest) (*CreateF
 	if req.ContentHash != "" && !isSHA1Hex(req.ContentHash) {
 		return nil, drive.Invalid("content_hash %q is not a SHA-1 in hex", req.ContentHash)
 	}
-	if _, err := d.folder(ctx, d.r, req.ParentFileID); err != nil {
+	if _, err := d.folder(ctx, d.rq, req.ParentFileID); err != nil {
 		return nil, err
 	}
 	if req.ContentHash != "" {
@@ -247,9 +247,9 @@ func (d *Drive) Complete(ctx context.Context, fileID, uploadID string) (*drive.F
 	lu := d.live(uploadID)
 	lu.mu.Lock()
 	defer lu.mu.Unlock()
-	s, err := d.loadSession(ctx, d.r, uploadID)
+	s, err := d.loadSession(ctx, d.rq, uploadID)
 	if err != nil {
-		if f, gerr := d.getFile(ctx, d.r, fileID); gerr == nil && f.Status == openapi.StatusAvailable && !f.IsFolder() {
+		if f, gerr := d.getFile(ctx, d.rq, fileID); gerr == nil && f.Status == openapi.StatusAvailable && !f.IsFolder() {
 			return f, nil // already completed: idempotent
 		}
 		return nil, err
@@ -258,7 +258,7 @@ func (d *Drive) Complete(ctx context.Context, fileID, uploadID string) (*drive.F
 		return nil, drive.Invalid("upload %s belongs to file %s, not %s", uploadID, s.fileID, fileID)
 	}
 	var have int
-	if err := d.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM upload_parts WHERE upload_id = ?`, uploadID).Scan(&have); err != nil {
+	if err := d.rq.QueryRowContext(ctx, `SELECT COUNT(*) FROM upload_parts WHERE upload_id = ?`, uploadID).Scan(&have); err != nil {
 		return nil, fmt.Errorf("local drive: count parts: %w", err)
 	}
 	if have != s.parts() || len(lu.pending) > 0 {

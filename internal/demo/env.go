@@ -61,6 +61,7 @@ func NewEnv(ctx context.Context, d drive.Drive, o EnvOptions) (*Env, error) {
 		return nil, fmt.Errorf("find the built-in plugins: %w", err)
 	}
 	cfg.Plugins.Enabled = map[string]config.PluginConfig{}
+	cfg.Plugins.DisableBuiltins = true // exactly the plugins of o.Configs
 	for name, c := range o.Configs {
 		cfg.Plugins.Dirs = append(cfg.Plugins.Dirs, filepath.Join(root, name))
 		// Round-trip through JSON so values have the shapes a config file

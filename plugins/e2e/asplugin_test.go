@@ -128,6 +128,7 @@ func TestAssemblyScriptPluginEndToEnd(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = cache
 	cfg.Plugins.Dirs = []string{dir}
+	cfg.Plugins.DisableBuiltins = true
 	cfg.Plugins.Enabled = map[string]config.PluginConfig{"as-backup-lite": {
 		Config: map[string]any{"source": src},
 		Grants: map[string]any{

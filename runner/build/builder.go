@@ -30,6 +30,9 @@ type Builder struct {
 	CacheDir string
 	// Go is the go command; "" looks it up on PATH.
 	Go string
+	// OnBuild, when set, is called with the plugin folder just before a
+	// build that is not cached starts (serve prints a progress line).
+	OnBuild func(dir string)
 
 	once    sync.Once
 	goPath  string
@@ -113,6 +116,9 @@ func (b *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 	defer unlock()
 	if r, err := cached(out, hash); err == nil { // built while we waited
 		return r, nil
+	}
+	if b.OnBuild != nil {
+		b.OnBuild(dir)
 	}
 	tmp := filepath.Join(b.CacheDir, fmt.Sprintf(".%s.%d.tmp", hash, os.Getpid()))
 	defer os.Remove(tmp)

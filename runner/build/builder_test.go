@@ -168,3 +168,19 @@ func TestNoModule(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestOnBuildOnlyWhenBuilding: OnBuild, serve's progress line, is called
+// before a build that is not cached, and not on a cache hit (issue 15).
+func TestOnBuildOnlyWhenBuilding(t *testing.T) {
+	needGo(t)
+	var calls []string
+	b := &Builder{CacheDir: t.TempDir(), OnBuild: func(dir string) { calls = append(calls, dir) }}
+	for range 2 {
+		if _, err := b.Build(context.Background(), echoDir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(calls) != 1 || calls[0] != echoDir {
+		t.Fatalf("OnBuild calls = %q, want one for %s", calls, echoDir)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -113,13 +114,26 @@ func startLostChild(t *testing.T, url, node string) *exec.Cmd {
 }
 
 // TestKilledNodeRunRetriedElsewhere kills (SIGKILL) the node process
-// executing a run and checks that, well before the request's AckWait, the
-// run is retried on the other live node and finishes there, and that no
-// listed run is "running" on the dead node meanwhile.
+// executing a run and checks that, well before the request's AckWait
+// (10 minutes here), the run is retried on another node and finishes there,
+// and that it is never listed "running" without a live node for long:
+//   - with a second node up, that node's reaper finds the lost run (the
+//     test reads the raw record, which reaps nothing);
+//   - with no node left, the run service's listing shows it queued again,
+//     and the next node to start retries it.
 func TestKilledNodeRunRetriedElsewhere(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process crash test")
 	}
+	for _, tc := range []struct {
+		name     string
+		liveNode bool // n2 runs when n1 is killed
+	}{{"second node reaps", true}, {"listing with no node left", false}} {
+		t.Run(tc.name, func(t *testing.T) { killedNodeRun(t, tc.liveNode) })
+	}
+}
+
+func killedNodeRun(t *testing.T, liveNode bool) {
 	url := startLostNATS(t)
 	ctx := context.Background()
 	c, err := natsx.Open(ctx, natsx.Options{NATS: config.NATS{URL: url}, Name: "test"})
@@ -138,11 +152,12 @@ func TestKilledNodeRunRetriedElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The queued record is there as soon as Trigger returns.
-	if r, err := svc.GetRun(ctx, run.ID); err != nil || r.Status != runner.StatusQueued && r.Status != runner.StatusRunning {
+	if r, err := q.GetRun(ctx, run.ID); err != nil || r.Status != runner.StatusQueued && r.Status != runner.StatusRunning {
 		t.Fatalf("record right after Trigger: %+v, %v", r, err)
 	}
-	get := func() *runner.RunRecord {
-		r, err := svc.GetRun(ctx, run.ID)
+	// raw reads the stored record, without the service's reaping.
+	raw := func() *runner.RunRecord {
+		r, err := q.GetRun(ctx, run.ID)
 		if err != nil {
 			return &runner.RunRecord{}
 		}
@@ -152,17 +167,28 @@ func TestKilledNodeRunRetriedElsewhere(t *testing.T) {
 		t.Helper()
 		for deadline := time.Now().Add(60 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatalf("not within 60s: %s (run %+v)", what, get())
+				t.Fatalf("not within 60s: %s (run %+v)", what, raw())
 			}
 		}
 	}
-	waitUntil("run running on n1", func() bool { r := get(); return r.Status == runner.StatusRunning && r.Node == "n1" })
-	startLostChild(t, url, "n2")
+	waitUntil("run running on n1", func() bool { r := raw(); return r.Status == runner.StatusRunning && r.Node == "n1" })
+	if liveNode {
+		startLostChild(t, url, "n2")
+	}
 	_ = n1.Process.Signal(syscall.SIGKILL)
 	_ = n1.Wait()
-
-	waitUntil("run retried on n2 and finished", func() bool { return get().Status == runner.StatusSucceeded })
-	r := get()
+	if !liveNode {
+		waitUntil("no run listed running without a live node", func() bool {
+			rs, err := svc.ListRuns(ctx, runner.RunFilter{Status: runner.StatusRunning})
+			return err == nil && len(rs) == 0
+		})
+		if r := raw(); r.Status != runner.StatusQueued || !strings.Contains(r.Error, "node n1 lost") {
+			t.Fatalf("run of the dead node = %+v, want queued again, saying node n1 was lost", r)
+		}
+		startLostChild(t, url, "n2")
+	}
+	waitUntil("run retried on n2 and finished", func() bool { return raw().Status == runner.StatusSucceeded })
+	r := raw()
 	if r.Node != "n2" || r.Attempt != 2 || string(r.Result) != `"done on n2"` {
 		t.Fatalf("run = %+v, want it succeeded on n2 at attempt 2", r)
 	}

@@ -27,7 +27,10 @@ import (
 // so a live worker's write wins) and naks the request on the stored ack
 // subject, so a live node retries the run at once instead of after the
 // consumer's AckWait. A run is thus never "running" without a live node
-// for longer than about LeaseTTL and a reap interval.
+// for longer than about LeaseTTL and a reap interval. The run service's
+// ListRuns and GetRun do the same for the runs they show, so a listing is
+// honest even when no worker is left (the request then waits in the queue
+// for the next node).
 
 // storedRecord is a run record as the records bucket holds it.
 type storedRecord struct {
@@ -115,8 +118,8 @@ func (q *Queue) reap(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, r := range recs {
-		if _, err := q.Leases.Get(ctx, markerKey(r.Plugin, r.ID)); err == nil || !errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue // alive, or cannot tell
+		if !q.lost(ctx, r) {
+			continue
 		}
 		ok, err := q.reapOne(ctx, r.ID)
 		if err != nil {
@@ -127,6 +130,31 @@ func (q *Queue) reap(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// lost reports whether r says running while its running marker has
+// expired (false when that cannot be told now).
+func (q *Queue) lost(ctx context.Context, r *runner.RunRecord) bool {
+	if r.Status != runner.StatusRunning {
+		return false
+	}
+	_, err := q.Leases.Get(ctx, markerKey(r.Plugin, r.ID))
+	return errors.Is(err, jetstream.ErrKeyNotFound)
+}
+
+// unlessLost returns r, or when its node is lost (lost) its record after
+// reapOne queued it again. The run services call it on what they show.
+func (q *Queue) unlessLost(ctx context.Context, r *runner.RunRecord) *runner.RunRecord {
+	if !q.lost(ctx, r) {
+		return r
+	}
+	if _, err := q.reapOne(ctx, r.ID); err != nil {
+		return r
+	}
+	if nr, err := q.GetRun(ctx, r.ID); err == nil {
+		return nr
+	}
+	return r
 }
 
 // reapOne sets a lost run back to queued (if its record is unchanged

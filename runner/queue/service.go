@@ -216,14 +216,33 @@ func (s *Service) Cancel(ctx context.Context, runID string) error {
 	return nil
 }
 
-// ListRuns lists run records, newest first.
+// ListRuns lists run records, newest first. A run listed as running whose
+// node is lost (reap.go) is queued again first and listed as such, so the
+// listing shows no run "running" without a live node even when no worker
+// is left to reap it.
 func (s *Service) ListRuns(ctx context.Context, f runner.RunFilter) ([]*runner.RunRecord, error) {
-	return s.Q.ListRuns(ctx, f)
+	rs, err := s.Q.ListRuns(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := rs[:0]
+	for _, r := range rs {
+		r = s.Q.unlessLost(ctx, r)
+		if f.Status == "" || matches(r, f) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
-// GetRun returns one run record.
+// GetRun returns one run record (a run of a lost node queued again, as in
+// ListRuns).
 func (s *Service) GetRun(ctx context.Context, runID string) (*runner.RunRecord, error) {
-	return s.Q.GetRun(ctx, runID)
+	r, err := s.Q.GetRun(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Q.unlessLost(ctx, r), nil
 }
 
 // Logs returns a run's log lines after afterSeq.
