@@ -3,6 +3,7 @@ package runner
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/wasmdrive/wasmdrive/internal/redact"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,8 @@ func (c *logCap) Log(l LogLine) {
 	}
 	n := int64(len(l.Msg))
 	if len(l.Fields) > 0 {
+		// A plugin that logs its config must not put a secret in run logs.
+		l.Fields, _ = redact.Value(l.Fields).(map[string]any)
 		b, _ := json.Marshal(l.Fields)
 		if len(b) > abi.MaxLogLineBytes {
 			l.Fields = map[string]any{"fields_truncated": len(b)}

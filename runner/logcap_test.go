@@ -90,3 +90,18 @@ func TestLogCapSharedOverAttempts(t *testing.T) {
 		t.Errorf("marker %q does not say the attempts share the budget", m.Msg)
 	}
 }
+
+// TestLogCapRedactsSecrets: a plugin log line's fields named like a key,
+// token or password reach the run log masked (issue 15, Secrets).
+func TestLogCapRedactsSecrets(t *testing.T) {
+	sink := &memSink{}
+	c := newLogCap(sink, Limits{MaxLogLines: 10, MaxLogBytes: 1 << 20})
+	c.Log(LogLine{Source: "plugin", Msg: "config", Fields: map[string]any{"encryption_key": "hunter2", "cfg": map[string]any{"token": "t0k"}, "files": 3}})
+	if len(sink.lines) != 1 {
+		t.Fatalf("lines = %+v", sink.lines)
+	}
+	f := sink.lines[0].Fields
+	if f["encryption_key"] != "[redacted]" || f["cfg"].(map[string]any)["token"] != "[redacted]" || f["files"] != 3 {
+		t.Errorf("fields = %v", f)
+	}
+}

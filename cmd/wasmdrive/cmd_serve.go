@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/app"
+	"github.com/wasmdrive/wasmdrive/internal/redact"
 	"github.com/wasmdrive/wasmdrive/natsx"
 	"github.com/wasmdrive/wasmdrive/runner/trigger"
 )
@@ -69,7 +70,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if env.Verbose || cfg.LogLevel == "debug" {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: redact.ReplaceAttr}))
 	if cfg.NATS.URL == "" && cfg.NATS.Listen == "" {
 		// A loopback control port so `wasmdrive trigger/runs/doctor` reach
 		// this node. Like every listener of the embedded NATS it requires a
