@@ -14,7 +14,6 @@ import (
 	"github.com/wasmdrive/wasmdrive/config"
 	"github.com/wasmdrive/wasmdrive/drive"
 	"github.com/wasmdrive/wasmdrive/drive/accounts"
-	"github.com/wasmdrive/wasmdrive/drive/local"
 	"github.com/wasmdrive/wasmdrive/internal/progress"
 	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
@@ -133,31 +132,7 @@ func withExit(err error) error {
 	if errors.As(err, &ee) || errors.Is(err, errUsage) {
 		return err
 	}
-	code := exitGeneric
-	switch {
-	case errors.Is(err, drive.ErrNotFound):
-		code = exitNotFound
-	case errors.Is(err, drive.ErrPermission), errors.Is(err, drive.ErrAuth):
-		code = exitPermission
-	case errors.Is(err, drive.ErrRateLimited):
-		code = exitRateLimited
-	case errors.Is(err, drive.ErrAlreadyExists):
-		code = exitExists
-	case errors.Is(err, drive.ErrQuota):
-		code = exitQuota
-	case errors.Is(err, drive.ErrUnsupported):
-		code = exitUnsupported
-	case errors.Is(err, drive.ErrUnavailable):
-		code = exitUnavailable
-	case errors.Is(err, local.ErrNeedsFsck):
-		code = exitNeedsFsck
-	}
-	if code == exitGeneric {
-		if strings.Contains(err.Error(), "wasmdrive login") {
-			code = exitPermission
-		}
-	}
-	return &exitError{code: code, err: err}
+	return &exitError{code: exitCode(err), err: err}
 }
 
 // remotePath makes p absolute and clean ("docs" -> "/docs").

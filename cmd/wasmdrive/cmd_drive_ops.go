@@ -131,6 +131,9 @@ func moveOrCopy(ctx context.Context, env *cliEnv, args []string, verb string) er
 			err = &drive.Error{Status: 409, Code: drive.CodeAlreadyExist, Message: "the target folder already has that name"}
 		}
 	}
+	if hasDriveCode(err, drive.CodeForbiddenMoveSubtree) {
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%s %s %s: a folder cannot go inside itself or one of its subfolders: choose a destination outside %s", verb, srcPath, dstPath, srcPath)}
+	}
 	if err != nil {
 		return withExit(fmt.Errorf("%s %s %s: %w", verb, srcPath, dstPath, err))
 	}
@@ -155,8 +158,9 @@ func runDriveRm(ctx context.Context, env *cliEnv, args []string) error {
 		Error  string `json:"error,omitempty"`
 	}
 	var (
-		out   []result
-		first error
+		out    []result
+		first  error
+		failed int
 	)
 	for _, a := range c.args {
 		p := remotePath(a)
@@ -175,6 +179,7 @@ func runDriveRm(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		if err != nil {
 			r.Error = err.Error()
+			failed++
 			if first == nil {
 				first = fmt.Errorf("rm %s: %w", p, err)
 			}
@@ -195,7 +200,14 @@ func runDriveRm(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
-	return withExit(first)
+	if first == nil {
+		return nil
+	}
+	if env.JSON {
+		return withExit(first)
+	}
+	// Each failure is printed above: the error says only how many.
+	return &exitError{code: exitCode(first), err: fmt.Errorf("%d of %d paths not removed (see above)", failed, len(c.args))}
 }
 
 func runDriveRestore(ctx context.Context, env *cliEnv, args []string) error {

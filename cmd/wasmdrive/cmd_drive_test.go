@@ -135,9 +135,9 @@ func TestDriveCLIErrors(t *testing.T) {
 		{[]string{"drive", "stat"}, 2, "usage"},
 		{[]string{"drive", "stat", "/missing"}, exitNotFound, "not found"},
 		{[]string{"drive", "ls", "--account", "nope", "/"}, 1, `no account named "nope"`},
-		{[]string{"drive", "put", "/no/such/local/file", "/"}, 1, "no such file"},
-		{[]string{"drive", "request", "/x", "{bad"}, 1, "not valid JSON"},
-		{[]string{"drive", "rm", "/"}, 1, "root"},
+		{[]string{"drive", "put", "/no/such/local/file", "/"}, exitNotFound, "no such file"},
+		{[]string{"drive", "request", "/x", "{bad"}, exitInvalid, "not valid JSON"},
+		{[]string{"drive", "rm", "/"}, exitInvalid, "root"},
 		{[]string{"drive", "share", "--expire", "soon", "/"}, 2, "usage"},
 	}
 	for _, tt := range tests {

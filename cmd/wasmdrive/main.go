@@ -117,11 +117,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "wasmdrive %s: %s\n", cmd.name, termesc.Text(err.Error()))
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return 1
+	return exitCode(err)
 }
 
 // unknownCommand reports words as an unknown command, with the nearest
