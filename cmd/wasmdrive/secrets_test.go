@@ -2,10 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wasmdrive/wasmdrive/app"
 )
 
 // secretKey is the backup encryption key the secrets tests configure; no
@@ -64,5 +70,70 @@ func TestRunsOutputHidesSecrets(t *testing.T) {
 	}
 	if out := mustWD(t, data, "--json", "runs", "show", id); !strings.Contains(out, "[redacted]") {
 		t.Errorf("runs show --json does not mark the masked input:\n%s", out)
+	}
+}
+
+// TestServeSessionHidesSecrets: a serve session configured with a console
+// token and a NATS token: neither shows in the banner and logs, the console
+// API answers, doctor (text and --json) or the audit log (issue 15).
+func TestServeSessionHidesSecrets(t *testing.T) {
+	const consoleTok, natsTok = "consoleTok-81f-never-printed", "natsTok-77a-never-printed"
+	data := t.TempDir()
+	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+	yml := "data_dir: " + data + "\nplugins:\n  disable_builtins: true\nconsole:\n  token: " + consoleTok + "\nnats:\n  listen: 127.0.0.1:-1\n  token: " + natsTok + "\n"
+	if err := os.WriteFile(cfgPath, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	env := &cliEnv{Stdout: &out, Stderr: &errOut, ConfigPath: cfgPath}
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, env, []string{"--console", "127.0.0.1:0", "--grace", "100ms"}) }()
+	for !strings.Contains(errOut.String(), "Ctrl-C stops") {
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve exited early: %v\n%s", err, errOut.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	si, ok := app.ReadServeInfo(data)
+	if !ok || si.Console == "" {
+		cancel()
+		t.Fatalf("serve.json: %+v", si)
+	}
+	outputs := map[string]string{}
+	for _, p := range []string{"api/plugins", "api/runs", "api/stats"} {
+		req, _ := http.NewRequest("GET", strings.TrimSuffix(si.Console, "/")+"/"+p, nil)
+		req.Header.Set("Authorization", "Bearer "+consoleTok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d %s", p, resp.StatusCode, b)
+		}
+		outputs["GET "+p] = string(b)
+	}
+	for _, args := range [][]string{{"doctor"}, {"--json", "doctor"}, {"runs", "list"}, {"--json", "plugin", "list"}} {
+		var o, e bytes.Buffer
+		runMain(append([]string{"--config", cfgPath}, args...), &o, &e)
+		outputs[strings.Join(args, " ")] = o.String() + e.String()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	outputs["serve"] = out.String() + errOut.String()
+	audit, _ := os.ReadFile(filepath.Join(data, "audit.jsonl"))
+	outputs["audit.jsonl"] = string(audit)
+	for name, s := range outputs {
+		for _, secret := range []string{consoleTok, natsTok} {
+			if strings.Contains(s, secret) {
+				t.Errorf("%s shows a configured secret:\n%s", name, s)
+			}
+		}
 	}
 }
