@@ -81,6 +81,9 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 	if runs == nil {
 		runs = []*contract.RunRecord{}
 	}
+	for i, rec := range runs {
+		runs[i] = redactRun(rec)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"runs": runs})
 }
 
@@ -92,7 +95,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 		serviceError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rec)
+	writeJSON(w, http.StatusOK, redactRun(rec))
 }
 
 func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {

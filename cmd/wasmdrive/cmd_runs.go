@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmdrive/wasmdrive/app"
+	"github.com/wasmdrive/wasmdrive/internal/redact"
 	"github.com/wasmdrive/wasmdrive/internal/termesc"
 	"github.com/wasmdrive/wasmdrive/runner"
 )
@@ -51,6 +52,9 @@ func runRunsList(ctx context.Context, env *cliEnv, args []string) error {
 	runs, err := c.Service.ListRuns(ctx, f)
 	if err != nil {
 		return err
+	}
+	for i, r := range runs {
+		runs[i] = redactRun(r)
 	}
 	if env.JSON {
 		return writeJSON(env.Stdout, runs)
@@ -114,6 +118,7 @@ func runRunsShow(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		r = redactRun(r)
 		if env.JSON {
 			return writeJSON(env.Stdout, r)
 		}
@@ -251,4 +256,15 @@ func runRunsCancel(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.Stderr, "cancel sent to run %s\n", id)
 		return nil
 	})
+}
+
+// redactRun returns a copy of r with secrets in its input and result
+// masked (issue 15): the stored record keeps them for retries.
+func redactRun(r *runner.RunRecord) *runner.RunRecord {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Input, c.Result = redact.JSON(r.Input), redact.JSON(r.Result)
+	return &c
 }

@@ -44,3 +44,25 @@ func TestPluginInspectHidesSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestRunsOutputHidesSecrets: a run queued with a secret in its input
+// (a share password, a token) shows it masked in runs show and runs list,
+// text and --json (issue 15, Secrets).
+func TestRunsOutputHidesSecrets(t *testing.T) {
+	data := t.TempDir()
+	startServeNode(t, data)
+	const pw, tok = "sharePw-9x7-never-printed", "tok-4455-never-printed"
+	id := strings.TrimSpace(mustWD(t, data, "trigger", "relay", "--entry", "slow", "--input", `{"ms":1,"share_password":"`+pw+`","auth":{"token":"`+tok+`"}}`))
+	for _, args := range [][]string{{"runs", "show", id}, {"--json", "runs", "show", id}, {"runs", "list"}, {"--json", "runs", "list"}} {
+		code, out, errs := wd(t, data, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, errs)
+		}
+		if all := out + errs; strings.Contains(all, pw) || strings.Contains(all, tok) {
+			t.Errorf("%v prints a secret:\n%s", args, all)
+		}
+	}
+	if out := mustWD(t, data, "--json", "runs", "show", id); !strings.Contains(out, "[redacted]") {
+		t.Errorf("runs show --json does not mark the masked input:\n%s", out)
+	}
+}
