@@ -306,7 +306,11 @@ func TestFsckHealthyDrive(t *testing.T) {
 func TestBlobGCWhileShared(t *testing.T) {
 	dir, d := newDriveWith(t, "kept")
 	d.Close()
-	os.WriteFile(filepath.Join(dir, fmt.Sprintf("open-%d-other", os.Getpid())), nil, 0o600) // a live process
+	other, err := holdMarker(filepath.Join(dir, fmt.Sprintf("open-%d-other", os.Getpid()))) // a live Drive
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
 	stray := orphan(t, dir, "being installed")
 	for _, c := range []struct {
 		age  time.Duration

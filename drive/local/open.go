@@ -111,17 +111,18 @@ type Drive struct {
 	// uploads holds the in-process state of uploads being written.
 	uploads sync.Map // upload id -> *liveUpload
 
-	partBytes atomic.Int64 // body bytes written into upload parts
-	publicURL atomic.Value // string: scheme://host of signed URLs
-	shareBase atomic.Value // string: scheme://host of share links, if not publicURL
-	key       atomic.Value // []byte: URL-signing key
-	closeOnce sync.Once
-	inproc    *Server // handler of Request, made on first use
-	marker    string  // this Drive's open marker
-	healthy   bool    // writable, metadata and blobs of one generation: keep a snapshot
-	snapMu    sync.Mutex
-	snapStop  chan struct{} // stops snapshotLoop
-	snapDone  chan struct{} // closed when snapshotLoop returned
+	partBytes  atomic.Int64 // body bytes written into upload parts
+	publicURL  atomic.Value // string: scheme://host of signed URLs
+	shareBase  atomic.Value // string: scheme://host of share links, if not publicURL
+	key        atomic.Value // []byte: URL-signing key
+	closeOnce  sync.Once
+	inproc     *Server  // handler of Request, made on first use
+	marker     string   // this Drive's open marker
+	markerFile *os.File // holds the marker's lock while the Drive is open
+	healthy    bool     // writable, metadata and blobs of one generation: keep a snapshot
+	snapMu     sync.Mutex
+	snapStop   chan struct{} // stops snapshotLoop
+	snapDone   chan struct{} // closed when snapshotLoop returned
 }
 
 // Open opens (creating if needed) the drive in dir, checks its schema and
@@ -194,11 +195,37 @@ func Open(dir string, opts Options) (*Drive, error) {
 		}
 	}
 	d.marker = filepath.Join(dir, fmt.Sprintf("open-%d-%s", os.Getpid(), randomToken(4)))
-	if err := private.WriteFile(d.marker, nil); err != nil {
+	if d.markerFile, err = holdMarker(d.marker); err != nil {
+		d.marker = ""
 		d.Close()
 		return nil, fmt.Errorf("local drive: write open marker: %w", err)
 	}
 	return d, nil
+}
+
+// holdMarker creates the open marker at path and holds a lock on it for
+// as long as the returned file is open. The kernel drops the lock when
+// the process exits, however it dies, so a marker is alive exactly while
+// its lock is held: a just-killed process, a zombie and a reused PID all
+// read correctly (issue 12). The file is locked under a name the marker
+// glob does not match, then renamed, so no prober sees it unlocked.
+func holdMarker(path string) (*os.File, error) {
+	tmp := filepath.Join(filepath.Dir(path), "locking-"+filepath.Base(path))
+	f, err := private.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	return f, nil
 }
 
 // markerGlob matches the files present while a Drive is open on the folder
@@ -213,17 +240,27 @@ func staleMarkers(dir string) []string {
 	for _, m := range all {
 		var pid int
 		var rest string
-		if _, err := fmt.Sscanf(filepath.Base(m), "open-%d-%s", &pid, &rest); err != nil || !processAlive(pid) {
+		if _, err := fmt.Sscanf(filepath.Base(m), "open-%d-%s", &pid, &rest); err != nil || !markerHeld(m) {
 			stale = append(stale, m)
 		}
 	}
 	return stale
 }
 
-// processAlive reports whether a process with this pid exists.
-func processAlive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	return err == nil && p.Signal(syscall.Signal(0)) == nil
+// markerHeld reports whether the marker's lock is held by an open Drive
+// (of any process, this one included).
+func markerHeld(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false // gone: its Drive closed
+	}
+	defer f.Close()
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if err == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return false
+	}
+	return errors.Is(err, syscall.EWOULDBLOCK)
 }
 
 func openDB(path string, writer bool) (*sql.DB, error) {
@@ -264,7 +301,12 @@ func (d *Drive) Close() error {
 			d.snapshot(context.Background())
 		}
 		err = errors.Join(d.r.Close(), d.w.Close())
-		os.Remove(d.marker)
+		if d.marker != "" {
+			os.Remove(d.marker)
+		}
+		if d.markerFile != nil {
+			d.markerFile.Close() // drops the lock
+		}
 	})
 	return err
 }

@@ -16,6 +16,14 @@ import (
 // gcOK (see checkGeneration) it also quarantines blobs that no metadata
 // names (a crash between installing a blob and committing).
 func (d *Drive) recover(ctx context.Context, gcOK bool) error {
+	// A crash between locking a new marker and naming it leaves this.
+	if left, _ := filepath.Glob(filepath.Join(d.dir, "locking-"+markerGlob)); len(left) > 0 {
+		for _, m := range left {
+			if !markerHeld(m) {
+				os.Remove(m)
+			}
+		}
+	}
 	if stale := staleMarkers(d.dir); len(stale) > 0 {
 		if err := d.verifyUploads(ctx); err != nil {
 			return err
