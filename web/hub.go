@@ -201,6 +201,9 @@ func (t *runsTopic) subscribe(c *client, f contract.RunFilter) {
 	if runs == nil {
 		runs = []*contract.RunRecord{}
 	}
+	for i, r := range runs {
+		runs[i] = redactRun(r)
+	}
 	c.push(mustJSON(runsFrame{T: "runs", Runs: runs}))
 }
 
@@ -214,7 +217,7 @@ func (t *runsTopic) deliver(rec *contract.RunRecord) {
 	if rec == nil {
 		return
 	}
-	frame := mustJSON(runFrame{T: "run", Run: rec})
+	frame := mustJSON(runFrame{T: "run", Run: redactRun(rec)})
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	prev, seen := t.last[rec.ID]
