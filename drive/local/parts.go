@@ -114,7 +114,11 @@ func (d *Drive) WritePart(ctx context.Context, uploadID string, partNumber int, 
 		}
 	}
 	if lu.h != nil && !lu.hashing {
-		if err := lu.catchUp(w.f, w.s); err != nil {
+		var err error
+		if !w.s.streaming() { // streaming parts arrive in order: nothing to catch up
+			err = lu.catchUp(w.f, w.s)
+		}
+		if err != nil {
 			lu.drop()
 		} else if w.state, err = lu.h.(encoding.BinaryMarshaler).MarshalBinary(); err == nil {
 			w.stateUpto = lu.upto
@@ -163,8 +167,8 @@ func (d *Drive) claimPart(ctx context.Context, lu *liveUpload, uploadID string, 
 	if err := lu.load(ctx, d, s); err != nil {
 		return nil, err
 	}
-	if part < 1 || part > s.parts() {
-		return nil, drive.Invalid("part number %d is out of range 1..%d", part, s.parts())
+	if part < 1 || part > s.maxPart() {
+		return nil, drive.Invalid("part number %d is out of range 1..%d", part, s.maxPart())
 	}
 	if lu.claimed[part] {
 		return nil, &drive.Error{Status: 409, Code: drive.CodePartAlreadyExist, Message: fmt.Sprintf("part %d was already uploaded", part)}
@@ -173,13 +177,19 @@ func (d *Drive) claimPart(ctx context.Context, lu *liveUpload, uploadID string, 
 	if s.partSize == 0 {
 		s.partSize = lu.partSize
 	}
-	if s.partSize == 0 {
-		if s.partSize, err = s.derivePartSize(part, length); err != nil {
+	if s.streaming() {
+		if err := d.claimStreamPart(ctx, s, w, length); err != nil {
 			return nil, err
 		}
-		w.fixSize, lu.partSize = true, s.partSize
+	} else {
+		if s.partSize == 0 {
+			if s.partSize, err = s.derivePartSize(part, length); err != nil {
+				return nil, err
+			}
+			w.fixSize, lu.partSize = true, s.partSize
+		}
+		w.off, w.n = openapi.PartRange(part, s.size, s.partSize)
 	}
-	w.off, w.n = openapi.PartRange(part, s.size, s.partSize)
 	if w.f, err = private.OpenFile(d.sessionPath(uploadID), os.O_RDWR|os.O_CREATE); err != nil {
 		return nil, fmt.Errorf("local drive: open upload data: %w", err)
 	}
@@ -192,6 +202,30 @@ func (d *Drive) claimPart(ctx context.Context, lu *liveUpload, uploadID string, 
 	}
 	lu.claimed[part], lu.pending[part] = true, true
 	return w, nil
+}
+
+// claimStreamPart places part w.part of a streaming upload right after
+// the parts before it; its length must be known (Content-Length).
+func (d *Drive) claimStreamPart(ctx context.Context, s *session, w *receivedPart, length int64) error {
+	if length < 0 {
+		return drive.Invalid("part %d: send Content-Length (an upload created without size takes each part's length from it)", w.part)
+	}
+	off, err := d.streamOffset(ctx, s, w.part)
+	if err != nil {
+		return err
+	}
+	// The size is checked against the quota as the parts come (a sized
+	// upload is checked at create).
+	used, err := usedBytes(ctx, d.rq)
+	if err != nil {
+		return err
+	}
+	if used+off+length > d.opts.QuotaBytes {
+		return &drive.Error{Status: 403, Code: drive.CodeQuotaExhausted,
+			Message: fmt.Sprintf("the drive holds %d of %d bytes; this upload's %d bytes do not fit: delete files or raise the quota", used, d.opts.QuotaBytes, off+length)}
+	}
+	w.off, w.n = off, length
+	return nil
 }
 
 // catchUp advances the running hash over parts written earlier (out of
@@ -233,6 +267,9 @@ func (d *Drive) recordPart(ctx context.Context, w *receivedPart) error {
 			return nil
 		}
 		covered := openapi.PartCount(w.stateUpto, w.s.partSize)
+		if w.s.streaming() {
+			covered = w.part // streaming parts are hashed in order
+		}
 		var have int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM upload_parts WHERE upload_id = ? AND part_number <= ?`, id, covered).Scan(&have); err != nil {
 			return fmt.Errorf("local drive: count parts: %w", err)

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -54,8 +55,8 @@ func (d *Drive) recover(ctx context.Context, gcOK bool) error {
 // forgotten (the client's listUploadedParts then asks for them again),
 // along with the session's saved hash state.
 func (d *Drive) verifyUploads(ctx context.Context) error {
-	rows, err := d.r.QueryContext(ctx, `SELECT upload_id, part_number, size, etag, (SELECT part_size FROM uploads u WHERE u.upload_id = p.upload_id)
-		FROM upload_parts p ORDER BY upload_id, part_number`)
+	rows, err := d.r.QueryContext(ctx, `SELECT upload_id, part_number, size, etag, (SELECT part_size FROM uploads u WHERE u.upload_id = p.upload_id),
+		(SELECT size < 0 FROM uploads u WHERE u.upload_id = p.upload_id) FROM upload_parts p ORDER BY upload_id, part_number`)
 	if err != nil {
 		return fmt.Errorf("local drive: list parts to verify: %w", err)
 	}
@@ -66,16 +67,32 @@ func (d *Drive) verifyUploads(ctx context.Context) error {
 	var bads []bad
 	tab := crc32.MakeTable(crc32.Castagnoli)
 	buf := make([]byte, 1<<20)
+	// A streaming upload's part starts where the parts before it end: once
+	// one is missing or bad, the ones after it are forgotten too.
+	var cur string
+	var next int
+	var off int64
+	var broken bool
 	for rows.Next() {
 		var id, etag string
 		var part int
 		var size, partSize int64
-		if err := rows.Scan(&id, &part, &size, &etag, &partSize); err != nil {
+		var streaming sql.NullBool
+		if err := rows.Scan(&id, &part, &size, &etag, &partSize, &streaming); err != nil {
 			rows.Close()
 			return fmt.Errorf("local drive: scan part: %w", err)
 		}
-		if !partMatches(d.sessionPath(id), int64(part-1)*partSize, size, etag, tab, buf) {
+		if id != cur {
+			cur, next, off, broken = id, 1, 0, false
+		}
+		start := int64(part-1) * partSize
+		if streaming.Bool {
+			start, broken = off, broken || part != next
+			off, next = off+size, part+1
+		}
+		if broken || !partMatches(d.sessionPath(id), start, size, etag, tab, buf) {
 			bads = append(bads, bad{id, part})
+			broken = streaming.Bool
 		}
 	}
 	rows.Close()

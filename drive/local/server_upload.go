@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -12,9 +13,31 @@ import (
 	"github.com/wasmdrive/wasmdrive/drive/openapi"
 )
 
+// createBody is the body of openFile/create, noting whether it carried a
+// size: without one a file upload streams (the real service accepts it:
+// OpenDAL core/src/services/aliyun_drive/writer.rs sends size None, alist
+// drivers/aliyundrive_open/upload.go sends size only for a rapid upload).
+type createBody struct {
+	openapi.CreateRequest
+	sized bool
+}
+
+// UnmarshalJSON decodes the request and notes a size key (null is none).
+func (c *createBody) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &c.CreateRequest); err != nil {
+		return err
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(b, &keys) == nil {
+		v, ok := keys["size"]
+		c.sized = ok && string(v) != "null"
+	}
+	return nil
+}
+
 // create answers openFile/create for folders and files.
-func (s *Server) create(ctx context.Context, r *openapi.CreateRequest) (any, error) {
-	d := s.d
+func (s *Server) create(ctx context.Context, b *createBody) (any, error) {
+	d, r := s.d, &b.CreateRequest
 	if r.Type == drive.TypeFolder {
 		res, err := d.CreateFolder(ctx, r.ParentFileID, r.Name, nameMode(r.CheckNameMode))
 		if err != nil {
@@ -30,7 +53,8 @@ func (s *Server) create(ctx context.Context, r *openapi.CreateRequest) (any, err
 		return nil, drive.Invalid("content_hash_name %q is not sha1", r.ContentHashName)
 	}
 	req := CreateFileRequest{ParentFileID: r.ParentFileID, Name: r.Name, Size: r.Size, Mode: nameMode(r.CheckNameMode),
-		PartSize: partSizeOf(r), Parts: len(r.PartInfoList), PreHash: r.PreHash, ContentHash: r.ContentHash}
+		PartSize: partSizeOf(r), Parts: len(r.PartInfoList), PreHash: r.PreHash, ContentHash: r.ContentHash,
+		SizeUnknown: !b.sized && r.ContentHash == ""}
 	if r.ContentHash != "" {
 		tok, _ := ctx.Value(tokenKey{}).(string)
 		req.Proof = func(content io.ReaderAt, size int64) bool {
@@ -49,7 +73,11 @@ func (s *Server) create(ctx context.Context, r *openapi.CreateRequest) (any, err
 		out.Available = f.Status == openapi.StatusAvailable
 		return out, nil
 	}
-	out.PartInfoList, err = s.partURLs(res.UploadID, r.Size, res.PartSize, res.Parts, openapi.PartInfoList(1, res.Parts))
+	sess := &session{size: r.Size, partSize: res.PartSize, numParts: res.Parts}
+	if req.SizeUnknown {
+		sess.size = unknownSize
+	}
+	out.PartInfoList, err = s.partURLs(res.UploadID, sess, openapi.PartInfoList(1, res.Parts))
 	return out, err
 }
 
@@ -62,20 +90,24 @@ func partSizeOf(r *openapi.CreateRequest) int64 {
 }
 
 // partURLs signs upload URLs for the given parts.
-func (s *Server) partURLs(uploadID string, size, partSize int64, numParts int, parts []openapi.PartInfo) ([]openapi.PartInfo, error) {
+// (part_size: the part's length when known; a streaming upload's part size).
+func (s *Server) partURLs(uploadID string, sess *session, parts []openapi.PartInfo) ([]openapi.PartInfo, error) {
 	exp := time.Now().Add(s.opts.UploadURLTTL)
 	out := make([]openapi.PartInfo, 0, len(parts))
 	for _, p := range parts {
-		if p.PartNumber < 1 || p.PartNumber > numParts {
-			return nil, drive.Invalid("part number %d is out of range", p.PartNumber)
+		if p.PartNumber < 1 || p.PartNumber > sess.maxPart() {
+			return nil, drive.Invalid("part number %d is out of range 1..%d", p.PartNumber, sess.maxPart())
 		}
 		u, err := s.d.signedURL(http.MethodPut, uploadPrefix+uploadID+"/"+strconv.Itoa(p.PartNumber), exp)
 		if err != nil {
 			return nil, err
 		}
 		var n int64
-		if partSize > 0 {
-			_, n = openapi.PartRange(p.PartNumber, size, partSize)
+		switch {
+		case sess.streaming():
+			n = sess.partSize
+		case sess.partSize > 0:
+			_, n = openapi.PartRange(p.PartNumber, sess.size, sess.partSize)
 		}
 		out = append(out, openapi.PartInfo{PartNumber: p.PartNumber, PartSize: n, UploadURL: u, InternalUploadURL: u})
 	}
@@ -95,7 +127,7 @@ func (s *Server) getUploadURL(ctx context.Context, r *openapi.UploadURLRequest) 
 	if len(parts) == 0 {
 		parts = openapi.PartInfoList(1, sess.parts())
 	}
-	urls, err := s.partURLs(r.UploadID, sess.size, sess.partSize, sess.numParts, parts)
+	urls, err := s.partURLs(r.UploadID, sess, parts)
 	if err != nil {
 		return nil, err
 	}

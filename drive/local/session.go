@@ -34,6 +34,42 @@ type session struct {
 
 func (s *session) parts() int { return s.numParts }
 
+// unknownSize is the size recorded for an upload created without size
+// (a streaming writer: OpenDAL aliyun_drive/writer.rs uploads each write
+// as the next part). Its parts go in order, of any length, each placed
+// after the ones before it, and completion takes the size from the parts.
+const unknownSize = -1
+
+// streaming reports whether the upload was created without size.
+func (s *session) streaming() bool { return s.size < 0 }
+
+// maxPart is the highest part number the upload takes: the declared count,
+// or any up to openapi.MaxParts for a streaming upload (getUploadUrl may ask
+// for parts beyond the list given to create).
+func (s *session) maxPart() int {
+	if s.streaming() {
+		return openapi.MaxParts
+	}
+	return s.numParts
+}
+
+// streamOffset is where part of a streaming upload starts: after parts
+// 1..part-1, which must all be recorded (else 400 PartNotSequential, as
+// OSS answers a part sent before its predecessor).
+func (d *Drive) streamOffset(ctx context.Context, s *session, part int) (int64, error) {
+	var n int
+	var off int64
+	err := d.rq.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(size), 0) FROM upload_parts WHERE upload_id = ? AND part_number < ?`, s.uploadID, part).Scan(&n, &off)
+	if err != nil {
+		return 0, fmt.Errorf("local drive: look up parts before %d of %s: %w", part, s.uploadID, err)
+	}
+	if n != part-1 {
+		return 0, &drive.Error{Status: 400, Code: codePartNotSequential,
+			Message: fmt.Sprintf("part %d was sent before part %d: an upload created without size takes its parts in order", part, n+1)}
+	}
+	return off, nil
+}
+
 func (d *Drive) sessionPath(uploadID string) string {
 	return filepath.Join(d.dir, "uploads", uploadID+".data")
 }

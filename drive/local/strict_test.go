@@ -149,8 +149,8 @@ func TestServerNameModesDefaultToIgnore(t *testing.T) {
 
 // TestServerPartPUTRules: a part PUT with Content-Type fails the signature
 // (OSS SignatureDoesNotMatch), parts go in order unless parallelUpload was
-// granted (OSS PartNotSequential), and create without size is accepted
-// (OpenDAL aliyun_drive/writer.rs streams with size None).
+// granted (OSS PartNotSequential). A create without size:
+// TestServerCreateWithoutSize.
 func TestServerPartPUTRules(t *testing.T) {
 	for _, parallel := range []bool{false, true} {
 		c := newRaw(t, ServerOptions{ParallelUpload: parallel})

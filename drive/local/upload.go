@@ -20,7 +20,12 @@ type CreateFileRequest struct {
 	ParentFileID string
 	Name         string
 	Size         int64
-	Mode         drive.CheckNameMode // default refuse
+	// SizeUnknown starts an upload without size (Size 0), as streaming
+	// writers do: parts go in order, each but the last of the part size
+	// (PartSize, else the first part's length), and Complete takes the size
+	// from the parts. Not with ContentHash (a rapid upload needs the size).
+	SizeUnknown bool
+	Mode        drive.CheckNameMode // default refuse
 	// PartSize of the session (default openapi.PartSize(Size, 0)).
 	PartSize int64
 	// Parts is the number of parts the client asked for without a part
@@ -62,7 +67,18 @@ func (d *Drive) CreateFile(ctx context.Context, req CreateFileRequest) (*CreateF
 	if req.Size < 0 {
 		return nil, drive.Invalid("size %d is negative", req.Size)
 	}
-	if err := req.settleParts(); err != nil {
+	if req.SizeUnknown {
+		if req.Size != 0 || req.ContentHash != "" {
+			return nil, drive.Invalid("an upload without size takes no size or content_hash: send size for a rapid upload")
+		}
+		if req.PartSize < 0 {
+			return nil, drive.Invalid("part_size %d is negative", req.PartSize)
+		}
+		req.Parts, req.PreHash = max(req.Parts, 1), "" // pre_hash needs the size
+		if req.Parts > openapi.MaxParts {
+			return nil, drive.Invalid("%d parts exceed the limit of %d parts: use bigger parts", req.Parts, openapi.MaxParts)
+		}
+	} else if err := req.settleParts(); err != nil {
 		return nil, err
 	}
 	req.ContentHash = openapi.NormalizeHash(req.ContentHash)
@@ -214,9 +230,12 @@ func (d *Drive) startSession(ctx context.Context, req CreateFileRequest) (*Creat
 		if err := insertFile(ctx, tx, f, 0); err != nil {
 			return err
 		}
-		uid := newID()
+		uid, size := newID(), req.Size
+		if req.SizeUnknown {
+			size = unknownSize
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO uploads(upload_id, file_id, size, part_size, num_parts, content_hash, name_mode, created_at) VALUES(?,?,?,?,?,?,?,?)`,
-			uid, f.FileID, req.Size, req.PartSize, req.Parts, req.ContentHash, string(req.Mode), nanos(time.Now()))
+			uid, f.FileID, size, req.PartSize, req.Parts, req.ContentHash, string(req.Mode), nanos(time.Now()))
 		if err != nil {
 			return fmt.Errorf("local drive: record upload: %w", err)
 		}
@@ -257,11 +276,17 @@ func (d *Drive) Complete(ctx context.Context, fileID, uploadID string) (*drive.F
 	if fileID != "" && s.fileID != fileID {
 		return nil, drive.Invalid("upload %s belongs to file %s, not %s", uploadID, s.fileID, fileID)
 	}
-	var have int
-	if err := d.rq.QueryRowContext(ctx, `SELECT COUNT(*) FROM upload_parts WHERE upload_id = ?`, uploadID).Scan(&have); err != nil {
+	var have, last int
+	var total int64
+	if err := d.rq.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(part_number), 0), COALESCE(SUM(size), 0) FROM upload_parts WHERE upload_id = ?`, uploadID).Scan(&have, &last, &total); err != nil {
 		return nil, fmt.Errorf("local drive: count parts: %w", err)
 	}
-	if have != s.parts() || len(lu.pending) > 0 {
+	if s.streaming() {
+		if have == 0 || have != last || len(lu.pending) > 0 {
+			return nil, drive.Invalid("upload %s has %d parts up to part %d: upload parts 1..n in order (listUploadedParts) before completing", uploadID, have, last)
+		}
+		s.size = total // the size is what was uploaded
+	} else if have != s.parts() || len(lu.pending) > 0 {
 		return nil, drive.Invalid("upload %s has %d of %d parts: upload the missing parts (listUploadedParts) before completing", uploadID, have, s.parts())
 	}
 	sum, preHash, err := d.contentHash(lu, s)
@@ -340,13 +365,13 @@ func (d *Drive) installSession(ctx context.Context, s *session, sum, preHash str
 			return err
 		}
 		now := time.Now().UTC()
-		_, err = tx.ExecContext(ctx, `UPDATE files SET status = 'available', sha1 = ?, name = ?, category = ?, ext = ?, updated_at = ? WHERE id = ?`,
-			sum, name, category(name), extension(name), nanos(now), s.fileID)
+		_, err = tx.ExecContext(ctx, `UPDATE files SET status = 'available', sha1 = ?, size = ?, name = ?, category = ?, ext = ?, updated_at = ? WHERE id = ?`,
+			sum, s.size, name, category(name), extension(name), nanos(now), s.fileID)
 		if err != nil {
 			return fmt.Errorf("local drive: finish %s: %w", s.fileID, err)
 		}
 		f.Name, f.Category, f.FileExtension, f.UpdatedAt = name, category(name), extension(name), now
-		f.Status, f.ContentHash = openapi.StatusAvailable, sum
+		f.Status, f.ContentHash, f.Size = openapi.StatusAvailable, sum, s.size
 		return deleteSession(ctx, tx, s.uploadID)
 	})
 	if err != nil {
