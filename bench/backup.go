@@ -17,7 +17,7 @@ import (
 func init() {
 	Register(Suite{
 		Name:    "Built-in plugins",
-		Command: "go run ./cmd/wasmdrive bench --only 'built-in plugins'",
+		Command: "go run ./cmd/wasmdrive-bench --only 'built-in plugins'",
 		Run:     runBackupBench,
 	})
 }

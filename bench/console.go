@@ -27,7 +27,7 @@ import (
 func init() {
 	Register(Suite{
 		Name:    "Console",
-		Command: "go run ./cmd/wasmdrive bench --only console",
+		Command: "go run ./cmd/wasmdrive-bench --only console",
 		Run:     runConsole,
 	})
 }

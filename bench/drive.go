@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	Register(Suite{Name: "Drive layer: Open API client over HTTP", Command: "go run ./cmd/wasmdrive bench --only 'Drive layer'", Run: runDriveLayer})
+	Register(Suite{Name: "Drive layer: Open API client over HTTP", Command: "go run ./cmd/wasmdrive-bench --only 'Drive layer'", Run: runDriveLayer})
 }
 
 // httpDrive is a local drive served over loopback HTTP and an Open API

@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	Register(Suite{Name: "Drive: local drive in process", Command: "go run ./cmd/wasmdrive bench --only 'local drive'", Run: runDriveLocal})
+	Register(Suite{Name: "Drive: local drive in process", Command: "go run ./cmd/wasmdrive-bench --only 'local drive'", Run: runDriveLocal})
 }
 
 // runDriveLocal measures the embedded drive without HTTP: a big upload

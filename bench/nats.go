@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	Register(Suite{Name: "Triggers and runs", Command: "go run ./cmd/wasmdrive bench --only 'Triggers and runs'", Run: runNATSBench})
+	Register(Suite{Name: "Triggers and runs", Command: "go run ./cmd/wasmdrive-bench --only 'Triggers and runs'", Run: runNATSBench})
 }
 
 // pubHeader carries the publish time (unix ns) of a latency probe event.

@@ -25,7 +25,7 @@ import (
 func init() {
 	Register(Suite{
 		Name:    "Plugin host",
-		Command: "go run ./cmd/wasmdrive bench --only 'plugin host'",
+		Command: "go run ./cmd/wasmdrive-bench --only 'plugin host'",
 		Run:     runPluginHost,
 	})
 }

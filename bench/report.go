@@ -21,7 +21,7 @@ func RunAll(ctx context.Context, cfg Config, only string, header bool, w, log io
 		fmt.Fprintf(&b, "Machine: %s/%s, %d CPUs, %s, %s. Every ratio compares figures measured in the same run;\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), runtime.Version())
 		fmt.Fprintf(&b, "absolute figures on this shared 2-core machine vary by up to 2-3x from run to run.\n\n")
 	}
-	fmt.Fprintf(&b, "<!-- `go run ./cmd/wasmdrive bench%s%s` on %s -->\n\n", quickFlag(cfg), onlyFlag(only), time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "<!-- `go run ./cmd/wasmdrive-bench%s%s` on %s -->\n\n", quickFlag(cfg), onlyFlag(only), time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	failed := 0
 	for _, s := range Suites() {
 		if only != "" && !strings.Contains(strings.ToLower(s.Name), strings.ToLower(only)) {

@@ -2,7 +2,7 @@
 // peers (cp, rclone) in one run, and writes BENCHMARKS.md.
 //
 // Each area (drive, plugins, nats, backup, console) contributes a Suite in
-// its own file; cmd/wasmdrive's "bench" command runs them and renders the
+// its own file; cmd/wasmdrive-bench runs them and renders the
 // report.
 package bench
 

@@ -13,7 +13,9 @@ import (
 
 // nonConfigEnv are WASMDRIVE_* environment variables that are not config
 // keys (read elsewhere), so the strict check leaves them alone.
-var nonConfigEnv = []string{"WASMDRIVE_CONFIG", "WASMDRIVE_SOURCE"}
+// WASMDRIVE_ARTIFACTS is where the test suite writes screenshots and
+// benchmark files (.ci/run sets it).
+var nonConfigEnv = []string{"WASMDRIVE_CONFIG", "WASMDRIVE_SOURCE", "WASMDRIVE_ARTIFACTS"}
 
 var (
 	durationType = reflect.TypeOf(time.Duration(0))

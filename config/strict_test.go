@@ -41,7 +41,7 @@ func TestStrictKeys(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			env := append([]string{"WASMDRIVE_SOURCE=/src", "WASMDRIVE_CONFIG=/c.yaml"}, tc.env...)
+			env := append([]string{"WASMDRIVE_SOURCE=/src", "WASMDRIVE_CONFIG=/c.yaml", "WASMDRIVE_ARTIFACTS=/a"}, tc.env...)
 			_, err := Load(path, env, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Load error = %v, want it to contain %q", err, tc.want)
@@ -68,7 +68,7 @@ plugins:
 	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"WASMDRIVE_NATS__REPLICAS=3", "WASMDRIVE_CONSOLE__DISABLED=true", "WASMDRIVE_SOURCE=/src"}
+	env := []string{"WASMDRIVE_NATS__REPLICAS=3", "WASMDRIVE_CONSOLE__DISABLED=true", "WASMDRIVE_SOURCE=/src", "WASMDRIVE_ARTIFACTS=/a"}
 	cfg, err := Load(path, env, nil)
 	if err != nil {
 		t.Fatal(err)

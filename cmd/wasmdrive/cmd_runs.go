@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,7 +22,7 @@ func init() {
 	register(&command{name: "runs list", usage: "[--plugin P] [--status S] [--trigger T] [--limit N]",
 		summary: "list runs of every node, newest first", run: runRunsList})
 	register(&command{name: "runs show", usage: "ID", summary: "show one run's record", run: runRunsShow})
-	register(&command{name: "runs logs", usage: "ID [-f]", summary: "print a run's logs; -f follows until it ends", run: runRunsLogs})
+	register(&command{name: "runs logs", usage: "ID [-f]", summary: "print a run's logs; -f follows until it ends; --json prints NDJSON (one compact object per line)", run: runRunsLogs})
 	register(&command{name: "runs retry", usage: "ID", summary: "queue a finished (failed, dead) run again with the same input", run: runRunsRetry})
 	register(&command{name: "runs cancel", usage: "ID", summary: "cancel a queued or running run", run: runRunsCancel})
 }
@@ -173,7 +175,7 @@ func runRunsLogs(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	print := func(l runner.LogLine) {
 		if env.JSON {
-			_ = writeJSON(env.Stdout, l)
+			_ = writeJSONLine(env.Stdout, l)
 			return
 		}
 		fmt.Fprintln(env.Stdout, formatLogLine(l, "15:04:05.000"))
@@ -228,9 +230,23 @@ func formatLogLine(l runner.LogLine, timeFormat string) string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%s", esc(k), esc(fmt.Sprint(l.Fields[k])))
+		fmt.Fprintf(&b, " %s=%s", esc(k), esc(fieldText(l.Fields[k])))
 	}
 	return b.String()
+}
+
+// fieldText is a log field's value as text. Numbers come back from JSON as
+// float64; a whole one prints as an integer (bytes=1048576, not
+// 1.048576e+06) and any other without an exponent (issue 15).
+func fieldText(v any) string {
+	f, ok := v.(float64)
+	if !ok {
+		return fmt.Sprint(v)
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
 func runRunsRetry(ctx context.Context, env *cliEnv, args []string) error {

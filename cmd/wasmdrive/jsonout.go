@@ -1,6 +1,10 @@
 package main
 
-import "reflect"
+import (
+	"encoding/json"
+	"io"
+	"reflect"
+)
 
 // jsonList returns v, or an empty slice of its type when v is a nil
 // slice, so an empty list prints as [] rather than null.
@@ -10,4 +14,13 @@ func jsonList(v any) any {
 		return reflect.MakeSlice(rv.Type(), 0, 0).Interface()
 	}
 	return v
+}
+
+// writeJSONLine writes v as one compact JSON object and a newline: a
+// line of NDJSON (JSON Lines), for outputs that stream records such as
+// `runs logs --json`.
+func writeJSONLine(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

@@ -89,14 +89,14 @@ func TestRunsLogsEscapeControlChars(t *testing.T) {
 		t.Errorf("runs show prints raw control characters: %q", out)
 	}
 
-	// --json keeps the line exact.
+	// --json keeps the line exact, and is NDJSON: every line of the output
+	// is one whole JSON object (issue 15).
 	out := mustWD(t, data, "--json", "runs", "logs", id)
-	dec := json.NewDecoder(strings.NewReader(out))
 	found := false
-	for dec.More() {
+	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 		var l runner.LogLine
-		if err := dec.Decode(&l); err != nil {
-			t.Fatal(err)
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("--json runs logs line %d is not a JSON object (%v): %q", i+1, err, line)
 		}
 		found = found || l.Fields["subject"] == evilName
 	}
@@ -112,5 +112,28 @@ func TestFormatLogLineEscapes(t *testing.T) {
 	assertEscaped(t, "a log line", got)
 	if !strings.HasSuffix(got, ` k\n=v\x1b[2J`) {
 		t.Fatalf("fields not escaped: %q", got)
+	}
+}
+
+// TestFormatLogLineNumbers: numeric fields decoded from JSON (float64)
+// print as the plugin wrote them, byte counts as integers (issue 15).
+func TestFormatLogLineNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		want string
+	}{
+		{float64(1048576), "1048576"},
+		{float64(10000000), "10000000"},
+		{float64(-3), "-3"},
+		{0.5, "0.5"},
+		{1e21, "1000000000000000000000"},
+		{"1e6", "1e6"},
+		{true, "true"},
+	} {
+		l := runner.LogLine{Time: time.Now(), Level: runner.LevelInfo, Source: "plugin", Msg: "backup done",
+			Fields: map[string]any{"bytes": tc.v}}
+		if got := formatLogLine(l, "15:04:05"); !strings.HasSuffix(got, " bytes="+tc.want) {
+			t.Errorf("field %#v prints as %q, want suffix bytes=%s", tc.v, got, tc.want)
+		}
 	}
 }
