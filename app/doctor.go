@@ -92,11 +92,7 @@ func doctorData(r *Report, cfg *config.Config) {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err == nil {
 		free := int64(st.Bavail) * int64(st.Bsize)
-		c := Check{Area: "data", Name: dir, Status: CheckOK, Detail: fmt.Sprintf("writable, %s free", bytesStr(free)), Data: map[string]any{"free_bytes": free}}
-		if free < 1<<30 {
-			c.Status, c.Fix = CheckWarn, "less than 1 GiB free: the local drive, NATS store and caches live here; free space or move data_dir"
-		}
-		r.add(c)
+		r.add(dataSpaceCheck(dir, free, cfg))
 	}
 }
 
@@ -299,4 +295,26 @@ func short(s string, n int) string {
 		return s[:n-1] + "…"
 	}
 	return s
+}
+
+// dataHeadroom is the free space doctor asks for beyond what the embedded
+// NATS streams reserve: plugin build caches, the drive's metadata and a
+// first backup's working files.
+const dataHeadroom = 128 << 20
+
+// dataSpaceCheck judges the free space of the data folder against what this
+// config needs: the embedded NATS server reserves its streams' and buckets'
+// maximum sizes up front (none with an external nats.url), plus headroom.
+func dataSpaceCheck(dir string, free int64, cfg *config.Config) Check {
+	c := Check{Area: "data", Name: dir, Status: CheckOK, Detail: fmt.Sprintf("writable, %s free", bytesStr(free)), Data: map[string]any{"free_bytes": free}}
+	var reserved int64
+	if cfg.NATS.URL == "" {
+		reserved = cfg.NATS.Reserved()
+	}
+	if need := reserved + dataHeadroom; free < need {
+		c.Status = CheckWarn
+		c.Fix = fmt.Sprintf("less than %s free: the embedded NATS streams reserve %s (nats.logs_max_bytes + nats.events_max_bytes + 2 × nats.kv_max_bytes) and the local drive and caches live here too; free space, lower those keys or move data_dir",
+			bytesStr(need), bytesStr(reserved))
+	}
+	return c
 }

@@ -53,7 +53,7 @@ func driveUploadMany(ctx context.Context, env *Env, in []byte) (any, error) {
 					it.finish(0)
 					continue
 				}
-				r.File, r.RapidUpload, r.BytesSent, r.Resumed = res.File, res.RapidUpload, res.BytesSent, res.Resumed
+				*r = uploadItem(res)
 				if res.File != nil {
 					it.finish(res.File.Size)
 				} else {
@@ -82,6 +82,11 @@ type uploadItemResult struct {
 	BytesSent   int64       `json:"bytes_sent,omitempty"`
 	Resumed     bool        `json:"resumed,omitempty"`
 	Error       *abi.Error  `json:"error,omitempty"`
+}
+
+// uploadItem is the item result of a finished upload.
+func uploadItem(res *drive.UploadResult) uploadItemResult {
+	return uploadItemResult{File: res.File, RapidUpload: res.RapidUpload, BytesSent: res.BytesSent, Resumed: res.Resumed}
 }
 
 // uploadOne checks and runs one upload request and writes its audit record

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -33,7 +34,13 @@ func TestInstalledBinaryOutsideCheckout(t *testing.T) {
 		return out.String(), errb.String()
 	}
 
-	out, _ := run("--data", "data", "demo")
+	out, errOut := run("--data", "data", "demo")
+	// One log format on the terminal: the log package's "2026/12/08 01:40:23
+	// INFO …" lines (slog's default before it is set) must not mix with
+	// slog's text lines (issue 15).
+	if m := regexp.MustCompile(`(?m)^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `).FindString(errOut); m != "" {
+		t.Errorf("stderr mixes the log package's format with slog's:\n%s", errOut)
+	}
 	demoDir := filepath.Join(work, "data", "demo")
 	for _, want := range []string{
 		"the restored files equal the inbox byte for byte",

@@ -10,12 +10,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sort"
 	"strings"
 	"syscall"
 
+	"github.com/wasmdrive/wasmdrive/internal/redact"
 	"github.com/wasmdrive/wasmdrive/internal/termesc"
 )
 
@@ -63,6 +65,10 @@ func register(c *command) {
 }
 
 func main() {
+	// Packages that log through slog's default (the plugin loader, the
+	// builder) write in the same text format as serve's logger, with
+	// secrets redacted, instead of the log package's format.
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{ReplaceAttr: redact.ReplaceAttr})))
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 

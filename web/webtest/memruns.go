@@ -2,14 +2,17 @@
 // tests and benchmarks: runs, per-run log ring buffers with global sequence
 // numbers (like a JetStream stream), live watches and plugin records. It is a
 // real implementation of the interface, not a mock: it keeps state, enforces
-// the same rules (unknown run, retry only of a failed run) and delivers
-// watches in order.
+// the same rules as the JetStream service (it passes the RunService
+// contract suite, runner/contract/runtest: unknown run, unknown entry,
+// retry only of a finished run, cancel only of an unfinished one) and
+// delivers watches in order.
 package webtest
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -49,6 +52,7 @@ type memRun struct {
 	rec   runner.RunRecord
 	lines []runner.LogLine // ring, oldest first
 	lw    map[*watcher[runner.LogLine]]struct{}
+	stop  context.CancelFunc // cancels the run's Exec; nil when none runs
 }
 
 // New returns an empty service with the given plugins.
@@ -93,17 +97,30 @@ func (s *MemRuns) Create(plugin, trigger, account string, input json.RawMessage)
 	return &rec
 }
 
-// Start marks a run running.
+// Start marks a run running. A run cancelled before it started is left
+// cancelled and Start returns an error, as a worker skips such a run.
 func (s *MemRuns) Start(runID string) error {
-	return s.update(runID, func(r *runner.RunRecord) {
+	var cancelled bool
+	err := s.update(runID, func(r *runner.RunRecord) {
+		if cancelled = r.Status == runner.StatusCancelled; cancelled {
+			return
+		}
 		r.Status, r.Started = runner.StatusRunning, time.Now()
 		r.Attempt++
 	})
+	if err == nil && cancelled {
+		err = fmt.Errorf("start run %s: it was cancelled", runID)
+	}
+	return err
 }
 
-// Finish ends a run: failed when errMsg is not empty, else succeeded.
+// Finish ends a run: failed when errMsg is not empty, else succeeded. A
+// cancelled run stays cancelled, as a worker leaves it.
 func (s *MemRuns) Finish(runID string, result json.RawMessage, errMsg string) error {
 	return s.update(runID, func(r *runner.RunRecord) {
+		if r.Status == runner.StatusCancelled {
+			return
+		}
 		r.Ended, r.Result, r.Error = time.Now(), result, errMsg
 		r.Status = runner.StatusSucceeded
 		if errMsg != "" {
@@ -207,6 +224,10 @@ func (s *MemRuns) Trigger(ctx context.Context, plugin, entry string, input json.
 		s.mu.Unlock()
 		return nil, fmt.Errorf("trigger %q: plugin is disabled; enable it first", plugin)
 	}
+	if entry != "" && len(p.Exports) > 0 && !slices.Contains(p.Exports, entry) {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("trigger: %w %q of plugin %s (exports: %s)", runner.ErrUnknownEntry, entry, plugin, strings.Join(p.Exports, ", "))
+	}
 	if key != "" {
 		for _, r := range s.runs {
 			if r.rec.Plugin == plugin && r.rec.Key == key {
@@ -223,15 +244,16 @@ func (s *MemRuns) Trigger(ctx context.Context, plugin, entry string, input json.
 	return s.GetRun(ctx, rec.ID)
 }
 
-// Retry implements runner.RunService: it queues a new run with the failed
-// run's plugin, entry and input.
+// Retry implements runner.RunService: it queues a new run with a finished
+// (succeeded, failed, dead or cancelled) run's plugin, entry and input, as
+// the JetStream service does; a queued or running run is refused.
 func (s *MemRuns) Retry(ctx context.Context, runID string) (*runner.RunRecord, error) {
 	old, err := s.GetRun(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
-	if old.Status != runner.StatusFailed && old.Status != runner.StatusDead {
-		return nil, fmt.Errorf("retry %s: run is %s; only failed runs can be retried", runID, old.Status)
+	if !final(old.Status) {
+		return nil, fmt.Errorf("run %s is %s; only a finished run can be retried", runID, old.Status)
 	}
 	rec := s.Create(old.Plugin, "retry:"+old.ID, old.Account, old.Input)
 	_ = s.update(rec.ID, func(r *runner.RunRecord) { r.Entry = old.Entry })
@@ -247,16 +269,54 @@ func (s *MemRuns) exec(id string) {
 	if err != nil {
 		return
 	}
-	go s.Exec(context.Background(), s, *rec)
+	ctx, stop := context.WithCancel(context.Background())
+	s.mu.Lock()
+	if r := s.runs[id]; r != nil {
+		r.stop = stop
+		if final(r.rec.Status) { // cancelled before it got here
+			stop()
+		}
+	}
+	s.mu.Unlock()
+	go func() {
+		defer stop()
+		s.Exec(ctx, s, *rec)
+	}()
 }
 
-// Cancel implements runner.RunService.
+func final(status string) bool {
+	switch status {
+	case runner.StatusSucceeded, runner.StatusFailed, runner.StatusDead, runner.StatusCancelled:
+		return true
+	}
+	return false
+}
+
+// Cancel implements runner.RunService: a queued or running run ends
+// cancelled (its Exec's context is cancelled); a finished one is refused,
+// as by the JetStream service.
 func (s *MemRuns) Cancel(_ context.Context, runID string) error {
-	return s.update(runID, func(r *runner.RunRecord) {
-		if r.Status == runner.StatusQueued || r.Status == runner.StatusRunning {
-			r.Status, r.Ended = runner.StatusCancelled, time.Now()
-		}
-	})
+	s.mu.Lock()
+	r := s.runs[runID]
+	if r == nil {
+		s.mu.Unlock()
+		return fmt.Errorf("cancel run %q: %w", runID, ErrNotFound)
+	}
+	if final(r.rec.Status) {
+		s.mu.Unlock()
+		return fmt.Errorf("run %s already %s", runID, r.rec.Status)
+	}
+	if r.rec.Started.IsZero() {
+		r.rec.Error = "cancelled before it started"
+	}
+	r.rec.Status, r.rec.Ended = runner.StatusCancelled, time.Now()
+	rec, stop := r.rec, r.stop
+	s.mu.Unlock()
+	s.publishRun(&rec)
+	if stop != nil {
+		stop()
+	}
+	return nil
 }
 
 // ListRuns implements runner.RunService: newest first.
