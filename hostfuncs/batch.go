@@ -44,8 +44,7 @@ func driveBatch(ctx context.Context, env *Env, in []byte) (res any, err error) {
 			out[i].Error = &abi.DriveError{Status: out[i].Status, Code: driveCodeOf(out[i].Status), Message: cerr.Error()}
 			continue
 		}
-		reqs = append(reqs, drive.BatchRequest{ID: id, Op: drive.BatchOp(it.Op), FileID: it.FileID,
-			ToParentID: it.ToParentID, NewName: it.NewName, CheckNameMode: drive.CheckNameMode(it.CheckNameMode)})
+		reqs = append(reqs, batchRequest(id, it))
 		index = append(index, i)
 	}
 	rec.FileIDs = batchIDs(reqs)
@@ -64,15 +63,30 @@ func driveBatch(ctx context.Context, env *Env, in []byte) (res any, err error) {
 			if j >= len(index) {
 				break
 			}
-			o := &out[index[j]]
-			o.Status, o.FileID = r.Status, r.FileID
-			if r.Error != nil {
-				o.Error = &abi.DriveError{Status: r.Error.Status, Code: r.Error.Code, Message: r.Error.Message, RequestID: r.Error.RequestID}
-				o.Code = Code(r.Error)
-			}
+			batchItemResult(&out[index[j]], r)
 		}
 	}
 	return &abi.BatchResponse{Results: out}, nil
+}
+
+// batchRequest is the drive request of batch item it (whose id is id).
+func batchRequest(id string, it abi.BatchItem) drive.BatchRequest {
+	return drive.BatchRequest{ID: id, Op: drive.BatchOp(it.Op), FileID: it.FileID,
+		ToParentID: it.ToParentID, NewName: it.NewName, CheckNameMode: drive.CheckNameMode(it.CheckNameMode)}
+}
+
+// batchItemResult sets o (whose ID the host already chose) to the outcome r.
+func batchItemResult(o *abi.BatchItemResult, r drive.BatchResult) {
+	o.Status, o.FileID = r.Status, r.FileID
+	if r.Error != nil {
+		o.Error = driveError(r.Error)
+		o.Code = Code(r.Error)
+	}
+}
+
+// driveError is e's wire form.
+func driveError(e *drive.Error) *abi.DriveError {
+	return &abi.DriveError{Status: e.Status, Code: e.Code, Message: e.Message, RequestID: e.RequestID}
 }
 
 // checkBatchItem applies the single-call rules to one batch item.

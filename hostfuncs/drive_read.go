@@ -62,8 +62,7 @@ func driveList(ctx context.Context, env *Env, in []byte) (any, error) {
 	if err := decode(in, &req); err != nil {
 		return nil, err
 	}
-	opts := drive.ListOptions{ParentFileID: req.ParentFileID, Limit: req.Limit, Marker: req.Marker,
-		OrderBy: req.OrderBy, OrderDirection: req.OrderDirection, Type: req.Type, Category: req.Category}
+	opts := listOptions(req)
 	if req.Trash {
 		res, err := listTrash(ctx, env, opts)
 		if err != nil {
@@ -110,6 +109,19 @@ func driveList(ctx context.Context, env *Env, in []byte) (any, error) {
 	return project(res, req.Fields), nil
 }
 
+// listOptions is the drive listing of req (Path, Trash and Fields are the
+// host's to handle).
+func listOptions(req abi.ListRequest) drive.ListOptions {
+	return drive.ListOptions{ParentFileID: req.ParentFileID, Limit: req.Limit, Marker: req.Marker,
+		OrderBy: req.OrderBy, OrderDirection: req.OrderDirection, Type: req.Type, Category: req.Category}
+}
+
+// searchOptions is the drive search of req (Fields is the host's to handle).
+func searchOptions(req abi.SearchRequest) drive.SearchOptions {
+	return drive.SearchOptions{Query: req.Query, Limit: req.Limit, Marker: req.Marker,
+		OrderBy: req.OrderBy, ReturnTotal: req.ReturnTotal}
+}
+
 func listTrash(ctx context.Context, env *Env, opts drive.ListOptions) (*drive.ListResult, error) {
 	tm, ok := env.Drive.(drive.TrashManager)
 	if !ok {
@@ -131,8 +143,7 @@ func driveSearch(ctx context.Context, env *Env, in []byte) (any, error) {
 	if !env.Grant.DriveAny(DriveRead) {
 		return nil, denied("drive.read:/")
 	}
-	opts := drive.SearchOptions{Query: req.Query, Limit: req.Limit, Marker: req.Marker,
-		OrderBy: req.OrderBy, ReturnTotal: req.ReturnTotal}
+	opts := searchOptions(req)
 	if env.Grant.DriveAll(DriveRead) {
 		res, err := env.Drive.Search(ctx, opts)
 		if err != nil {

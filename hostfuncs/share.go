@@ -31,13 +31,18 @@ func shareCreate(ctx context.Context, env *Env, in []byte) (res any, err error) 
 			return nil, err
 		}
 	}
-	sh, err := env.Drive.CreateShare(ctx, drive.ShareRequest{FileIDs: req.FileIDs, Password: req.Password,
-		Expiration: req.Expiration, Description: req.Description})
+	sh, err := env.Drive.CreateShare(ctx, shareRequest(req))
 	if sh != nil {
 		rec.Target = sh.ShareID
 		env.noteShare(sh)
 	}
 	return sh, err
+}
+
+// shareRequest is the drive request of req.
+func shareRequest(req abi.ShareRequest) drive.ShareRequest {
+	return drive.ShareRequest{FileIDs: req.FileIDs, Password: req.Password,
+		Expiration: req.Expiration, Description: req.Description}
 }
 
 func shareList(ctx context.Context, env *Env, in []byte) (any, error) {

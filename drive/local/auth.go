@@ -132,7 +132,9 @@ func (d *Drive) IssueRefreshToken(ctx context.Context, clientID string) (string,
 			return err
 		}
 		var err error
-		t, err = storeToken(ctx, tx, kindRefresh, clientID, "", refreshTTL)
+		// Refresh tokens are JWTs with the user as sub, like the real
+		// service's: alist refuses any other (aliyundrive_open util.go getSub).
+		t, err = storeTokenValue(ctx, tx, accessJWT(d.opts.UserName, refreshTTL), kindRefresh, clientID, "", refreshTTL)
 		return err
 	})
 	return t, err
@@ -237,7 +239,7 @@ func (d *Drive) exchangeToken(ctx context.Context, req openapi.AccessTokenReques
 		if err != nil {
 			return err
 		}
-		rt, err := storeToken(ctx, tx, kindRefresh, req.ClientID, "", refreshTTL)
+		rt, err := storeTokenValue(ctx, tx, accessJWT(d.opts.UserName, refreshTTL), kindRefresh, req.ClientID, "", refreshTTL)
 		if err != nil {
 			return err
 		}

@@ -243,7 +243,12 @@ func (d *Drive) copyTxAs(ctx context.Context, tx *txn, fileID, to, newName strin
 	if mode == drive.NameOverwrite {
 		mode = drive.NameRefuse // copies never replace files
 	}
-	placed, _, err := d.placeName(ctx, tx, f, to, name, mode, drive.NameRefuse)
+	// The source stays where it is, so unlike a move it counts as a
+	// sibling: copying into its own folder with auto_rename gives "a(1).txt"
+	// (alist driver.go Copy, OpenDAL backend.rs copy).
+	src := *f
+	src.FileID = ""
+	placed, _, err := d.placeName(ctx, tx, &src, to, name, mode, drive.NameRefuse)
 	if err != nil {
 		return nil, err
 	}

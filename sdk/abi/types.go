@@ -132,6 +132,10 @@ type DownloadURL struct {
 	Method      string    `json:"method"`
 	Size        int64     `json:"size"`
 	ContentHash string    `json:"content_hash,omitempty"`
+	// Streams are the parts of a live photo (.livp) by format ("heic",
+	// "jpeg", "mov"), answered instead of one url; URL is then the still
+	// image's and Size 0 (unknown).
+	Streams map[string]string `json:"streams_url,omitempty"`
 }
 
 // Share is a share link (drive.Share).
