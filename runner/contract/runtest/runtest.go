@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,6 +74,7 @@ func Run(t *testing.T, newService func(t *testing.T) contract.RunService) {
 		{"CancelFinishedIsRefused", testCancelFinished},
 		{"PluginsLastRun", testPluginsLastRun},
 		{"DisabledPluginIsNotTriggered", testDisabled},
+		{"WatchRunsSeesChanges", testWatchRuns},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newService(t)) })
 	}
@@ -343,4 +346,70 @@ func testDisabled(t *testing.T, s contract.RunService) {
 	}
 	r := trigger(t, s, "beta", InputSucceed)
 	waitStatus(t, s, r.ID, contract.StatusSucceeded)
+}
+
+// statusLog records the statuses WatchRuns delivered, per run.
+type statusLog struct {
+	mu sync.Mutex
+	by map[string][]string
+}
+
+func (l *statusLog) add(r *contract.RunRecord) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.by[r.ID] = append(l.by[r.ID], r.Status)
+}
+
+func (l *statusLog) get(id string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.by[id])
+}
+
+func (l *statusLog) any() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.by) > 0
+}
+
+// testWatchRuns: a watch delivers a run's changes (running, then
+// cancelled) and ends when its context does. Whether the watch is in place
+// yet cannot be seen from outside, so runs are made until it delivers one.
+func testWatchRuns(t *testing.T, s contract.RunService) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	log := &statusLog{by: map[string][]string{}}
+	errc := make(chan error, 1)
+	go func() { errc <- s.WatchRuns(wctx, log.add) }()
+	for i := 0; i < 50 && !log.any(); i++ {
+		r := trigger(t, s, "alpha", InputSucceed)
+		waitStatus(t, s, r.ID, contract.StatusSucceeded)
+	}
+	if !log.any() {
+		t.Fatal("WatchRuns delivered no change of 50 runs")
+	}
+	r := trigger(t, s, "alpha", InputBlock)
+	waitStatus(t, s, r.ID, contract.StatusRunning)
+	if err := s.Cancel(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !slices.Contains(log.get(r.ID), contract.StatusCancelled) {
+		if time.Now().After(deadline) {
+			t.Fatalf("WatchRuns delivered statuses %v for run %s, want cancelled", log.get(r.ID), r.ID)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := log.get(r.ID); !slices.Contains(st, contract.StatusRunning) || st[len(st)-1] != contract.StatusCancelled {
+		t.Errorf("WatchRuns delivered statuses %v for run %s, want running, then cancelled last", st, r.ID)
+	}
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("WatchRuns ended with %v, want nil or context.Canceled", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("WatchRuns did not return after its context ended")
+	}
 }
