@@ -84,6 +84,18 @@ type uploadItemResult struct {
 	Error       *abi.Error  `json:"error,omitempty"`
 }
 
+// uploadRequest is the drive request of req, whose folder and name the host
+// resolved to parent and name, for the local file st; the caller adds the
+// content and progress.
+func uploadRequest(req abi.UploadRequest, parent, name string, st os.FileInfo) drive.UploadRequest {
+	mode := drive.CheckNameMode(req.CheckNameMode)
+	if mode == "" {
+		mode = drive.NameRefuse
+	}
+	return drive.UploadRequest{ParentFileID: parent, Name: name, Size: st.Size(), CheckNameMode: mode,
+		ContentHash: req.ContentHash, PartSize: req.PartSize, LocalModifiedAt: st.ModTime()}
+}
+
 // uploadItem is the item result of a finished upload.
 func uploadItem(res *drive.UploadResult) uploadItemResult {
 	return uploadItemResult{File: res.File, RapidUpload: res.RapidUpload, BytesSent: res.BytesSent, Resumed: res.Resumed}
@@ -128,13 +140,8 @@ func (e *Env) uploadOne(ctx context.Context, op string, req abi.UploadRequest, p
 	if !st.Mode().IsRegular() {
 		return nil, badArg("upload: %s is not a regular file", req.LocalPath)
 	}
-	mode := drive.CheckNameMode(req.CheckNameMode)
-	if mode == "" {
-		mode = drive.NameRefuse
-	}
-	dr := drive.UploadRequest{ParentFileID: parent, Name: name, Size: st.Size(), Content: ctxReaderAt{ctx, f},
-		CheckNameMode: mode, ContentHash: req.ContentHash, PartSize: req.PartSize, LocalModifiedAt: st.ModTime(),
-		Progress: progress}
+	dr := uploadRequest(req, parent, name, st)
+	dr.Content, dr.Progress = ctxReaderAt{ctx, f}, progress
 	res, err = e.upload(ctx, req.ResumeKey, resumeRecord{Local: local, Parent: parent, Name: name}, st, dr)
 	if err != nil {
 		return nil, err

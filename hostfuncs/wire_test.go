@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,6 +59,10 @@ var wirePairs = []wirePair{
 			"size":              "the host takes it from the local file (stat)",
 			"resume":            "the host keeps upload sessions itself, under the plugin's resume_key",
 			"local_modified_at": "the host takes it from the local file's mtime",
+		},
+		elsewhere: map[string]string{
+			"parent_file_id": "uploadOne resolves it from parent_file_id or parent_path (parentCache)",
+			"name":           "uploadOne defaults it to the local file's base name",
 		}},
 	{name: "UploadResult/UploadItemResult", host: typeOf[drive.UploadResult](), wire: typeOf[abi.UploadItemResult]()},
 	{name: "uploadItemResult/UploadItemResult", host: typeOf[uploadItemResult](), wire: typeOf[abi.UploadItemResult]()},
@@ -373,6 +378,15 @@ var roundTrips = []roundTrip{
 	{"BatchRequest/BatchItem", func(t *testing.T) (any, any) {
 		w := filled[abi.BatchItem]()
 		h := batchRequest(w.ID, w)
+		return &h, &w
+	}},
+	{"UploadRequest", func(t *testing.T) (any, any) {
+		w := filled[abi.UploadRequest]()
+		st, err := os.Stat(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := uploadRequest(w, w.ParentFileID, w.Name, st)
 		return &h, &w
 	}},
 	{"ListOptions/ListRequest", func(t *testing.T) (any, any) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/wasmdrive/wasmdrive/runner"
@@ -12,14 +14,31 @@ import (
 	"github.com/wasmdrive/wasmdrive/runner/contract/runtest"
 )
 
-// copyCatalog answers with a fresh copy of its plugins, as the plugin host
-// does (Service.Plugins fills in LastRun on what it gets).
-type copyCatalog []runner.PluginInfo
-
-func (c copyCatalog) Plugins(context.Context) ([]runner.PluginInfo, error) {
-	return slices.Clone(c), nil
+// memCatalog stands in for the plugin host: it answers with a fresh copy
+// of its plugins (Service.Plugins fills in LastRun on what it gets) and
+// turns them on and off.
+type memCatalog struct {
+	mu sync.Mutex
+	ps []runner.PluginInfo
 }
-func (c copyCatalog) SetEnabled(context.Context, string, bool) error { return nil }
+
+func (c *memCatalog) Plugins(context.Context) ([]runner.PluginInfo, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.ps), nil
+}
+
+func (c *memCatalog) SetEnabled(_ context.Context, name string, on bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.ps {
+		if c.ps[i].Name == name {
+			c.ps[i].Enabled = on
+			return nil
+		}
+	}
+	return fmt.Errorf("%w %q", ErrUnknownPlugin, name)
+}
 
 // TestRunServiceContract runs the RunService contract suite over the
 // JetStream service with a worker in-process.
@@ -39,7 +58,7 @@ func TestRunServiceContract(t *testing.T) {
 			}
 		}
 		e := setup(t, caller, nil)
-		e.svc.Catalog = copyCatalog(runtest.Plugins)
+		e.svc.Catalog = &memCatalog{ps: slices.Clone(runtest.Plugins)}
 		return e.svc
 	})
 }

@@ -56,7 +56,7 @@ func Execute(ctx context.Context, input json.RawMessage) (json.RawMessage, error
 }
 
 // Run runs the suite; newService returns a fresh service with Plugins
-// loaded, no runs, and an executor that runs every queued run with Execute.
+// loaded (SetEnabled turning them off and on), no runs, and an executor that runs every queued run with Execute.
 func Run(t *testing.T, newService func(t *testing.T) contract.RunService) {
 	for _, tc := range []struct {
 		name string
@@ -71,6 +71,7 @@ func Run(t *testing.T, newService func(t *testing.T) contract.RunService) {
 		{"RetryAndCancelRunning", testRunning},
 		{"CancelFinishedIsRefused", testCancelFinished},
 		{"PluginsLastRun", testPluginsLastRun},
+		{"DisabledPluginIsNotTriggered", testDisabled},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newService(t)) })
 	}
@@ -305,4 +306,41 @@ func testPluginsLastRun(t *testing.T, s contract.RunService) {
 	if !seen["alpha"] || !seen["beta"] {
 		t.Errorf("Plugins = %+v, want alpha and beta", ps)
 	}
+}
+
+func enabled(t *testing.T, s contract.RunService, name string) bool {
+	t.Helper()
+	ps, err := s.Plugins(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Name == name {
+			return p.Enabled
+		}
+	}
+	t.Fatalf("Plugins = %+v, no %s", ps, name)
+	return false
+}
+
+// testDisabled: a plugin turned off is listed so and refuses triggers
+// (queueing nothing) until it is turned on again.
+func testDisabled(t *testing.T, s contract.RunService) {
+	if err := s.SetEnabled(ctx, "beta", false); err != nil {
+		t.Fatalf("SetEnabled(beta, false): %v", err)
+	}
+	if enabled(t, s, "beta") || !enabled(t, s, "alpha") {
+		t.Errorf("after SetEnabled(beta, false): beta enabled %v, alpha enabled %v", enabled(t, s, "beta"), enabled(t, s, "alpha"))
+	}
+	if r, err := s.Trigger(ctx, "beta", "run", InputSucceed, ""); err == nil {
+		t.Errorf("Trigger of disabled beta queued %+v, want a refusal", r)
+	}
+	if rs, err := s.ListRuns(ctx, contract.RunFilter{}); err != nil || len(rs) != 0 {
+		t.Errorf("refused trigger left runs: %v, %v", ids(rs), err)
+	}
+	if err := s.SetEnabled(ctx, "beta", true); err != nil {
+		t.Fatalf("SetEnabled(beta, true): %v", err)
+	}
+	r := trigger(t, s, "beta", InputSucceed)
+	waitStatus(t, s, r.ID, contract.StatusSucceeded)
 }
