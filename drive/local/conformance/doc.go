@@ -7,5 +7,7 @@
 // not available"), so the tests send byte-for-byte the bodies its
 // aliyunpan_open/openapi/*.go build (every struct field, zero values
 // included, since it marshals whole structs) and read the answers into
-// the same field names.
+// the same field names. alist_test.go replays alist's aliyundrive_open
+// driver and opendal_test.go OpenDAL's aliyun_drive service the same way
+// (wire_test.go sends hand-built bodies and headers byte for byte).
 package conformance
