@@ -3,11 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,28 +15,7 @@ import (
 // startNATSServer runs nats-server with JetStream on a loopback port and
 // returns its URL.
 func startNATSServer(t *testing.T) string {
-	t.Helper()
-	bin := testbin.Look(t, "nats-server", testbin.NATSServer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	srv := exec.Command(bin, "-js", "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-sd", filepath.Join(t.TempDir(), "js"))
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
-	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
-	waitFor(t, "nats-server accepting connections", func() bool {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-	return url
+	return testbin.StartNATS(t).URL
 }
 
 // waitFor polls cond until it holds (or fails the test after 15 s).

@@ -5,17 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/wasmdrive/wasmdrive/internal/testbin"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wasmdrive/wasmdrive/internal/testbin"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/wasmdrive/wasmdrive/config"
@@ -130,27 +130,7 @@ func freePort(t *testing.T) int {
 
 // startNATSServer runs an external nats-server process with JetStream.
 func startNATSServer(t *testing.T) string {
-	t.Helper()
-	bin := testbin.Look(t, "nats-server", testbin.NATSServer)
-	port := freePort(t)
-	cmd := exec.Command(bin, "-js", "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-sd", filepath.Join(t.TempDir(), "js"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			conn.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nats-server did not start on %s", url)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return testbin.StartNATS(t).URL
 }
 
 type child struct {

@@ -3,11 +3,6 @@ package jskv
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -24,19 +19,9 @@ import (
 // error a plugin sees as retryable "unavailable", instead of waiting for
 // the run's timeout.
 func TestKVFailsOverWhenNATSIsGone(t *testing.T) {
-	bin := testbin.Look(t, "nats-server", testbin.NATSServer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	srv := exec.Command(bin, "-js", "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-sd", filepath.Join(t.TempDir(), "js"))
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
-	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	srv := testbin.StartNATS(t)
+	url := srv.URL
+	var err error
 	var c *natsx.Conn
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if c, err = natsx.Open(context.Background(), natsx.Options{NATS: config.NATS{URL: url}, ReadyTimeout: time.Second}); err == nil {
@@ -55,8 +40,8 @@ func TestKVFailsOverWhenNATSIsGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	kv.Retry = natsx.Retry{Timeout: 200 * time.Millisecond, Attempts: 2, Backoff: 10 * time.Millisecond}
-	_ = srv.Process.Kill()
-	_ = srv.Wait()
+	_ = srv.Cmd.Process.Kill()
+	_ = srv.Cmd.Wait()
 
 	// The run's context: far longer than the test may take.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -5,12 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -69,29 +66,7 @@ func lostChild(url, node string) int {
 }
 
 func startLostNATS(t *testing.T) string {
-	t.Helper()
-	bin := testbin.Look(t, "nats-server", testbin.NATSServer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-js", "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-sd", filepath.Join(t.TempDir(), "js"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if conn, err := net.Dial("tcp", addr); err == nil {
-			conn.Close()
-			return "nats://" + addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nats-server did not start on %s", addr)
-		}
-	}
+	return testbin.StartNATS(t).URL
 }
 
 func startLostChild(t *testing.T, url, node string) *exec.Cmd {
